@@ -1,0 +1,1 @@
+"""From logical circuits to a backend: layout, routing, mitigation."""
