@@ -1,0 +1,48 @@
+"""Project-wide rules that hold across packages: the import shim and the README/CI contract."""
+
+import ast
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("qgan", "circuits", "transpile", "benchmarks")
+SHIMMED = {"torchvision", "pytorch_fid"}  # import these only through qgan/vision.py
+SHIM = REPO / "qgan" / "vision.py"
+README_TEST_COMMAND = "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && "
+
+
+def _imported_roots(path: Path) -> set[str]:
+    """Top-level module names that `path` imports (absolute imports only)."""
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_torchvision_and_pytorch_fid_are_imported_only_through_the_shim():
+    offenders = [
+        f"{path.relative_to(REPO)}: {sorted(_imported_roots(path) & SHIMMED)}"
+        for package in PACKAGES
+        for path in sorted((REPO / package).rglob("*.py"))
+        if path != SHIM and _imported_roots(path) & SHIMMED
+    ]
+    assert not offenders, "import these via `from qgan.vision import ...`:\n" + "\n".join(offenders)
+
+
+def _readme_test_command() -> str:
+    """The README's test command: the one line under Quick start that runs pytest."""
+    lines = (REPO / "README.md").read_text().splitlines()
+    commands = [line.strip() for line in lines if line.startswith(README_TEST_COMMAND)]
+    tests = [c for c in commands if "-m pytest" in c]
+    assert len(tests) == 1, f"expected one test command in README.md, found {tests}"
+    return tests[0]
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    command = _readme_test_command()
+    ci_lines = [line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines()]
+    assert command in ci_lines, (
+        f".ci/run must contain the README's test command verbatim:\n{command}"
+    )
