@@ -1,0 +1,177 @@
+"""The quantum generator as a torch layer: EstimatorQNN + TorchConnector, simulator selectable.
+
+HybridQ (Jiao et al.) uses ten sub-generators of ten qubits; here they are ONE Qiskit circuit of
+ten disjoint blocks (the same circuit goes to hardware as one job), wrapped in ONE
+``EstimatorQNN`` with 100 inputs, 600 weights and 100 <Z_i> readouts, and ONE ``TorchConnector``.
+The simulators:
+
+- ``fast`` (default): ``FastEstimator`` + ``ExactEstimatorGradient``; the ten blocks and the whole
+  batch are one engine pass. The layer's backward asks the gradient for a vector-Jacobian
+  product (one adjoint co-state) instead of the full Jacobian ``TorchConnector`` would build.
+- ``aer`` / ``aer-gpu``: Aer's ``EstimatorV2`` (exact, ``device="GPU"`` for the latter) on each
+  block + ``BatchedParamShiftGradient``, all shifted points of a circuit in one pub.
+- ``reference``: Qiskit's ``StatevectorEstimator`` on each block + qiskit-machine-learning's own
+  ``ParamShiftEstimatorGradient``: slow, independent, for checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from qiskit_machine_learning.connectors import TorchConnector
+from qiskit_machine_learning.neural_networks import EstimatorQNN
+
+from circuits.ansatz import Ansatz, generator_circuit
+from circuits.blocks import BlockwiseEstimator
+from circuits.estimator import FastEstimator
+from circuits.gradients import ExactEstimatorGradient
+from circuits.param_shift import BatchedParamShiftGradient
+
+SIMULATORS = ("fast", "aer", "aer-gpu", "reference")
+
+
+@dataclass(frozen=True)
+class QuantumConfig:
+    n_sub: int = 10  # sub-generators (disjoint qubit blocks)
+    n_qubits: int = 10  # qubits per sub-generator
+    n_layers: int = 6  # [RY on every qubit + CNOT chain] repetitions
+    kind: str = "hybridq"  # sub-generator ansatz: hybridq | mosaiq
+    sim: str = "fast"  # fast | aer | aer-gpu | reference
+    dtype: str = "float64"  # fast engine arithmetic: float64 | float32
+    device: str = "cpu"  # fast engine torch device: cpu | cuda
+    seed: int = 0  # initial weights and simulator seeds
+
+
+def make_primitives(sim: str, seed: int = 0, dtype: str = "float64", device: str = "cpu"):
+    """(estimator, gradient) of simulator ``sim``; see the module docstring."""
+    if sim == "fast":
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise RuntimeError("sim 'fast' on device 'cuda' needs a CUDA GPU; use --device cpu.")
+        estimator = FastEstimator(dtype=dtype, device=device, seed=seed)
+        return estimator, ExactEstimatorGradient(estimator)
+    if sim in ("aer", "aer-gpu"):
+        estimator = BlockwiseEstimator(_aer_estimator(sim == "aer-gpu", seed))
+        return estimator, BatchedParamShiftGradient(estimator, options={"precision": 0.0})
+    if sim == "reference":
+        from qiskit.primitives import StatevectorEstimator
+        from qiskit_machine_learning.gradients import ParamShiftEstimatorGradient
+
+        estimator = BlockwiseEstimator(StatevectorEstimator(seed=seed))
+        return estimator, ParamShiftEstimatorGradient(estimator)
+    raise ValueError(f"unknown simulator {sim!r}; choose one of {', '.join(SIMULATORS)}")
+
+
+def _aer_estimator(gpu: bool, seed: int):
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.primitives import EstimatorV2 as AerEstimator
+
+    backend_options = {"method": "statevector"}
+    if gpu:
+        devices = AerSimulator().available_devices()
+        if "GPU" not in devices:
+            raise RuntimeError(
+                f"sim 'aer-gpu' needs qiskit-aer-gpu and a CUDA GPU (Aer sees {devices}); "
+                "install it with: pip uninstall -y qiskit-aer && pip install -e '.[gpu]'"
+            )
+        backend_options["device"] = "GPU"
+    return AerEstimator(
+        options={
+            "default_precision": 0.0,
+            "backend_options": backend_options,
+            "run_options": {"seed_simulator": seed},
+        }
+    )
+
+
+class BatchedEstimatorQNN(EstimatorQNN):
+    """``EstimatorQNN`` whose forward sends ONE pub: observables (K, 1) x parameter rows (B,).
+
+    The library sends one pub per observable, all with the same circuit and values; each pub is
+    coerced (about 1 ms for a 700-parameter circuit) and, on most estimators, simulated again.
+    V2 broadcasting expresses the same request as one pub, with identical results (B, K).
+    """
+
+    def _forward(self, input_data: np.ndarray | None, weights: np.ndarray | None) -> np.ndarray:
+        values, _ = self._preprocess_forward(input_data, weights)
+        observables = [[op] for op in self._observables]  # (K, 1) against rows (B,)
+        job = self.estimator.run(
+            [(self._circuit, observables, values)], precision=self._default_precision
+        )
+        return np.asarray(job.result()[0].data.evs).T  # (B, K)
+
+
+def build_qnn(ansatz: Ansatz, sim: str = "fast", seed: int = 0, **engine) -> EstimatorQNN:
+    """An exact ``EstimatorQNN`` of ``ansatz`` (inputs first, then weights) on simulator ``sim``."""
+    estimator, gradient = make_primitives(sim, seed, **engine)
+    return BatchedEstimatorQNN(
+        circuit=ansatz.circuit,
+        estimator=estimator,
+        observables=list(ansatz.observables),
+        input_params=list(ansatz.inputs),
+        weight_params=list(ansatz.weights),
+        gradient=gradient,
+        input_gradients=True,
+        default_precision=0.0,  # the library default 1/64 would add noise to every value
+    )
+
+
+class QuantumLayer(TorchConnector):
+    """``TorchConnector`` whose backward is one vector-Jacobian product when it can be.
+
+    ``TorchConnector`` asks the network for full Jacobians (B, K, P) and contracts them with the
+    upstream gradient; with an ``ExactEstimatorGradient`` the contraction is done inside the
+    adjoint pass instead (one co-state, not K). Other gradients take TorchConnector's path.
+    """
+
+    def __init__(
+        self, qnn: EstimatorQNN, initial_weights: np.ndarray | None = None, vjp: bool = True
+    ):
+        super().__init__(qnn, initial_weights=initial_weights)
+        self.use_vjp = vjp and isinstance(qnn.gradient, ExactEstimatorGradient)
+
+    def forward(self, input_data: torch.Tensor) -> torch.Tensor:
+        if not self.use_vjp:
+            return super().forward(input_data)
+        return _VJP.apply(input_data, self.weight, self.neural_network)
+
+
+class _VJP(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, inputs: torch.Tensor, weights: torch.Tensor, qnn: EstimatorQNN):
+        x = inputs.detach().cpu().numpy()
+        w = weights.detach().cpu().numpy()
+        out = qnn.forward(x, w)  # through EstimatorQNN -> FastEstimator
+        ctx.qnn = qnn
+        ctx.save_for_backward(inputs, weights)
+        return torch.as_tensor(out, dtype=inputs.dtype, device=inputs.device)
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):
+        inputs, weights = ctx.saved_tensors
+        qnn = ctx.qnn
+        x = inputs.detach().cpu().numpy()
+        w = np.broadcast_to(weights.detach().cpu().numpy(), (len(x), qnn.num_weights))
+        values = np.concatenate([x, w], axis=1)  # EstimatorQNN's order: inputs, then weights
+        # qnn._circuit is EstimatorQNN's reparameterized circuit (inputs[i], weights[j]): the one
+        # the estimator already compiled, and whose parameter order matches ``values``.
+        _, grad = qnn.gradient.vjp(
+            qnn._circuit, qnn._observables, values, grad_output.detach().cpu().numpy()
+        )
+        grad = torch.as_tensor(grad, dtype=inputs.dtype, device=inputs.device)
+        grad_x = grad[:, : qnn.num_inputs] if ctx.needs_input_grad[0] else None
+        grad_w = grad[:, qnn.num_inputs :].sum(0) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_w, None
+
+
+def quantum_generator(cfg: QuantumConfig) -> QuantumLayer:
+    """The HybridQ quantum generator (n_sub x n_qubits inputs -> as many <Z>) as a torch layer.
+
+    Weights start uniform in [0, 1), as in MosaiQ's and PennyLane's patch-QGAN code, seeded.
+    """
+    ansatz = generator_circuit(cfg.n_sub, cfg.n_qubits, cfg.n_layers, kind=cfg.kind)
+    engine = {"dtype": cfg.dtype, "device": cfg.device} if cfg.sim == "fast" else {}
+    qnn = build_qnn(ansatz, cfg.sim, cfg.seed, **engine)
+    weights = np.random.default_rng(cfg.seed).uniform(0.0, 1.0, qnn.num_weights)
+    return QuantumLayer(qnn, initial_weights=weights)
