@@ -350,8 +350,10 @@ def _apply_chunk(v: torch.Tensor, u: torch.Tensor, q0: int, k: int, n: int) -> t
     lead = u.shape[0] if u.dim() == 3 else 1
     if C == 1:
         out = v.reshape(lead, -1, d) @ u.transpose(-1, -2)
+    elif u.dim() == 3:  # einsum, not a broadcast matmul: the latter ran 10x slower on 2 threads
+        out = torch.einsum("lij,lxjc->lxic", u, v.reshape(lead, -1, d, C))
     else:
-        out = (u[:, None] if u.dim() == 3 else u) @ v.reshape(lead, -1, d, C)
+        out = torch.einsum("ij,xjc->xic", u, v.reshape(-1, d, C))
     return out.reshape(M, S, -1)
 
 
