@@ -73,7 +73,7 @@ class AngleMap:
         for i, cols_i, _, derivs in self.nonlinear:
             columns = params[:, cols_i].T
             for col, d in zip(cols_i, derivs, strict=True):
-                slope = np.real(np.broadcast_to(d(*columns), (len(params),)))
+                slope = np.real(np.broadcast_to(d(*columns), (len(params),))).copy()
                 slope_t = torch.as_tensor(slope, dtype=grad.dtype, device=grad.device)
                 grad[:, :, col] += grad_angles[:, :, i] * slope_t[:, None]
         return grad

@@ -73,7 +73,11 @@ class Engine:
 
     # ------------------------------------------------------------------ driver
     def _run(self, values, observables, mode: str, cotangent=None):
-        values = np.asarray(values, dtype=float).reshape(-1, len(self.parameters))
+        values = np.atleast_2d(np.asarray(values, dtype=float))  # (N, P); P may be 0
+        if values.ndim != 2 or values.shape[1] != len(self.parameters):
+            raise ValueError(
+                f"parameter values must be (rows, {len(self.parameters)}), got {values.shape}"
+            )
         terms = self._terms(observables)
         n = len(values)
         evs = np.empty((n, terms.num_obs))

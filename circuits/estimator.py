@@ -80,8 +80,12 @@ class FastEstimator(BaseEstimatorV2):
         return job
 
     def engine(self, circuit: QuantumCircuit) -> Engine:
-        """The compiled engine of ``circuit`` (cached by object; recompiled if it changed size)."""
-        fingerprint = (circuit.num_qubits, len(circuit.data), circuit.num_parameters)
+        """The compiled engine of ``circuit``, cached by object and recompiled if it changed.
+
+        A change is seen by comparing every instruction (name, qubits, parameters): about 1 ms
+        for the 1240-gate generator, against a recompile of 0.2 s or silently stale results.
+        """
+        fingerprint = (circuit.num_qubits, _instructions(circuit))
         key = id(circuit)
         hit = self._engines.get(key)
         if hit is None or hit[0] is not circuit or hit[1] != fingerprint:
@@ -119,12 +123,16 @@ class FastEstimator(BaseEstimatorV2):
         )
 
 
+def _instructions(circuit: QuantumCircuit) -> tuple:
+    return tuple((inst.name, inst.qubits, tuple(inst.params)) for inst in circuit.data)
+
+
 def flatten_pubs(pubs: list[EstimatorPub], values: np.ndarray):
     """Rows (R, P), distinct observables, and per pub the observable index array (its shape).
 
     All ``pubs`` share ``values`` (*shape, P), the parameter values of their common circuit.
     """
-    rows = values.reshape(-1, values.shape[-1])
+    rows = values.reshape(int(np.prod(values.shape[:-1])), values.shape[-1])  # P may be 0
     unique: dict[tuple, int] = {}
     obs_index = []
     for pub in pubs:

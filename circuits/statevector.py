@@ -45,6 +45,8 @@ class Batch:
 
     @classmethod
     def of(cls, angles: torch.Tensor, components: int) -> Batch:
+        if angles.shape[-1] == 0:  # a component without parameters
+            return cls(angles, components, np.zeros(0, dtype=bool))
         by_comp = angles.reshape(components, -1, angles.shape[-1])
         shared = (by_comp == by_comp[:, :1]).all(1).all(0).cpu().numpy()
         return cls(angles, components, shared)
@@ -128,7 +130,9 @@ class GroupSimulator:
         cdt = torch.complex128 if self.rdtype == torch.float64 else torch.complex64
         vecs = torch.as_tensor(rot.eigvecs, dtype=cdt, device=self.device)
         phases = torch.exp(
-            -1j * t.to(cdt)[:, None] * torch.as_tensor(rot.eigvals, device=self.device)
+            -1j
+            * t.to(cdt)[:, None]
+            * torch.as_tensor(rot.eigvals, dtype=self.rdtype, device=self.device)
         )
         u = (vecs * phases[:, None, :]) @ vecs.conj().T
         return u.real.to(self.dtype) if self.real else u

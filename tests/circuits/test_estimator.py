@@ -150,12 +150,6 @@ def test_random_circuits_broadcast_shapes(seed: int, real: bool) -> None:
     assert all(c.real for c in components) is real  # the real-state path, or the complex one
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="a circuit without parameters fails: flatten_pubs reshapes its (0,) values with "
-    "values.reshape(-1, 0), 'cannot reshape array of size 0 into shape (0)'",
-)
 @pytest.mark.parametrize("values", [None, np.zeros((3, 0))], ids=["no-values", "shape-3x0"])
 def test_pub_without_parameters(values) -> None:
     qc = QuantumCircuit(2)
@@ -358,12 +352,6 @@ def test_circuit_mutated_after_a_run_is_recompiled() -> None:
     assert estimator.engine(qc) is not first
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the engine cache fingerprint (num_qubits, len(data), num_parameters) misses an "
-    "in-place change that keeps those: the stale compiled circuit gives wrong values",
-)
 @pytest.mark.parametrize("change", ["replace-gate", "rename-parameter"])
 def test_circuit_changed_in_place_keeping_its_size(change: str) -> None:
     qc = QuantumCircuit(2)
