@@ -34,12 +34,9 @@ class AngleMap:
             self._add(i, expr, column)
 
     def _add(self, i: int, expr: ParameterExpression, column: dict) -> None:
-        # Derivatives come from SymPy: Qiskit's ParameterExpression.gradient(p).sympify() has
-        # returned the wrong symbol for products (d(a*b)/da sympified to a), seen with qiskit 2.6.
         params = sorted(expr.parameters, key=lambda p: column[p])
-        form = expr.sympify()
-        by_name = {s.name: s for s in form.free_symbols}
-        symbols = [by_name.get(p.name, sympy.Symbol(p.name)) for p in params]
+        symbols = [sympy.Symbol(f"_p{j}") for j in range(len(params))]
+        form = _sympy_form(expr, params, symbols)
         derivs = [sympy.diff(form, s) for s in symbols]
         if all(d.is_number for d in derivs):
             for p, d in zip(params, derivs, strict=True):
@@ -77,6 +74,31 @@ class AngleMap:
                 slope_t = torch.as_tensor(slope, dtype=grad.dtype, device=grad.device)
                 grad[:, :, col] += grad_angles[:, :, i] * slope_t[:, None]
         return grad
+
+
+def _sympy_form(expr: ParameterExpression, params: list[Parameter], symbols: list) -> sympy.Expr:
+    """``expr`` as a SymPy expression of ``symbols`` (one per parameter, in ``params`` order),
+    checked against Qiskit's own numerical binding.
+
+    Qiskit 2.6's ``sympify`` has returned the wrong symbol when an expression reduces to one
+    (``(a - a + b).sympify()`` gave ``a`` or ``b`` depending on hash order; so did the
+    sympified gradient of ``a*b``), so the form is rebuilt from names and verified at two
+    random points; a mismatch is an error, not a wrong circuit.
+    """
+    if expr.is_symbol():
+        form = symbols[[p.name for p in params].index(str(expr))]
+    else:
+        by_name = {p.name: s for p, s in zip(params, symbols, strict=True)}
+        raw = expr.sympify()
+        form = raw.subs({s: by_name[s.name] for s in raw.free_symbols if s.name in by_name})
+    rng = np.random.default_rng(0)
+    for _ in range(2):
+        point = rng.uniform(-2.0, 2.0, len(params))
+        expected = complex(expr.bind(dict(zip(params, point, strict=True))))
+        got = complex(form.subs(dict(zip(symbols, point, strict=True))))
+        if not np.isclose(expected, got, rtol=1e-9, atol=1e-12):
+            raise ValueError(f"cannot translate gate angle {expr} for simulation (got {form})")
+    return form
 
 
 def _real(value) -> float:

@@ -274,7 +274,8 @@ class _StepBuilder:
     def _close_perm(self) -> None:
         if self.perm is None:
             return
-        phase = None if np.allclose(self.perm.phase, 1.0) else self.perm.phase
+        # exact comparisons: a constant phase of 1e-6 is physics, not round-off
+        phase = None if np.abs(self.perm.phase - 1.0).max() <= 1e-14 else self.perm.phase
         self.steps.append(PermStep(self.perm.perm, phase))
         self.perm = None
 
@@ -298,12 +299,12 @@ def _embed_monomial(mono: Monomial, qubits: tuple[int, ...], n: int) -> Monomial
 
 def _step_is_real(step: Step) -> bool:
     if isinstance(step, PermStep):
-        return step.phase is None or bool(np.allclose(step.phase.imag, 0.0))
+        return step.phase is None or bool(np.abs(step.phase.imag).max() <= 1e-14)
     gates = step.gates if isinstance(step, KronStep) else (step,)
     for g in gates:
         if g.rotation is not None and not g.rotation.real:
             return False
-        if g.matrix is not None and not np.allclose(g.matrix.imag, 0.0):
+        if g.matrix is not None and np.abs(g.matrix.imag).max() > 1e-14:
             return False
     return True
 

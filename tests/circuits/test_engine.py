@@ -300,12 +300,6 @@ def test_circuit_without_parameters() -> None:
 
 
 # ---------------------------------------------------------------------- compiler precision
-@pytest.mark.xfail(
-    strict=True,
-    reason="qiskit 2.6 ParameterExpression.sympify() returns an arbitrary one of "
-    "expr.parameters when the expression simplifies to a bare symbol (a - a + b -> a or b, "
-    "by set order), and AngleMap builds angles from that form",
-)
 def test_expression_with_a_cancelled_parameter() -> None:
     qc = QuantumCircuit(2)
     pairs = [(Parameter(f"p{k}"), Parameter(f"q{k}")) for k in range(4)]
@@ -316,12 +310,6 @@ def test_expression_with_a_cancelled_parameter() -> None:
     _check(qc, params, _rows(2, len(params)), [SparsePauliOp("IZ"), SparsePauliOp("ZI")])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the compiler tests exactness with np.allclose (rtol=1e-5, atol=1e-8): a fused "
-    "monomial whose phases are within 1e-5 of 1 loses them (compiler._close_perm), a constant "
-    "gate with |imag| < 1e-8 is taken as real and its imaginary part dropped (_step_is_real)",
-)
 @pytest.mark.parametrize("gate", ["cp(1e-5)", "rz(1e-9)"])
 def test_small_constant_angles(gate: str) -> None:
     qc = QuantumCircuit(2)
