@@ -9,12 +9,57 @@ distinct circuit, and group entries by circuit, row and observable.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from copy import copy
 from typing import Any
 
 import numpy as np
 from qiskit.circuit import Parameter, QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.quantum_info.operators.base_operator import BaseOperator
+from qiskit_machine_learning.algorithm_job import AlgorithmJob
+from qiskit_machine_learning.gradients import BaseEstimatorGradient
+
+
+class CheckedOnceGradient(BaseEstimatorGradient):
+    """A ``BaseEstimatorGradient`` whose ``run`` checks arguments once per distinct circuit."""
+
+    def run(
+        self,
+        circuits: Sequence[QuantumCircuit] | QuantumCircuit,
+        observables: Sequence[BaseOperator] | BaseOperator,
+        parameter_values: Sequence[Sequence[float]] | np.ndarray,
+        parameters: Sequence[Sequence[Parameter] | None] | None = None,
+        **options,
+    ) -> AlgorithmJob:
+        """Start computing d<O_i>/d(theta) for each entry i = (circuit, observable, values).
+
+        Args:
+            circuits: One circuit per entry (the same object may repeat).
+            observables: One observable per entry.
+            parameter_values: One row of values per entry, in ``circuit.parameters`` order.
+            parameters: Per entry, the parameters to differentiate (None: all), in output order.
+            **options: Run options (e.g. ``precision``, passed to the estimator).
+
+        Returns:
+            A job whose ``result()`` is an ``EstimatorGradientResult``.
+
+        Raises:
+            ValueError: Lengths disagree, or parameters are not in their circuit (the base
+                class's checks and messages).
+        """
+        if isinstance(circuits, QuantumCircuit):
+            circuits = (circuits,)
+        if isinstance(observables, BaseOperator):
+            observables = (observables,)
+        parameters = resolve_parameters(circuits, parameters)
+        validate(circuits, observables, parameter_values, parameters)
+        opts = copy(self._default_options)
+        opts.update_options(**options)
+        job = AlgorithmJob(
+            self._run, circuits, observables, parameter_values, parameters, **opts.__dict__
+        )
+        job.submit()
+        return job
 
 
 def resolve_parameters(

@@ -14,27 +14,24 @@ K: what a torch backward needs, about K times cheaper than the Jacobian.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from copy import copy
 
 import numpy as np
-from qiskit.circuit import Parameter, QuantumCircuit
+from qiskit.circuit import QuantumCircuit
 from qiskit.providers import Options
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.quantum_info.operators.base_operator import BaseOperator
-from qiskit_machine_learning.algorithm_job import AlgorithmJob
-from qiskit_machine_learning.gradients import BaseEstimatorGradient, EstimatorGradientResult
+from qiskit_machine_learning.gradients import EstimatorGradientResult
 
 from circuits.estimator import FastEstimator
 from circuits.gradient_args import (
+    CheckedOnceGradient,
     group_by_circuit,
-    resolve_parameters,
     rows_of,
     unique_observables,
-    validate,
 )
 
 
-class ExactEstimatorGradient(BaseEstimatorGradient):
+class ExactEstimatorGradient(CheckedOnceGradient):
     """Exact batched gradient on ``FastEstimator``'s engine (shares its compiled circuits)."""
 
     def __init__(self, estimator: FastEstimator | None = None, options: Options | None = None):
@@ -52,33 +49,6 @@ class ExactEstimatorGradient(BaseEstimatorGradient):
                 "BatchedParamShiftGradient."
             )
         super().__init__(estimator, options=options)
-
-    def run(
-        self,
-        circuits: Sequence[QuantumCircuit] | QuantumCircuit,
-        observables: Sequence[BaseOperator] | BaseOperator,
-        parameter_values: Sequence[Sequence[float]] | np.ndarray,
-        parameters: Sequence[Sequence[Parameter] | None] | None = None,
-        **options,
-    ) -> AlgorithmJob:
-        """Start computing d<O_i>/d(theta) for each entry i = (circuit, observable, values).
-
-        Same contract as ``BaseEstimatorGradient.run``; arguments are checked once per distinct
-        circuit instead of once per entry.
-        """
-        if isinstance(circuits, QuantumCircuit):
-            circuits = (circuits,)
-        if isinstance(observables, BaseOperator):
-            observables = (observables,)
-        parameters = resolve_parameters(circuits, parameters)
-        validate(circuits, observables, parameter_values, parameters)
-        opts = copy(self._default_options)
-        opts.update_options(**options)
-        job = AlgorithmJob(
-            self._run, circuits, observables, parameter_values, parameters, **opts.__dict__
-        )
-        job.submit()
-        return job
 
     def _run(self, circuits, observables, parameter_values, parameters, **options):
         gradients: list[np.ndarray] = [np.zeros(0)] * len(circuits)

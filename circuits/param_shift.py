@@ -20,7 +20,6 @@ is exact, and so is ``BatchedParamShiftGradient(est, options={"precision": 0})``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from copy import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,9 +28,7 @@ from qiskit.primitives import BaseEstimatorV2
 from qiskit.providers import Options
 from qiskit.quantum_info.operators.base_operator import BaseOperator
 from qiskit.transpiler.passmanager import BasePassManager
-from qiskit_machine_learning.algorithm_job import AlgorithmJob
 from qiskit_machine_learning.gradients import (
-    BaseEstimatorGradient,
     EstimatorGradientResult,
     ParamShiftEstimatorGradient,
 )
@@ -39,11 +36,10 @@ from qiskit_machine_learning.gradients.utils import GradientCircuit
 from qiskit_machine_learning.utils import circuit_cache_key
 
 from circuits.gradient_args import (
+    CheckedOnceGradient,
     group_by_circuit,
-    resolve_parameters,
     rows_of,
     unique_observables,
-    validate,
 )
 
 
@@ -61,7 +57,7 @@ class _Plan:
     pub: tuple | None  # (circuit, observables (1, K), values (U*2*S, 1, P_g)); None if S == 0
 
 
-class BatchedParamShiftGradient(BaseEstimatorGradient):
+class BatchedParamShiftGradient(CheckedOnceGradient):
     """Parameter-shift gradient of expectation values that sends one pub per distinct circuit.
 
     A drop-in for ``ParamShiftEstimatorGradient`` with a ``BaseEstimatorV2``: same ``run``
@@ -96,43 +92,6 @@ class BatchedParamShiftGradient(BaseEstimatorGradient):
             raise TypeError(f"estimator must be a BaseEstimatorV2, got {type(estimator).__name__}.")
         super().__init__(estimator, options=options, pass_manager=pass_manager)
         self._isa_cache: dict[int, QuantumCircuit] = {}
-
-    def run(
-        self,
-        circuits: Sequence[QuantumCircuit] | QuantumCircuit,
-        observables: Sequence[BaseOperator] | BaseOperator,
-        parameter_values: Sequence[Sequence[float]] | np.ndarray,
-        parameters: Sequence[Sequence[Parameter] | None] | None = None,
-        **options,
-    ) -> AlgorithmJob:
-        """Start computing d<O_i>/d(theta) for each entry i = (circuit, observable, values).
-
-        Args:
-            circuits: One circuit per entry (the same object may repeat).
-            observables: One observable per entry.
-            parameter_values: One row of values per entry, in ``circuit.parameters`` order.
-            parameters: Per entry, the parameters to differentiate (None: all), in output order.
-            **options: Run options; ``precision`` goes to the estimator.
-
-        Returns:
-            A job whose ``result()`` is an ``EstimatorGradientResult``.
-
-        Raises:
-            ValueError: Lengths disagree, or parameters are not in their circuit.
-        """
-        if isinstance(circuits, QuantumCircuit):
-            circuits = (circuits,)
-        if isinstance(observables, BaseOperator):
-            observables = (observables,)
-        parameters = resolve_parameters(circuits, parameters)
-        validate(circuits, observables, parameter_values, parameters)
-        opts = copy(self._default_options)
-        opts.update_options(**options)
-        job = AlgorithmJob(
-            self._run, circuits, observables, parameter_values, parameters, **opts.__dict__
-        )
-        job.submit()
-        return job
 
     def _run(
         self,
