@@ -1,0 +1,138 @@
+"""HybridQ's training losses, per encoder wiring (see ``qgan.models``).
+
+Pure pieces on tensors, then the two objectives a training step needs:
+
+    fake_latent = generator.latent(noise)          # (B, 100), one quantum forward per step
+    fake = generator.decoder(fake_latent)          # (B, 3, 64, 64)
+    d_loss = discriminator_objective(discriminator, real, fake)          # step the D optimizer
+    g = generator_objective(cfg, discriminator, generator.decoder, encoder, real, fake_latent, fake)
+    g.total.backward()                                                    # step the G optimizer
+
+Losses use logits (``binary_cross_entropy_with_logits`` written as softplus), which is the
+numerically stable form of DCGAN's BCE on sigmoid outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from qgan.models import ModelConfig
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """L_D = mean softplus(-D(x)) + mean softplus(D(G(z))): BCE, real -> 1, fake -> 0."""
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def adversarial_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """L_adv = mean softplus(-D(G(z))) = -mean log sigmoid(D(G(z))): non-saturating G loss."""
+    return F.softplus(-fake_logits).mean()
+
+
+def reconstruction_loss(recon: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """L_rec = mean (Dec(E(x)) - x)^2 over batch, channels and pixels."""
+    return F.mse_loss(recon, real)
+
+
+def mmd2(x: torch.Tensor, y: torch.Tensor, bandwidths: Sequence[float]) -> torch.Tensor:
+    """Biased squared MMD between samples x (N, d) and y (M, d), multi-bandwidth RBF kernel.
+
+    MMD^2 = mean_ij k(x_i, x_j) + mean_ij k(y_i, y_j) - 2 mean_ij k(x_i, y_j), with
+    k(a, b) = mean_s exp(-|a - b|^2 / (2 d s^2)) over the bandwidths s. Distances are divided by
+    d so that s is per coordinate, independent of the latent width. The biased (V-statistic)
+    form is >= 0 and 0 for identical samples; the unbiased one can go negative.
+    """
+    xy = torch.cat([x, y])  # (N + M, d)
+    # (N + M, N + M) squared distances per coordinate, from differences: torch.cdist switches
+    # to |a|^2 + |b|^2 - 2ab beyond 25 rows, which cancels badly for the close pairs that the
+    # small bandwidths look at. (N + M)^2 d floats: 1.6M at batch 64, d = 100.
+    d2 = (xy[:, None] - xy[None]).square().mean(-1)
+    k = torch.stack([torch.exp(-d2 / (2 * s * s)) for s in bandwidths]).mean(0)
+    n = len(x)
+    return k[:n, :n].mean() + k[n:, n:].mean() - 2 * k[:n, n:].mean()
+
+
+def generator_loss(
+    cfg: ModelConfig,
+    fake_logits: torch.Tensor,
+    fake_latent: torch.Tensor,
+    real_latent: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(L_adv, L_lat) of the wiring; the generator side minimizes L_adv + lambda_lat L_lat.
+
+    latent-match: L_lat = MMD^2(q, sg(E(x))) with q the quantum latents and sg stop-gradient:
+    the encoded real latents are the target distribution, moved only by the autoencoder.
+    decoder-only: L_lat = 0 (``real_latent`` is ignored and may be None).
+    """
+    adv = adversarial_loss(fake_logits)
+    if not cfg.uses_encoder:
+        return adv, adv.new_zeros(())
+    if real_latent is None:
+        raise ValueError("the latent-match wiring needs the encoded real latents")
+    return adv, mmd2(fake_latent, real_latent.detach(), cfg.mmd_bandwidths)
+
+
+def autoencoder_loss(
+    cfg: ModelConfig, encoder: nn.Module | None, decoder: nn.Module, real: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(L_rec, E(x)) of the wiring.
+
+    latent-match: L_rec = mean (Dec(E(x)) - x)^2, trains encoder and decoder; E(x) is returned
+    so that ``generator_loss`` can reuse it. decoder-only: (0, None).
+    """
+    if not cfg.uses_encoder:
+        return real.new_zeros(()), None
+    if encoder is None:
+        raise ValueError("the latent-match wiring needs an encoder")
+    real_latent = encoder(real)  # (B, latent_dim)
+    return reconstruction_loss(decoder(real_latent), real), real_latent
+
+
+@dataclass(frozen=True)
+class GeneratorLosses:
+    """The generator-side objective and its terms (each a scalar tensor)."""
+
+    total: torch.Tensor  # L_adv + lambda_lat L_lat + lambda_rec L_rec: call backward() on it
+    adversarial: torch.Tensor
+    latent: torch.Tensor
+    reconstruction: torch.Tensor
+
+    def as_floats(self) -> dict[str, float]:
+        """The terms as floats, for logging."""
+        names = ("total", "adversarial", "latent", "reconstruction")
+        return {name: float(getattr(self, name).detach()) for name in names}
+
+
+def discriminator_objective(
+    discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor
+) -> torch.Tensor:
+    """L_D on a real batch and a generated one (detached here: only D learns from it)."""
+    return discriminator_loss(discriminator(real), discriminator(fake.detach()))
+
+
+def generator_objective(
+    cfg: ModelConfig,
+    discriminator: nn.Module,
+    decoder: nn.Module,
+    encoder: nn.Module | None,
+    real: torch.Tensor,
+    fake_latent: torch.Tensor,
+    fake: torch.Tensor,
+) -> GeneratorLosses:
+    """Generator-side objective of ``cfg.encoder_wiring``.
+
+    total = L_adv(D(Dec(q))) + lambda_lat MMD^2(q, sg(E(x))) + lambda_rec mean (Dec(E(x)) - x)^2
+    in latent-match; total = L_adv(D(Dec(q))) in decoder-only. q = ``fake_latent`` (the quantum
+    outputs), ``fake`` = Dec(q). Its gradient reaches the quantum weights (through L_adv and
+    MMD), the decoder (L_adv and L_rec) and the encoder (L_rec); D's parameters get gradient
+    too, so zero them (or step D's optimizer only on ``discriminator_objective``).
+    """
+    rec, real_latent = autoencoder_loss(cfg, encoder, decoder, real)
+    adv, lat = generator_loss(cfg, discriminator(fake), fake_latent, real_latent)
+    total = adv + cfg.latent_weight * lat + cfg.reconstruction_weight * rec
+    return GeneratorLosses(total=total, adversarial=adv, latent=lat, reconstruction=rec)

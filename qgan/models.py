@@ -1,0 +1,262 @@
+"""HybridQ's networks: encoder, decoder, DCGAN discriminator and the hybrid generator.
+
+HybridQ (Jiao et al., Sec. 3.1-3.2, Fig. 1) trains in a 100-dimensional latent space:
+
+- pre-processing (``Encoder``): "a 4x4 convolution, followed by a Leaky ReLU. The feed-forward
+  layers map the flattened output to 100-dimension feature space";
+- quantum generator (``qgan.quantum``): 10 sub-generators of 10 qubits turn adaptive noise
+  angles into 100 <Z> values in [-1, 1];
+- post-processing (``Decoder``): "one feed-forward layer, followed by a ReLU. A 3x3 convolution
+  followed by a hyperbolic tangent function (Tanh) outputs the generated image";
+- discriminator: the DCGAN one (Radford et al. 2016), on 64x64 images.
+
+How the encoder enters training is not spelled out beyond Fig. 1 ("real images pass through
+pre-processing into the latent space during training; at inference noise -> quantum generator
+-> post-processing"), so it is a config field, ``ModelConfig.encoder_wiring``:
+
+- ``"latent-match"`` (default): the discriminator judges images, decoder(quantum(noise)) against
+  real ones; encoder and decoder are also trained as an autoencoder on real images,
+  decoder(encoder(x)) ~ x; and the quantum outputs are pulled toward the distribution of the
+  encoded real latents by an MMD term. The encoder is the learned counterpart of MosaiQ's PCA,
+  the decoder of its inverse, and the quantum generator learns the latent distribution of the
+  real images, as MosaiQ's learns PCA coefficients; every part gets gradient and matters.
+- ``"decoder-only"``: a plain GAN noise -> quantum -> decoder -> discriminator; the encoder is
+  not built. Kept for ablations: it drops the paper's latent-space training entirely.
+
+The losses of each wiring are in ``qgan.losses``. Parameter counts are in ``ModelConfig``'s
+docstring; the classical sizes are chosen so that the whole model, discriminator included, has
+the paper's 3.7M parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from qgan.quantum import QuantumConfig, quantum_generator
+
+IMAGE_SIZE = 64  # HybridQ resizes every image to 64x64; the DCGAN discriminator assumes it
+WIRINGS = ("latent-match", "decoder-only")
+LR_QUANTUM = 0.3  # HybridQ Sec. 4.1: Adam learning rate of the quantum circuits
+LR_CLASSICAL = 2e-4  # ... of the classical pre- and post-processing layers
+LR_DISCRIMINATOR = 2e-3  # ... of the discriminator
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Sizes and wiring of the HybridQ model.
+
+    With the defaults: encoder 102,696, quantum 600, decoder 827,449, discriminator 2,765,568
+    parameters, 3,696,313 in all: the paper's "3.7M". The paper's DCGAN "6.3M" is generator
+    (3,576,704) plus discriminator (2,765,568), so its counts include the discriminator, and
+    HybridQ's generator side is ~0.93M. (``decoder_channels=8`` would make the generator side
+    alone 3.4M and the whole model 6.2M, the size of DCGAN.)
+    """
+
+    latent_dim: int = 100  # 10 sub-generators x 10 qubits, one <Z> each; = quantum in/out width
+    image_channels: int = 3  # RGB skin-lesion images
+    encoder_channels: int = 4  # filters of the 4x4 pre-processing convolution
+    encoder_stride: int = 4  # 4x4 patches without overlap: (B, 4, 16, 16) -> 1024 features
+    decoder_channels: int = 2  # C of the feed-forward output (B, C, 64, 64); sets the 3.7M total
+    ndf: int = 64  # DCGAN discriminator width (Radford et al.)
+    encoder_wiring: str = "latent-match"  # latent-match | decoder-only (module docstring)
+    latent_weight: float = 1.0  # lambda_lat on MMD^2(quantum latents, encoded real latents)
+    reconstruction_weight: float = 1.0  # lambda_rec on the autoencoder's MSE
+    mmd_bandwidths: tuple[float, ...] = (0.05, 0.1, 0.2, 0.5, 1.0)  # RBF widths per coordinate
+    seed: int = 0  # initial classical weights; the quantum ones use quantum.seed
+    quantum: QuantumConfig = field(default_factory=QuantumConfig)  # 10 x 10 qubits, 6 layers
+
+    def __post_init__(self) -> None:
+        if self.encoder_wiring not in WIRINGS:
+            raise ValueError(
+                f"encoder_wiring must be one of {WIRINGS}, got {self.encoder_wiring!r}"
+            )
+        width = self.quantum.n_sub * self.quantum.n_qubits
+        if width != self.latent_dim:
+            raise ValueError(
+                f"latent_dim {self.latent_dim} must equal the quantum generator's width "
+                f"n_sub * n_qubits = {width}"
+            )
+
+    @property
+    def uses_encoder(self) -> bool:
+        """Whether the wiring builds and trains the encoder."""
+        return self.encoder_wiring == "latent-match"
+
+
+class Encoder(nn.Module):
+    """Pre-processing: image (B, c, 64, 64) -> latent (B, latent_dim) in (-1, 1).
+
+    4x4 convolution + LeakyReLU(0.2), flatten, one feed-forward layer, tanh. The output ends in
+    tanh because in the latent-match wiring encoded latents are compared with the quantum
+    generator's outputs, <Z> values in [-1, 1], and decoded by the same decoder: both must live
+    in the same bounded space. (They are never fed to the circuit as angles; if they were,
+    arccos(z) in [0, pi] is the RY angle whose <Z> on |0> is z.)
+    """
+
+    def __init__(self, latent_dim: int, image_channels: int, channels: int, stride: int):
+        super().__init__()
+        padding = max(0, (4 - stride) // 2)  # stride 2: the DCGAN 4x4/2/1 halving; 4: patches
+        self.conv = nn.Conv2d(image_channels, channels, 4, stride, padding)
+        side = (IMAGE_SIZE + 2 * padding - 4) // stride + 1
+        self.fc = nn.Linear(channels * side * side, latent_dim)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        h = nn.functional.leaky_relu(self.conv(image), 0.2)  # (B, channels, side, side)
+        return torch.tanh(self.fc(h.flatten(1)))  # (B, latent_dim)
+
+
+class Decoder(nn.Module):
+    """Post-processing: latent (B, latent_dim) -> image (B, c, 64, 64) in (-1, 1).
+
+    One feed-forward layer straight to (C, 64, 64) + ReLU, a 3x3 convolution (padding 1) and
+    tanh, as the paper describes, with no upsampling. The feed-forward layer holds almost all
+    of the parameters, ~latent_dim * C * 4096; C = 2 (827k) is what brings the whole model,
+    discriminator included, to the paper's 3.7M (see ``ModelConfig``).
+    """
+
+    def __init__(self, latent_dim: int, image_channels: int, channels: int):
+        super().__init__()
+        self.channels = channels
+        self.fc = nn.Linear(latent_dim, channels * IMAGE_SIZE * IMAGE_SIZE)
+        self.conv = nn.Conv2d(channels, image_channels, 3, padding=1)
+
+    def forward(self, latent: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.fc(latent)).view(-1, self.channels, IMAGE_SIZE, IMAGE_SIZE)
+        return torch.tanh(self.conv(h))  # (B, image_channels, 64, 64)
+
+
+class Discriminator(nn.Module):
+    """The DCGAN discriminator (Radford et al. 2016) for 64x64 images -> logits (B,).
+
+    conv 4x4/2 (ndf) + LeakyReLU(0.2); three conv 4x4/2 + BatchNorm + LeakyReLU(0.2) with 2, 4
+    and 8 ndf channels (64 -> 32 -> 16 -> 8 -> 4 pixels); conv 4x4 to one logit. No biases (the
+    BatchNorms have their own), no sigmoid: the losses take logits. DCGAN init: conv weights
+    N(0, 0.02), BatchNorm weights N(1, 0.02) and biases 0. ndf = 64 gives 2,765,568 parameters.
+    """
+
+    def __init__(self, image_channels: int = 3, ndf: int = 64):
+        super().__init__()
+        layers: list[nn.Module] = [
+            nn.Conv2d(image_channels, ndf, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2, inplace=True),
+        ]
+        for mult in (1, 2, 4):
+            layers += [
+                nn.Conv2d(ndf * mult, ndf * mult * 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ndf * mult * 2),
+                nn.LeakyReLU(0.2, inplace=True),
+            ]
+        layers.append(nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False))  # (B, 1, 1, 1)
+        self.main = nn.Sequential(*layers)
+        self.apply(_dcgan_init)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.main(image).flatten()  # (B,)
+
+
+def _dcgan_init(module: nn.Module) -> None:
+    """DCGAN's ``weights_init``: conv N(0, 0.02); BatchNorm weight N(1, 0.02), bias 0."""
+    if isinstance(module, nn.Conv2d):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+class HybridQGenerator(nn.Module):
+    """noise angles (B, latent_dim) -> quantum layer -> (B, latent_dim) in [-1, 1] -> decoder.
+
+    Args:
+        quantum: The quantum generator, e.g. ``qgan.quantum.quantum_generator(...)``.
+        decoder: The post-processing layer.
+    """
+
+    def __init__(self, quantum: nn.Module, decoder: Decoder):
+        super().__init__()
+        self.quantum = quantum
+        self.decoder = decoder
+
+    def latent(self, noise: torch.Tensor) -> torch.Tensor:
+        """Quantum latents (B, latent_dim), <Z> values, in the decoder's dtype."""
+        return self.quantum(noise).to(self.decoder.fc.weight.dtype)
+
+    def forward(self, noise: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.latent(noise))  # (B, c, 64, 64)
+
+
+def build_hybridq(
+    cfg: ModelConfig,
+) -> tuple[HybridQGenerator, Encoder | None, Discriminator]:
+    """(generator, encoder, discriminator) of ``cfg``; the encoder is None in "decoder-only".
+
+    Classical weights are drawn from ``cfg.seed`` without touching torch's global RNG, quantum
+    weights from ``cfg.quantum.seed``. The encoder is drawn last, so both wirings start from the
+    same decoder and discriminator weights.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        decoder = Decoder(cfg.latent_dim, cfg.image_channels, cfg.decoder_channels)
+        discriminator = Discriminator(cfg.image_channels, cfg.ndf)
+        encoder = None
+        if cfg.uses_encoder:
+            encoder = Encoder(
+                cfg.latent_dim, cfg.image_channels, cfg.encoder_channels, cfg.encoder_stride
+            )
+    generator = HybridQGenerator(quantum_generator(cfg.quantum), decoder)
+    return generator, encoder, discriminator
+
+
+def param_groups(
+    generator: HybridQGenerator,
+    encoder: Encoder | None,
+    discriminator: Discriminator,
+    *,
+    lr_quantum: float = LR_QUANTUM,
+    lr_classical: float = LR_CLASSICAL,
+    lr_discriminator: float = LR_DISCRIMINATOR,
+) -> dict[str, list[dict]]:
+    """Adam parameter groups with HybridQ's learning rates, one optimizer per side.
+
+    Returns:
+        ``{"generator": [quantum, decoder, encoder?], "discriminator": [discriminator]}``, each
+        group a dict with "name", "params" and "lr", ready for ``torch.optim.Adam(groups)``.
+        The encoder's group (absent when ``encoder`` is None) sits on the generator side: in
+        "latent-match" its reconstruction loss is part of the generator-side objective.
+    """
+    gen = [
+        _group("quantum", generator.quantum, lr_quantum),
+        _group("decoder", generator.decoder, lr_classical),
+    ]
+    if encoder is not None:
+        gen.append(_group("encoder", encoder, lr_classical))
+    return {
+        "generator": gen,
+        "discriminator": [_group("discriminator", discriminator, lr_discriminator)],
+    }
+
+
+def _group(name: str, module: nn.Module, lr: float) -> dict:
+    return {"name": name, "params": [p for p in module.parameters() if p.requires_grad], "lr": lr}
+
+
+def count_parameters(module: nn.Module | None, trainable_only: bool = True) -> int:
+    """Number of (trainable) scalar parameters of ``module``; 0 for None."""
+    if module is None:
+        return 0
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
+
+
+def parameter_counts(
+    generator: HybridQGenerator, encoder: Encoder | None, discriminator: Discriminator
+) -> dict[str, int]:
+    """Trainable parameters per part: encoder, quantum, decoder, discriminator and total."""
+    counts = {
+        "encoder": count_parameters(encoder),
+        "quantum": count_parameters(generator.quantum),
+        "decoder": count_parameters(generator.decoder),
+        "discriminator": count_parameters(discriminator),
+    }
+    return counts | {"total": sum(counts.values())}

@@ -1,0 +1,120 @@
+"""HybridQ training losses (qgan/losses.py) against direct formulas: BCE on sigmoid outputs,
+MMD^2 by explicit double sums and for two single points, and the per-wiring composition."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from qgan.losses import (
+    GeneratorLosses,
+    adversarial_loss,
+    autoencoder_loss,
+    discriminator_loss,
+    generator_loss,
+    mmd2,
+    reconstruction_loss,
+)
+from qgan.models import Decoder, Encoder, ModelConfig
+from qgan.quantum import QuantumConfig
+
+BANDWIDTHS = (0.1, 0.5, 1.0)
+
+
+def _cfg(wiring: str) -> ModelConfig:
+    quantum = QuantumConfig(n_sub=2, n_qubits=3, n_layers=2)
+    return ModelConfig(latent_dim=6, encoder_wiring=wiring, quantum=quantum)
+
+
+def _mmd2_by_loops(x: torch.Tensor, y: torch.Tensor) -> float:
+    d = x.shape[1]
+
+    def k(a, b):
+        return sum(math.exp(-float((a - b).square().sum()) / (2 * d * s * s)) for s in BANDWIDTHS)
+
+    def mean_k(u, v):
+        return sum(k(a, b) for a in u for b in v) / (len(u) * len(v) * len(BANDWIDTHS))
+
+    return mean_k(x, x) + mean_k(y, y) - 2 * mean_k(x, y)
+
+
+def test_bce_losses_match_sigmoid_bce() -> None:
+    real, fake = torch.randn(5) * 3, torch.randn(7) * 3
+    want_d = F.binary_cross_entropy(torch.sigmoid(real), torch.ones(5)) + F.binary_cross_entropy(
+        torch.sigmoid(fake), torch.zeros(7)
+    )
+    torch.testing.assert_close(discriminator_loss(real, fake), want_d)
+    want_g = F.binary_cross_entropy(torch.sigmoid(fake), torch.ones(7))
+    torch.testing.assert_close(adversarial_loss(fake), want_g)
+
+
+def test_adversarial_loss_is_stable_for_confident_discriminators() -> None:
+    # sigmoid(-200) underflows in float32 and log(0) would give inf; softplus gives 200.
+    assert adversarial_loss(torch.tensor([-200.0])).item() == pytest.approx(200.0)
+
+
+def test_reconstruction_loss_is_mean_squared_error() -> None:
+    a, b = torch.randn(2, 3, 4, 4), torch.randn(2, 3, 4, 4)
+    torch.testing.assert_close(reconstruction_loss(a, b), ((a - b) ** 2).mean())
+
+
+def test_mmd2_matches_explicit_sums() -> None:
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(5, 6, generator=gen, dtype=torch.float64) * 2 - 1
+    y = torch.rand(4, 6, generator=gen, dtype=torch.float64) * 0.5
+    assert mmd2(x, y, BANDWIDTHS).item() == pytest.approx(_mmd2_by_loops(x, y), rel=1e-12)
+
+
+def test_mmd2_of_two_points_and_of_equal_samples() -> None:
+    a, b = torch.zeros(1, 4), torch.full((1, 4), 0.5)  # squared distance per coordinate 0.25
+    want = 2 - 2 * sum(math.exp(-0.25 / (2 * s * s)) for s in BANDWIDTHS) / len(BANDWIDTHS)
+    assert mmd2(a, b, BANDWIDTHS).item() == pytest.approx(want, rel=1e-6)
+    x = torch.rand(6, 4)
+    assert mmd2(x, x.clone(), BANDWIDTHS).abs().item() < 1e-6
+
+
+def test_mmd2_gradient_is_finite_at_coincident_points() -> None:
+    x = torch.zeros(3, 4, requires_grad=True)  # every pairwise distance 0
+    mmd2(x, torch.rand(3, 4), BANDWIDTHS).backward()
+    assert x.grad.isfinite().all()
+
+
+def test_generator_loss_per_wiring() -> None:
+    logits = torch.randn(4)
+    fake = torch.rand(4, 6, requires_grad=True)
+    real = torch.rand(4, 6, requires_grad=True)
+    adv, lat = generator_loss(_cfg("latent-match"), logits, fake, real)
+    torch.testing.assert_close(adv, adversarial_loss(logits))
+    torch.testing.assert_close(lat, mmd2(fake, real, _cfg("latent-match").mmd_bandwidths))
+    lat.backward()
+    assert fake.grad.any() and real.grad is None  # the encoded latents are a stop-gradient target
+    with pytest.raises(ValueError, match="encoded real latents"):
+        generator_loss(_cfg("latent-match"), logits, fake, None)
+    adv, lat = generator_loss(_cfg("decoder-only"), logits, fake, None)
+    assert lat.item() == 0
+
+
+def test_autoencoder_loss_per_wiring() -> None:
+    encoder, decoder = Encoder(6, 3, 4, 4), Decoder(6, 3, 2)
+    real = torch.rand(2, 3, 64, 64) * 2 - 1
+    rec, latent = autoencoder_loss(_cfg("latent-match"), encoder, decoder, real)
+    assert latent.shape == (2, 6)
+    torch.testing.assert_close(rec, ((decoder(encoder(real)) - real) ** 2).mean())
+    rec, latent = autoencoder_loss(_cfg("decoder-only"), encoder, decoder, real)
+    assert rec.item() == 0 and latent is None
+    with pytest.raises(ValueError, match="needs an encoder"):
+        autoencoder_loss(_cfg("latent-match"), None, decoder, real)
+
+
+def test_generator_losses_as_floats() -> None:
+    t = torch.tensor
+    losses = GeneratorLosses(total=t(3.0), adversarial=t(1.0), latent=t(0.5), reconstruction=t(1.5))
+    assert losses.as_floats() == {
+        "total": 3.0,
+        "adversarial": 1.0,
+        "latent": 0.5,
+        "reconstruction": 1.5,
+    }
