@@ -1,4 +1,4 @@
-"""One HybridQ generator step: forward + gradients for weights and inputs, every simulator side by side.
+"""One HybridQ generator step (forward + weight and input gradients) on every simulator.
 
 The generator is 10 sub-generators x 10 qubits x 6 layers (one 100-qubit circuit of disjoint
 blocks), batch 64. Each line is one JSON object: name, batch, seconds (median of repeats, after a
@@ -17,7 +17,7 @@ import argparse
 import json
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -30,16 +30,23 @@ from qgan.quantum import QuantumLayer, build_qnn
 N_SUB, N_QUBITS, N_LAYERS = 10, 10, 6
 
 
+def _opt(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass(frozen=True)
 class BenchConfig:
-    batch: int = 64  # samples per generator step
-    repeats: int = 5  # timed repeats after one warm-up (median reported)
-    slow_batch: int = 4  # measured batch for aer (scaled to ``batch``)
-    library_batch: int = 1  # measured batch for the library's parameter shift (scaled)
-    device: str = "cpu"  # torch device of the engine and the fast layer
-    dtype: str = "float64"  # engine arithmetic
-    sims: str = "engine,engine-jacobian,fast,fast-jacobian,aer,reference,aer-library"
-    seed: int = 0
+    batch: int = _opt(64, "samples per generator step")
+    repeats: int = _opt(5, "timed repeats after one warm-up; the median is reported")
+    slow_batch: int = _opt(4, "batch measured for aer/aer-gpu, scaled to --batch")
+    library_batch: int = _opt(1, "batch measured for the library's parameter shift, scaled")
+    device: str = _opt("cpu", "torch device of the engine and the fast layer (cpu, cuda)")
+    dtype: str = _opt("float64", "engine arithmetic (float64, float32)")
+    sims: str = _opt(
+        "engine,engine-jacobian,fast,fast-jacobian,aer,reference,aer-library",
+        "comma-separated settings to measure (also: aer-gpu)",
+    )
+    seed: int = _opt(0, "seed of inputs, weights and upstream gradients")
 
 
 def _time(fn, repeats: int) -> float:
@@ -73,9 +80,12 @@ def engine_step(cfg: BenchConfig, jacobian: bool):
     w = np.broadcast_to(rng.uniform(0, 1, len(ansatz.weights)), (cfg.batch, len(ansatz.weights)))
     values = np.concatenate([x, w], axis=1)
     cot = rng.normal(size=(cfg.batch, len(obs)))
-    if jacobian:
-        return lambda: engine.jacobian(values, obs)
-    return lambda: engine.vjp(values, obs, cot)
+
+    def step():
+        engine.forget()  # the floor is a full forward + backward sweep, nothing remembered
+        return engine.jacobian(values, obs) if jacobian else engine.vjp(values, obs, cot)
+
+    return step
 
 
 def layer_step(sim: str, batch: int, cfg: BenchConfig, vjp: bool = True, ansatz=None):
@@ -156,9 +166,10 @@ def _measure(name: str, cfg: BenchConfig) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats: under a minute")
-    for field, default in BenchConfig.__dataclass_fields__.items():
-        parser.add_argument(f"--{field.replace('_', '-')}", type=type(default.default),
-                            default=default.default, help=f"(default: {default.default})")  # fmt: skip
+    for name, spec in BenchConfig.__dataclass_fields__.items():
+        flag, default = f"--{name.replace('_', '-')}", spec.default
+        help_text = f"{spec.metadata['help']} (default: {default})"
+        parser.add_argument(flag, type=type(default), default=default, help=help_text)
     args = vars(parser.parse_args(argv))
     quick = args.pop("quick")
     cfg = BenchConfig(**args)

@@ -47,9 +47,15 @@ class AngleMap:
         slopes = [sympy.lambdify(symbols, d, "numpy") for d in derivs]
         self.nonlinear.append((i, [column[p] for p in params], value, slopes))
 
+    def _sparse(self) -> tuple[np.ndarray, np.ndarray]:
+        """(angle, parameter) index pairs of the affine part's nonzero coefficients, cached."""
+        if not hasattr(self, "_nonzero"):
+            self._nonzero = np.nonzero(self.matrix)
+        return self._nonzero
+
     def values(self, params: np.ndarray) -> np.ndarray:
         """Angles (N, A) of parameter values ``params`` (N, P)."""
-        rows, cols = np.nonzero(self.matrix)
+        rows, cols = self._sparse()
         angles = np.tile(self.offset, (len(params), 1))
         np.add.at(angles.T, rows, (params[:, cols] * self.matrix[rows, cols]).T)
         for i, cols, fn, _ in self.nonlinear:
@@ -62,7 +68,7 @@ class AngleMap:
         The affine part is a sparse scatter-add (each angle usually holds one parameter), not a
         dense (A, P) matmul, which would cost A*P per output for a 700-parameter generator.
         """
-        rows, cols = np.nonzero(self.matrix)
+        rows, cols = self._sparse()
         coeffs = torch.as_tensor(self.matrix[rows, cols], dtype=grad_angles.dtype)
         grad = grad_angles.new_zeros(*grad_angles.shape[:-1], len(self.parameters))
         source = grad_angles[..., torch.as_tensor(rows)] * coeffs.to(grad_angles.device)

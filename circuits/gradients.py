@@ -49,6 +49,7 @@ class ExactEstimatorGradient(CheckedOnceGradient):
                 "BatchedParamShiftGradient."
             )
         super().__init__(estimator, options=options)
+        self._obs_cache: dict[int, tuple[BaseOperator, dict]] = {}
 
     def _run(self, circuits, observables, parameter_values, parameters, **options):
         gradients: list[np.ndarray] = [np.zeros(0)] * len(circuits)
@@ -86,7 +87,18 @@ class ExactEstimatorGradient(CheckedOnceGradient):
             (<O_k> (N, K), sum_k cotangent[n, k] d<O_k>/d theta (N, P)).
         """
         engine = self._estimator.engine(circuit)
-        return engine.vjp(parameter_values, [as_observable(op) for op in observables], cotangent)
+        return engine.vjp(parameter_values, self._observables(observables), cotangent)
+
+    def _observables(self, ops: Sequence[BaseOperator]) -> list[dict[str, complex]]:
+        """``as_observable`` of each op, cached by object (the layer passes the same ops)."""
+        cache = self._obs_cache
+        out = []
+        for op in ops:
+            hit = cache.get(id(op))
+            if hit is None or hit[0] is not op:
+                hit = cache[id(op)] = (op, as_observable(op))
+            out.append(hit[1])
+        return out
 
 
 def as_observable(op: BaseOperator) -> dict[str, complex]:

@@ -484,3 +484,25 @@ def test_row_chunking(monkeypatch) -> None:
         monkeypatch.setattr(circuits.engine, "MEMORY_BUDGET", budget)
         for got, want in zip(run_all(), whole, strict=True):
             np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+def test_backward_after_forward_reuses_the_simulation() -> None:
+    """A VJP right after a forward on the same rows skips the forward sweep, same result."""
+    ans = generator_circuit(2, 3, 2)
+    params = list(ans.inputs) + list(ans.weights)
+    obs = _dicts(list(ans.observables))
+    values = _rows(4, len(params))
+    cot = np.random.default_rng(3).normal(size=(4, len(obs)))
+    eng = Engine(ans.circuit, params)
+    fresh = eng.vjp(values, obs, cot)
+    eng.expectation_values(values, obs)
+    calls = []
+    original = eng._forward_rows
+    eng._forward_rows = lambda *a: calls.append(1) or original(*a)
+    reused = eng.vjp(values, obs, cot)
+    assert calls == []
+    other = eng.vjp(values + 0.1, obs, cot)  # different rows: simulated anew
+    assert calls == [1]
+    for a, b in zip(fresh, reused, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(other[1], fresh[1])
