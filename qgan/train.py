@@ -1,0 +1,125 @@
+"""``python -m qgan.train``: train HybridQ, one unconditional GAN per class.
+
+With no arguments it runs a short default that needs no download: ISIC 2019 MEL when
+``$QGAN_DATA`` points at the data, else the synthetic set (it says which). Every run folder gets
+config.json, split.json, metrics.jsonl, last.pt (full state, for --resume), a light epochNNN.pt
+snapshot and samples_epochNNN.png per epoch, and loss_curve.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from qgan.checkpoint import load_checkpoint
+from qgan.config import TrainConfig, add_arguments, from_arguments, write_config
+
+# The no-argument run: minutes on a laptop CPU, enough to see images take shape.
+QUICK = {"epochs": 5, "limit": 256, "batch_size": 32}
+
+
+def train(cfg: TrainConfig) -> list[Path]:
+    """Train the GAN(s) ``cfg`` asks for; returns the run folders."""
+    from qgan.data import DataConfig, class_subset, load_train_test, save_split
+    from qgan.trainer import Trainer
+
+    cfg = cfg.resolved()
+    if cfg.resume:
+        return [_resume(cfg)]
+    classes = tuple(c.strip() for c in cfg.classes.split(",") if c.strip())
+    targets = classes if cfg.cls == "all" else (cfg.cls,)
+    data_cfg = DataConfig(
+        dataset=cfg.dataset, data_root=cfg.data_root or None, classes=classes,
+        size=cfg.image_size, seed=cfg.seed, limit=cfg.limit or None,
+    )  # fmt: skip
+    print(
+        f"data: {cfg.dataset}" + (f" from {cfg.data_root}" if cfg.data_root else " (made by code)")
+    )
+    train_set, _, split = load_train_test(data_cfg)
+    runs = []
+    for cls in targets:
+        run_cfg = dataclasses.replace(cfg, cls=cls)
+        run_dir = _new_run_dir(Path(cfg.out), f"{cfg.model}-{cfg.dataset}-{cls}")
+        write_config(run_cfg, run_dir)
+        save_split(split, run_dir)
+        images = class_subset(train_set, cls).tensor()
+        trainer = Trainer(run_cfg, images, run_dir)
+        _announce(trainer, run_dir, len(images))
+        trainer.fit()
+        runs.append(run_dir)
+    return runs
+
+
+def _resume(cfg: TrainConfig) -> Path:
+    """Continue a run exactly where its last.pt stopped (--epochs/--max-steps may extend it)."""
+    from qgan.artifacts import truncate_metrics
+    from qgan.data import DataConfig, class_subset, load_train_test
+    from qgan.trainer import Trainer
+
+    ckpt = load_checkpoint(cfg.resume)
+    if "opt_g" not in ckpt:
+        raise ValueError(f"{cfg.resume} is a per-epoch snapshot; resume from the run's last.pt")
+    saved = TrainConfig.from_dict(ckpt["config"])
+    run_cfg = dataclasses.replace(saved, epochs=cfg.epochs, max_steps=cfg.max_steps, resume="")
+    run_dir = Path(cfg.resume) if Path(cfg.resume).is_dir() else Path(cfg.resume).parent
+    data_cfg = DataConfig(
+        dataset=saved.dataset, data_root=saved.data_root or None,
+        classes=tuple(saved.classes.split(",")), size=saved.image_size, seed=saved.seed,
+        limit=saved.limit or None,
+    )  # fmt: skip
+    train_set, _, _ = load_train_test(data_cfg)
+    trainer = Trainer(run_cfg, class_subset(train_set, saved.cls).tensor(), run_dir)
+    trainer.load_state_dict(ckpt)
+    truncate_metrics(run_dir / "metrics.jsonl", trainer.pos.step)
+    print(f"resuming {run_dir} at step {trainer.pos.step} (epoch {trainer.pos.epoch})")
+    trainer.fit()
+    return run_dir
+
+
+def _announce(trainer, run_dir: Path, n_images: int) -> None:
+    counts = trainer.state_dict()["parameters"]
+    parts = ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    print(f"run: {run_dir}  ({n_images} training images, {trainer.steps_per_epoch} steps/epoch)")
+    print(f"parameters: {parts}")
+
+
+def _new_run_dir(out: Path, name: str) -> Path:
+    """``out/name``, or ``out/name-2``, ``-3``, ... if taken: a new run never overwrites one."""
+    path, k = out / name, 1
+    while path.exists():
+        k += 1
+        path = out / f"{name}-{k}"
+    path.mkdir(parents=True)
+    return path
+
+
+def parse(argv: list[str]) -> TrainConfig:
+    parser = argparse.ArgumentParser(
+        prog="python -m qgan.train", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )  # fmt: skip
+    add_arguments(parser, TrainConfig)
+    cfg = from_arguments(parser.parse_args(argv), TrainConfig)
+    if not argv:
+        cfg = dataclasses.replace(cfg, **QUICK)
+        print(f"no arguments: the quick default run ({QUICK}); see --help for the paper's setup")
+    return cfg
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        cfg = parse(argv)
+        if cfg.dry_run:
+            print(cfg.resolved().to_json())
+            return
+        runs = train(cfg)
+    except (ValueError, FileNotFoundError, OSError) as exc:  # DataError is a ValueError
+        raise SystemExit(f"error: {exc}") from None
+    print("results in: " + ", ".join(str(r) for r in runs))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""HybridQ training of one unconditional GAN on one class (Jiao et al., section 4.1).
+
+Per step: adaptive noise (MosaiQ rule) -> quantum generator -> decoder; one discriminator step
+on real vs generated images, one generator-side step on the objective of the encoder wiring
+(``qgan.losses``), then the noise bound is updated from the two losses. Per epoch: a checkpoint,
+a sample grid from fixed noise and the loss curve. The batch order of epoch e is a permutation
+seeded by (seed, e), so a run resumed mid-epoch redoes exactly the batches it had not done.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from qgan.artifacts import append_metrics, read_metrics, save_grid, save_loss_curve
+from qgan.checkpoint import restore_rng_states, rng_states, save_checkpoint
+from qgan.config import TrainConfig
+from qgan.losses import discriminator_objective, generator_objective
+from qgan.models import ModelConfig, build_hybridq, param_groups, parameter_counts
+from qgan.noise import AdaptiveNoise
+from qgan.quantum import QuantumConfig
+
+FIXED_NOISE_SEED = 12345  # the grid's noise: the same images epoch after epoch
+
+
+@dataclass
+class Position:
+    step: int = 0  # optimizer steps done in all
+    epoch: int = 0  # current epoch
+    batch: int = 0  # batches done in the current epoch
+
+
+class Trainer:
+    """Models, optimizers, noise and position of one per-class run; see the module docstring."""
+
+    def __init__(self, cfg: TrainConfig, images: torch.Tensor, run_dir: Path):
+        self.cfg, self.images, self.run_dir = cfg, images, run_dir
+        self.model_cfg = model_config(cfg)
+        self.generator, self.encoder, self.discriminator = build_hybridq(self.model_cfg)
+        groups = param_groups(
+            self.generator, self.encoder, self.discriminator, lr_quantum=cfg.lr_quantum,
+            lr_classical=cfg.lr_classical, lr_discriminator=cfg.lr_discriminator,
+        )  # fmt: skip
+        betas = (cfg.beta1, 0.999)
+        self.opt_g = torch.optim.Adam(groups["generator"], betas=betas)
+        self.opt_d = torch.optim.Adam(groups["discriminator"], betas=betas)
+        self.noise = AdaptiveNoise()
+        self.noise_gen = torch.Generator().manual_seed(cfg.seed)
+        self.pos = Position()
+        fixed = torch.Generator().manual_seed(FIXED_NOISE_SEED)
+        self.fixed_noise = torch.rand(cfg.grid, self.model_cfg.latent_dim, generator=fixed)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict:
+        return {
+            "config": dataclasses.asdict(self.cfg),
+            "model_config": self.model_cfg,
+            "generator": self.generator.state_dict(),
+            "encoder": None if self.encoder is None else self.encoder.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "noise": self.noise.state_dict(),
+            "position": dataclasses.asdict(self.pos),
+            "rng": rng_states(self.noise_gen),
+            "parameters": parameter_counts(self.generator, self.encoder, self.discriminator),
+        }
+
+    def load_state_dict(self, ckpt: dict) -> None:
+        self.generator.load_state_dict(ckpt["generator"])
+        if self.encoder is not None:
+            self.encoder.load_state_dict(ckpt["encoder"])
+        self.discriminator.load_state_dict(ckpt["discriminator"])
+        self.opt_g.load_state_dict(ckpt["opt_g"])
+        self.opt_d.load_state_dict(ckpt["opt_d"])
+        self.noise.load_state_dict(ckpt["noise"])
+        self.pos = Position(**ckpt["position"])
+        restore_rng_states(ckpt["rng"], self.noise_gen)
+
+    def save(self) -> Path:
+        """The full state, for --resume."""
+        return save_checkpoint(self.state_dict(), self.run_dir / "last.pt")
+
+    def snapshot(self) -> dict:
+        """The generator alone, with its config and noise bound: enough to sample from."""
+        keys = ("config", "model_config", "generator", "noise", "position", "parameters")
+        return {k: v for k, v in self.state_dict().items() if k in keys}
+
+    # ------------------------------------------------------------------ loop
+    @property
+    def steps_per_epoch(self) -> int:
+        return max(1, len(self.images) // self.cfg.batch_size)  # drop the ragged last batch
+
+    def total_steps(self) -> int:
+        steps = self.cfg.epochs * self.steps_per_epoch
+        return min(steps, self.cfg.max_steps) if self.cfg.max_steps else steps
+
+    def fit(self) -> None:
+        """Train until ``epochs`` (or ``max_steps``); checkpoint on Ctrl-C before leaving."""
+        bar = tqdm(total=self.total_steps(), initial=self.pos.step, unit="step", dynamic_ncols=True)
+        try:
+            while self.pos.epoch < self.cfg.epochs and not self._done():
+                self._epoch(bar)
+        except KeyboardInterrupt:
+            path = self.save()
+            bar.close()
+            raise SystemExit(
+                f"interrupted at step {self.pos.step}: saved {path}; --resume it"
+            ) from None
+        bar.close()
+        if self._done():
+            self.save()
+
+    def _done(self) -> bool:
+        return bool(self.cfg.max_steps) and self.pos.step >= self.cfg.max_steps
+
+    def _epoch(self, bar) -> None:
+        order = torch.randperm(
+            len(self.images),
+            generator=torch.Generator().manual_seed(self.cfg.seed * 100003 + self.pos.epoch),
+        )
+        bs = self.cfg.batch_size if len(self.images) >= self.cfg.batch_size else len(self.images)
+        while self.pos.batch < self.steps_per_epoch:
+            if self._done():
+                return
+            idx = order[self.pos.batch * bs : (self.pos.batch + 1) * bs]
+            record = self.step(self.images[idx])
+            self.pos.step += 1
+            self.pos.batch += 1
+            record |= {"step": self.pos.step, "epoch": self.pos.epoch}
+            append_metrics(self.run_dir / "metrics.jsonl", record)
+            bar.update(1)
+            bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_adversarial']:.3f}",
+                            b=f"{record['noise_bound']:.3f}", epoch=self.pos.epoch)  # fmt: skip
+        self.pos.epoch += 1
+        self.pos.batch = 0
+        self.end_of_epoch()
+
+    def step(self, real: torch.Tensor) -> dict:
+        """One discriminator and one generator step on a real batch; returns the metrics."""
+        start = time.perf_counter()
+        noise = self.noise.sample(len(real), self.model_cfg.latent_dim, self.noise_gen)
+        fake_latent = self.generator.latent(noise)
+        fake = self.generator.decoder(fake_latent)
+        d_loss = discriminator_objective(self.discriminator, real, fake)
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        losses = generator_objective(
+            self.model_cfg, self.discriminator, self.generator.decoder, self.encoder,
+            real, fake_latent, fake,
+        )  # fmt: skip
+        self.opt_g.zero_grad(set_to_none=True)
+        losses.total.backward()
+        self.opt_g.step()
+        g = losses.as_floats()
+        bound = self.noise.update(d_loss.item(), g["adversarial"])
+        record = {"d_loss": d_loss.item()} | {f"g_{k}": v for k, v in g.items()}
+        return record | {"noise_bound": bound, "sec_per_step": time.perf_counter() - start}
+
+    @torch.no_grad()
+    def end_of_epoch(self) -> None:
+        fixed = self.fixed_noise * self.noise.bound  # U[0, b) from the fixed uniforms
+        was = self.generator.training
+        self.generator.eval()
+        images = self.generator(fixed)
+        self.generator.train(was)
+        save_grid(images, self.run_dir / f"samples_epoch{self.pos.epoch:03d}.png")
+        metrics = read_metrics(self.run_dir / "metrics.jsonl")
+        save_loss_curve(metrics, self.run_dir / "loss_curve.png")
+        self.save()
+        # Per-epoch snapshots hold what sampling and FID-vs-epoch need (about 4 MB), not the
+        # optimizer and discriminator states of last.pt (about 45 MB): 100 of them stay small.
+        save_checkpoint(self.snapshot(), self.run_dir / f"epoch{self.pos.epoch:03d}.pt")
+
+
+def model_config(cfg: TrainConfig) -> ModelConfig:
+    quantum = QuantumConfig(n_layers=cfg.n_layers, sim=cfg.sim, dtype=cfg.dtype, seed=cfg.seed)
+    return ModelConfig(encoder_wiring=cfg.encoder_wiring, seed=cfg.seed, quantum=quantum)
