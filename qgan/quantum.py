@@ -16,6 +16,7 @@ The simulators:
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,25 +131,32 @@ class QuantumLayer(TorchConnector):
     ):
         super().__init__(qnn, initial_weights=initial_weights)
         self.use_vjp = vjp and isinstance(qnn.gradient, ExactEstimatorGradient)
+        # wall seconds spent in the quantum forward and (VJP path) backward, for benchmarks
+        self.timing = {"forward": 0.0, "backward": 0.0}
 
     def forward(self, input_data: torch.Tensor) -> torch.Tensor:
+        start = time.perf_counter()
         if not self.use_vjp:
-            return super().forward(input_data)
-        return _VJP.apply(input_data, self.weight, self.neural_network)
+            out = super().forward(input_data)
+        else:
+            out = _VJP.apply(input_data, self.weight, self.neural_network, self.timing)
+        self.timing["forward"] += time.perf_counter() - start
+        return out
 
 
 class _VJP(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, inputs: torch.Tensor, weights: torch.Tensor, qnn: EstimatorQNN):
+    def forward(ctx, inputs: torch.Tensor, weights: torch.Tensor, qnn: EstimatorQNN, timing: dict):
         x = inputs.detach().cpu().numpy()
         w = weights.detach().cpu().numpy()
         out = qnn.forward(x, w)  # through EstimatorQNN -> FastEstimator
-        ctx.qnn = qnn
+        ctx.qnn, ctx.timing = qnn, timing
         ctx.save_for_backward(inputs, weights)
         return torch.as_tensor(out, dtype=inputs.dtype, device=inputs.device)
 
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor):
+        start = time.perf_counter()
         inputs, weights = ctx.saved_tensors
         qnn = ctx.qnn
         x = inputs.detach().cpu().numpy()
@@ -162,7 +170,8 @@ class _VJP(torch.autograd.Function):
         grad = torch.as_tensor(grad, dtype=inputs.dtype, device=inputs.device)
         grad_x = grad[:, : qnn.num_inputs] if ctx.needs_input_grad[0] else None
         grad_w = grad[:, qnn.num_inputs :].sum(0) if ctx.needs_input_grad[1] else None
-        return grad_x, grad_w, None
+        ctx.timing["backward"] += time.perf_counter() - start
+        return grad_x, grad_w, None, None
 
 
 def quantum_generator(cfg: QuantumConfig) -> QuantumLayer:
