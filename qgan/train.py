@@ -22,22 +22,20 @@ QUICK = {"epochs": 5, "limit": 256, "batch_size": 32}
 
 def train(cfg: TrainConfig) -> list[Path]:
     """Train the GAN(s) ``cfg`` asks for; returns the run folders."""
-    from qgan.data import DataConfig, class_subset, load_train_test, save_split
+    from qgan.data import class_subset, load_train_test, save_split
     from qgan.trainer import Trainer
 
     cfg = cfg.resolved()
     if cfg.resume:
         return [_resume(cfg)]
-    classes = tuple(c.strip() for c in cfg.classes.split(",") if c.strip())
-    targets = classes if cfg.cls == "all" else (cfg.cls,)
-    data_cfg = DataConfig(
-        dataset=cfg.dataset, data_root=cfg.data_root or None, classes=classes,
-        size=cfg.image_size, seed=cfg.seed, limit=cfg.limit or None,
-    )  # fmt: skip
+    data_cfg = _data_config(cfg)
+    targets = data_cfg.classes if cfg.cls == "all" else (cfg.cls,)
     print(
         f"data: {cfg.dataset}" + (f" from {cfg.data_root}" if cfg.data_root else " (made by code)")
     )
     train_set, _, split = load_train_test(data_cfg)
+    for cls in targets:  # an unknown class fails here, before any run folder is made
+        class_subset(train_set, cls)
     runs = []
     for cls in targets:
         run_cfg = dataclasses.replace(cfg, cls=cls)
@@ -55,7 +53,7 @@ def train(cfg: TrainConfig) -> list[Path]:
 def _resume(cfg: TrainConfig) -> Path:
     """Continue a run exactly where its last.pt stopped (--epochs/--max-steps may extend it)."""
     from qgan.artifacts import truncate_metrics
-    from qgan.data import DataConfig, class_subset, load_train_test
+    from qgan.data import class_subset, load_train_test
     from qgan.trainer import Trainer
 
     ckpt = load_checkpoint(cfg.resume)
@@ -64,18 +62,24 @@ def _resume(cfg: TrainConfig) -> Path:
     saved = TrainConfig.from_dict(ckpt["config"])
     run_cfg = dataclasses.replace(saved, epochs=cfg.epochs, max_steps=cfg.max_steps, resume="")
     run_dir = Path(cfg.resume) if Path(cfg.resume).is_dir() else Path(cfg.resume).parent
-    data_cfg = DataConfig(
-        dataset=saved.dataset, data_root=saved.data_root or None,
-        classes=tuple(saved.classes.split(",")), size=saved.image_size, seed=saved.seed,
-        limit=saved.limit or None,
-    )  # fmt: skip
-    train_set, _, _ = load_train_test(data_cfg)
+    train_set, _, _ = load_train_test(_data_config(saved))
     trainer = Trainer(run_cfg, class_subset(train_set, saved.cls).tensor(), run_dir)
     trainer.load_state_dict(ckpt)
     truncate_metrics(run_dir / "metrics.jsonl", trainer.pos.step)
     print(f"resuming {run_dir} at step {trainer.pos.step} (epoch {trainer.pos.epoch})")
     trainer.fit()
     return run_dir
+
+
+def _data_config(cfg: TrainConfig):
+    """The data of a (resolved) run config; a new run and its resume must read the same."""
+    from qgan.data import DataConfig
+
+    classes = tuple(c.strip() for c in cfg.classes.split(",") if c.strip())
+    return DataConfig(
+        dataset=cfg.dataset, data_root=cfg.data_root or None, classes=classes,
+        size=cfg.image_size, seed=cfg.seed, limit=cfg.limit or None,
+    )  # fmt: skip
 
 
 def _announce(trainer, run_dir: Path, n_images: int) -> None:
