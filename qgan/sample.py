@@ -1,0 +1,171 @@
+"""``python -m qgan.sample``: generated images from a checkpoint alone.
+
+The checkpoint (a run's ``last.pt``, an ``epochNNN.pt`` snapshot, or a run folder for its
+``last.pt``) carries the generator's ``ModelConfig``, its weights and the adaptive-noise bound b
+it ended with (nanoGPT's train.py/sample.py habit). Sampling follows HybridQ's inference path
+(Jiao et al., Fig. 1): noise angles U[0, b) -> quantum generator -> post-processing. It writes
+``img_00000.png ...``, one ``samples.npz`` (uint8 images (N, H, W, C), the noise, b, the
+checkpoint and its step) and ``grid.png`` of the first 64 images.
+
+    python -m qgan.sample --checkpoint runs/hybridq-isic2019-MEL --n 1000 --out samples/mel
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+from qgan.artifacts import save_grid, to_uint8_images
+from qgan.checkpoint import load_checkpoint
+from qgan.models import Decoder, HybridQGenerator, ModelConfig
+from qgan.noise import AdaptiveNoise
+from qgan.quantum import SIMULATORS, quantum_generator
+
+GRID = 64  # images in grid.png
+_KEYS = ("model_config", "generator", "noise")  # what a checkpoint needs for sampling
+
+
+def sample(
+    checkpoint: str | Path,
+    n: int,
+    out: str | Path,
+    seed: int = 0,
+    batch_size: int = 64,
+    sim: str | None = None,
+) -> Path:
+    """Write ``n`` generated images of ``checkpoint`` to the folder ``out``; returns ``out``.
+
+    Args:
+        checkpoint: ``last.pt``, an ``epochNNN.pt`` snapshot, or a run folder (its last.pt).
+        n: Number of images.
+        out: Output folder; created if needed, refused if it already holds samples.
+        seed: Seed of the noise; the same seed gives the same images, whatever ``batch_size``.
+        batch_size: Images per generator call.
+        sim: Simulator of the quantum layer (``fast``, ``aer``, ...); None: the checkpoint's.
+
+    Raises:
+        FileNotFoundError: No checkpoint at ``checkpoint``.
+        ValueError: Not a qgan generator checkpoint, or a bad argument.
+    """
+    if n < 1:
+        raise ValueError(f"--n must be at least 1, got {n}")
+    if batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {batch_size}")
+    if sim is not None and sim not in SIMULATORS:
+        raise ValueError(f"unknown sim {sim!r}; choose one of {', '.join(SIMULATORS)}")
+    out = Path(out)
+    if (out / "samples.npz").exists() or any(out.glob("img_*.png")):
+        raise ValueError(f"{out} already holds samples; choose a new --out")
+    ckpt = load_checkpoint(checkpoint)
+    generator, model_cfg = load_generator(ckpt, sim)
+    bound = float(ckpt["noise"]["bound"])
+    noise = draw_noise(n, model_cfg.latent_dim, bound, seed)
+    images = generate(generator, noise, batch_size)
+    step = int(ckpt.get("position", {}).get("step", -1))
+    return write_samples(out, images, noise, bound, str(checkpoint), step, seed)
+
+
+def load_generator(ckpt: dict, sim: str | None = None) -> tuple[HybridQGenerator, ModelConfig]:
+    """The generator of a loaded checkpoint, in eval mode, on simulator ``sim`` (None: its own).
+
+    Only the quantum layer and the decoder are built: the discriminator and encoder that
+    ``build_hybridq`` would add are not needed to sample. Their initial weights do not matter,
+    since the checkpoint's replace them.
+    """
+    missing = [k for k in _KEYS if k not in ckpt]
+    if missing:
+        raise ValueError(f"checkpoint has no {', '.join(missing)}: not a qgan generator checkpoint")
+    model_cfg = ckpt["model_config"]
+    if sim is not None:
+        model_cfg = dataclasses.replace(
+            model_cfg, quantum=dataclasses.replace(model_cfg.quantum, sim=sim)
+        )
+    decoder = Decoder(model_cfg.latent_dim, model_cfg.image_channels, model_cfg.decoder_channels)
+    generator = HybridQGenerator(quantum_generator(model_cfg.quantum), decoder)
+    try:
+        generator.load_state_dict(ckpt["generator"])
+    except RuntimeError as exc:  # torch lists every key; the first line says enough
+        first = str(exc).splitlines()[0]
+        raise ValueError(f"generator weights do not fit its model_config: {first}") from None
+    return generator.eval(), model_cfg
+
+
+def draw_noise(n: int, latent_dim: int, bound: float, seed: int) -> torch.Tensor:
+    """Noise angles (n, latent_dim) float32, i.i.d. U[0, bound), from a generator seeded ``seed``.
+
+    All n rows are drawn at once, so the images do not depend on the batch size.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    return AdaptiveNoise(bound).sample(n, latent_dim, gen)
+
+
+@torch.no_grad()
+def generate(generator: HybridQGenerator, noise: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """Images (N, C, H, W) in [-1, 1] of noise (N, latent_dim), ``batch_size`` rows at a time."""
+    batches = noise.split(batch_size)
+    bar = tqdm(total=len(noise), unit="img", dynamic_ncols=True, disable=len(batches) <= 1)
+    images = []
+    for batch in batches:
+        images.append(generator(batch))
+        bar.update(len(batch))
+    bar.close()
+    return torch.cat(images)
+
+
+def write_samples(
+    out: Path, images: torch.Tensor, noise: torch.Tensor, bound: float, checkpoint: str,
+    step: int, seed: int,
+) -> Path:  # fmt: skip
+    """``img_NNNNN.png`` per image (N, C, H, W) in [-1, 1], ``samples.npz`` and ``grid.png``."""
+    out.mkdir(parents=True, exist_ok=True)
+    save_grid(images[:GRID], out / "grid.png")
+    images = to_uint8_images(images)  # (N, H, W, C) uint8
+    width = max(5, len(str(len(images) - 1)))
+    for i, pic in enumerate(images):
+        Image.fromarray(pic.squeeze(-1) if pic.shape[-1] == 1 else pic).save(
+            out / f"img_{i:0{width}d}.png"
+        )
+    np.savez(
+        out / "samples.npz", images=images, noise=noise.numpy(), bound=bound,
+        checkpoint=checkpoint, step=step, seed=seed,
+    )  # fmt: skip
+    return out
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m qgan.sample", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )  # fmt: skip
+    parser.add_argument(
+        "--checkpoint", required=True, help="last.pt, an epochNNN.pt snapshot or a run folder"
+    )
+    parser.add_argument("--n", type=int, default=1000, help="number of images")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the noise")
+    parser.add_argument("--batch-size", type=int, default=64, help="images per generator call")
+    parser.add_argument(
+        "--sim", choices=SIMULATORS, default=None,
+        help="quantum simulator; None: the checkpoint's",
+    )  # fmt: skip
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    try:
+        out = sample(args.checkpoint, args.n, args.out, args.seed, args.batch_size, args.sim)
+    except (ValueError, FileNotFoundError, OSError) as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print(f"{args.n} images in {out}")
+
+
+if __name__ == "__main__":
+    main()
