@@ -20,14 +20,18 @@ from qgan.config import TrainConfig, add_arguments, from_arguments, write_config
 QUICK = {"epochs": 5, "limit": 256, "batch_size": 32}
 
 
-def train(cfg: TrainConfig) -> list[Path]:
-    """Train the GAN(s) ``cfg`` asks for; returns the run folders."""
+def train(cfg: TrainConfig, extend: dict | None = None) -> list[Path]:
+    """Train the GAN(s) ``cfg`` asks for; returns the run folders.
+
+    With ``cfg.resume``, the run continues with its own saved config; ``extend`` may change its
+    ``epochs`` and ``max_steps`` (the flags given on the command line next to --resume).
+    """
     from qgan.data import class_subset, load_train_test, save_split
     from qgan.trainer import Trainer
 
     cfg = cfg.resolved()
     if cfg.resume:
-        return [_resume(cfg)]
+        return [_resume(cfg, extend or {})]
     data_cfg = _data_config(cfg)
     targets = data_cfg.classes if cfg.cls == "all" else (cfg.cls,)
     print(
@@ -50,8 +54,8 @@ def train(cfg: TrainConfig) -> list[Path]:
     return runs
 
 
-def _resume(cfg: TrainConfig) -> Path:
-    """Continue a run exactly where its last.pt stopped (--epochs/--max-steps may extend it)."""
+def _resume(cfg: TrainConfig, extend: dict) -> Path:
+    """Continue a run exactly where its last.pt stopped, with its saved config (+ ``extend``)."""
     from qgan.artifacts import truncate_metrics
     from qgan.data import class_subset, load_train_test
     from qgan.trainer import Trainer
@@ -60,8 +64,9 @@ def _resume(cfg: TrainConfig) -> Path:
     if "opt_g" not in ckpt:
         raise ValueError(f"{cfg.resume} is a per-epoch snapshot; resume from the run's last.pt")
     saved = TrainConfig.from_dict(ckpt["config"])
-    run_cfg = dataclasses.replace(saved, epochs=cfg.epochs, max_steps=cfg.max_steps, resume="")
+    run_cfg = dataclasses.replace(saved, resume="", **extend)
     run_dir = Path(cfg.resume) if Path(cfg.resume).is_dir() else Path(cfg.resume).parent
+    write_config(run_cfg, run_dir)  # config.json says what the run now aims for
     train_set, _, _ = load_train_test(_data_config(saved))
     trainer = Trainer(run_cfg, class_subset(train_set, saved.cls).tensor(), run_dir)
     trainer.load_state_dict(ckpt)
@@ -112,6 +117,12 @@ def parse(argv: list[str]) -> TrainConfig:
     return cfg
 
 
+def _given(argv: list[str], name: str) -> bool:
+    """Whether flag ``--name`` was typed (not merely defaulted)."""
+    flag = "--" + name.replace("_", "-")
+    return any(a == flag or a.startswith(flag + "=") for a in argv)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -119,7 +130,8 @@ def main(argv: list[str] | None = None) -> None:
         if cfg.dry_run:
             print(cfg.resolved().to_json())
             return
-        runs = train(cfg)
+        extend = {k: getattr(cfg, k) for k in ("epochs", "max_steps") if _given(argv, k)}
+        runs = train(cfg, extend)
     except (ValueError, FileNotFoundError, OSError) as exc:  # DataError is a ValueError
         raise SystemExit(f"error: {exc}") from None
     print("results in: " + ", ".join(str(r) for r in runs))

@@ -10,6 +10,8 @@ seeded by (seed, e), so a run resumed mid-epoch redoes exactly the batches it ha
 from __future__ import annotations
 
 import dataclasses
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +54,7 @@ class Trainer:
         self.noise = AdaptiveNoise()
         self.noise_gen = torch.Generator().manual_seed(cfg.seed)
         self.pos = Position()
+        self._stop = self._in_step = False
         fixed = torch.Generator().manual_seed(FIXED_NOISE_SEED)
         self.fixed_noise = torch.rand(cfg.grid, self.model_cfg.latent_dim, generator=fixed)
 
@@ -101,18 +104,30 @@ class Trainer:
         return min(steps, self.cfg.max_steps) if self.cfg.max_steps else steps
 
     def fit(self) -> None:
-        """Train until ``epochs`` (or ``max_steps``); checkpoint on Ctrl-C before leaving."""
+        """Train until ``epochs`` (or ``max_steps``); on Ctrl-C, finish the step, save, leave.
+
+        SIGINT only raises a flag while a step runs, so the checkpoint never holds a step half
+        done (the discriminator updated, the generator not): --resume then continues exactly.
+        A second Ctrl-C interrupts at once, without saving.
+        """
         bar = tqdm(total=self.total_steps(), initial=self.pos.step, unit="step", dynamic_ncols=True)
+        self._stop, self._in_step = False, False
+        previous = _install_sigint(self)
         try:
-            while self.pos.epoch < self.cfg.epochs and not self._done():
+            while self.pos.epoch < self.cfg.epochs and not self._done() and not self._stop:
                 self._epoch(bar)
         except KeyboardInterrupt:
-            path = self.save()
+            if self._in_step:  # a forced second Ctrl-C: this step's state is half updated
+                raise SystemExit(
+                    f"interrupted inside step {self.pos.step + 1}: last.pt was not overwritten"
+                ) from None
+            self._stop = True
+        finally:
+            _restore_sigint(previous)
             bar.close()
-            raise SystemExit(
-                f"interrupted at step {self.pos.step}: saved {path}; --resume it"
-            ) from None
-        bar.close()
+        if self._stop:
+            path = self.save()
+            raise SystemExit(f"interrupted at step {self.pos.step}: saved {path}; --resume it")
         if self._done():
             self.save()
 
@@ -126,7 +141,7 @@ class Trainer:
         )
         bs = self.cfg.batch_size if len(self.images) >= self.cfg.batch_size else len(self.images)
         while self.pos.batch < self.steps_per_epoch:
-            if self._done():
+            if self._done() or self._stop:
                 return
             idx = order[self.pos.batch * bs : (self.pos.batch + 1) * bs]
             record = self.step(self.images[idx])
@@ -144,6 +159,7 @@ class Trainer:
     def step(self, real: torch.Tensor) -> dict:
         """One discriminator and one generator step on a real batch; returns the metrics."""
         start = time.perf_counter()
+        self._in_step = True  # until the end: a state interrupted in between is not saved
         noise = self.noise.sample(len(real), self.model_cfg.latent_dim, self.noise_gen)
         fake_latent = self.generator.latent(noise)
         fake = self.generator.decoder(fake_latent)
@@ -161,6 +177,7 @@ class Trainer:
         g = losses.as_floats()
         bound = self.noise.update(d_loss.item(), g["adversarial"])
         record = {"d_loss": d_loss.item()} | {f"g_{k}": v for k, v in g.items()}
+        self._in_step = False
         return record | {"noise_bound": bound, "sec_per_step": time.perf_counter() - start}
 
     @torch.no_grad()
@@ -177,6 +194,25 @@ class Trainer:
         # Per-epoch snapshots hold what sampling and FID-vs-epoch need (about 4 MB), not the
         # optimizer and discriminator states of last.pt (about 45 MB): 100 of them stay small.
         save_checkpoint(self.snapshot(), self.run_dir / f"epoch{self.pos.epoch:03d}.pt")
+
+
+def _install_sigint(trainer: Trainer):
+    """Make Ctrl-C ask ``trainer`` to stop after its current step (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        if trainer._stop:  # the second Ctrl-C: the user means it
+            raise KeyboardInterrupt
+        trainer._stop = True
+        print("\nCtrl-C: finishing this step, then saving (Ctrl-C again to quit at once)")
+
+    return signal.signal(signal.SIGINT, handler)
+
+
+def _restore_sigint(previous) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)
 
 
 def model_config(cfg: TrainConfig) -> ModelConfig:
