@@ -146,7 +146,10 @@ def _is_native(operation, basis: set[str]) -> bool:
 
 
 def _classify(circuit, inst, expressions):
-    """(kind, local-free global qubits, payload) for one instruction, or None to skip it."""
+    """("rot" | "const", circuit qubit indices, payload) of one instruction; None to skip it.
+
+    The payload is (Rotation, angle index) for a parametric native rotation, else the matrix.
+    """
     op = inst.operation
     qubits = tuple(circuit.find_bit(q).index for q in inst.qubits)
     if op.name in IGNORED:

@@ -64,7 +64,7 @@ class Batch:
     def to_size(self, m: torch.Tensor, size: int) -> torch.Tensor:
         """Expand a (Gc, ...) per-component tensor to (M, ...) when ``size`` is M."""
         if m.dim() == 2 or m.shape[0] == size:
-            return m if m.dim() == 2 else m
+            return m
         return m.repeat_interleave(self.rows, 0)
 
     def per_row(self, m: torch.Tensor) -> torch.Tensor:
