@@ -58,7 +58,7 @@ class ExactEstimatorGradient(CheckedOnceGradient):
             ops, obs_of = unique_observables([observables[i] for i in entries])
             rows, row_of = _distinct_rows(rows_of(parameter_values, entries), len(ops))
             engine = self._estimator.engine(circuit)
-            _, jac = engine.jacobian(rows, [as_observable(op) for op in ops])  # (U, K, P)
+            _, jac = engine.jacobian(rows, self._observables(ops))  # (U, K, P)
             for cols, members in _by_parameter_list(circuit, entries, parameters):
                 picked = jac[row_of[members], obs_of[members]][:, cols]  # (m, P_e)
                 for e, grad in zip(entries[members], picked, strict=True):

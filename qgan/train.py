@@ -15,6 +15,7 @@ from pathlib import Path
 
 from qgan.checkpoint import load_checkpoint
 from qgan.config import TrainConfig, add_arguments, from_arguments, write_config
+from qgan.models import parameter_counts
 
 # The no-argument run: minutes on a laptop CPU, enough to see images take shape.
 QUICK = {"epochs": 5, "limit": 256, "batch_size": 32}
@@ -88,7 +89,7 @@ def _data_config(cfg: TrainConfig):
 
 
 def _announce(trainer, run_dir: Path, n_images: int) -> None:
-    counts = trainer.state_dict()["parameters"]
+    counts = parameter_counts(trainer.generator, trainer.encoder, trainer.discriminator)
     parts = ", ".join(f"{k} {v:,}" for k, v in counts.items())
     print(f"run: {run_dir}  ({n_images} training images, {trainer.steps_per_epoch} steps/epoch)")
     print(f"parameters: {parts}")

@@ -85,14 +85,14 @@ class Trainer:
         self.pos = Position(**ckpt["position"])
         restore_rng_states(ckpt["rng"], self.noise_gen)
 
-    def save(self) -> Path:
+    def save(self, state: dict | None = None) -> Path:
         """The full state, for --resume."""
-        return save_checkpoint(self.state_dict(), self.run_dir / "last.pt")
+        return save_checkpoint(state or self.state_dict(), self.run_dir / "last.pt")
 
-    def snapshot(self) -> dict:
+    def snapshot(self, state: dict | None = None) -> dict:
         """The generator alone, with its config and noise bound: enough to sample from."""
         keys = ("config", "model_config", "generator", "noise", "position", "parameters")
-        return {k: v for k, v in self.state_dict().items() if k in keys}
+        return {k: v for k, v in (state or self.state_dict()).items() if k in keys}
 
     # ------------------------------------------------------------------ loop
     @property
@@ -190,10 +190,11 @@ class Trainer:
         save_grid(images, self.run_dir / f"samples_epoch{self.pos.epoch:03d}.png")
         metrics = read_metrics(self.run_dir / "metrics.jsonl")
         save_loss_curve(metrics, self.run_dir / "loss_curve.png")
-        self.save()
+        state = self.state_dict()  # once for both files
+        self.save(state)
         # Per-epoch snapshots hold what sampling and FID-vs-epoch need (about 4 MB), not the
         # optimizer and discriminator states of last.pt (about 45 MB): 100 of them stay small.
-        save_checkpoint(self.snapshot(), self.run_dir / f"epoch{self.pos.epoch:03d}.pt")
+        save_checkpoint(self.snapshot(state), self.run_dir / f"epoch{self.pos.epoch:03d}.pt")
 
 
 def _install_sigint(trainer: Trainer):
