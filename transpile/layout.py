@@ -1,0 +1,413 @@
+"""Disjoint lines of physical qubits for the sub-generators, chosen by the backend's error data.
+
+Why lines: a HybridQ sub-generator entangles its n qubits with the CNOT chain (0,1), (1,2), ...,
+(n-2,n-1), repeated over L layers (``circuits/ansatz.py``). Placed on a simple path of n physical
+qubits, every CNOT lands on a coupler and routing adds no SWAP; ten sub-generators in one job
+need ten vertex-disjoint paths. On a 127-qubit heavy-hex device that is 100 of 127 qubits, so the
+packing is tight.
+
+Score. A line's estimated fidelity is the product of the (1 - error) terms its circuit meets
+(``transpile/fidelity.py``), kept as a sum of logs:
+
+* two-qubit: L CNOTs on each of its n-1 couplers, at the coupler's native-gate error (ECR, CZ or
+  CX; the better direction, since translation turns a CNOT around with one-qubit gates);
+* one-qubit: about 2(L+1) ``sx`` per qubit for the RY gates plus L/2 per CNOT it takes part in
+  (the dressing of the native gate), at the qubit's ``sx`` error;
+* readout: every qubit is read (<Z_i>), at its readout error;
+* decoherence: idle time = the line's duration (an as-soon-as-possible schedule of the chain with
+  the couplers' own durations) minus the qubit's busy time, charged as F_idle(T1, T2).
+
+The score of a set of lines is the sum of their log fidelities.
+
+Search:
+
+1. Candidates: every simple path of n working qubits over working couplers (error < 1), grown from
+   each start qubit by a beam that keeps the ``beam`` cheapest partial paths under an additive
+   version of the score. Heavy-hex has degree <= 3, so this is exhaustive there (1,211 lines on
+   fake_brisbane, a few ms); on denser lattices the beam bounds the count and the stats say so.
+2. Each candidate gets its exact score, vectorised over candidates.
+3. Packing: choose k pairwise disjoint candidates of maximum total log fidelity, a weighted set
+   packing with a cardinality constraint, solved exactly as an integer program::
+
+       min sum_p c_p x_p   s.t.  sum_{p contains q} x_p <= 1 for each qubit q,
+                                 sum_p x_p = k,   x_p in {0, 1},   c_p = -log F_p.
+
+   HiGHS (``scipy.optimize.milp``) proves the optimum on fake_brisbane (1,211 binaries, 128 rows)
+   in about 0.2 s. Plain greedy best-first (take the best line, drop those it touches, repeat)
+   cuts the lattice with its first picks and fits only 8 lines on fake_brisbane and 6 on
+   fake_torino; the joint solution gives up a little on the first lines to fit all ten. Greedy is
+   run too and reported beside the result. When k disjoint lines do not exist, a second small
+   integer program finds how many do, for the error message.
+
+The search has no random step, so it needs no seed: the same calibration gives the same lines.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_array
+
+from transpile.fidelity import ErrorData, idle_log_fidelity
+
+METHODS = ("milp", "greedy")
+
+
+class LayoutError(ValueError):
+    """The coupling map cannot hold the lines asked for; the message says what fits."""
+
+
+@dataclass(frozen=True)
+class LineScore:
+    """Estimated fidelity of one line, split by source (natural logs, <= 0).
+
+    Attributes:
+        qubits: Physical qubits in chain order (qubit i of the sub-generator on ``qubits[i]``).
+        two_qubit: log prod (1 - e_2q)^L over its couplers.
+        one_qubit: log prod (1 - e_sx)^(n_sx) over its qubits.
+        readout: log prod (1 - e_readout) over its qubits.
+        decoherence: sum of log F_idle over its qubits.
+        duration: Estimated duration of the sub-generator on this line, in s.
+        weakest_edge: The coupler with the largest two-qubit error, and that error.
+    """
+
+    qubits: tuple[int, ...]
+    two_qubit: float
+    one_qubit: float
+    readout: float
+    decoherence: float
+    duration: float
+    weakest_edge: tuple[int, int, float]
+
+    @property
+    def log_fidelity(self) -> float:
+        return self.two_qubit + self.one_qubit + self.readout + self.decoherence
+
+    @property
+    def fidelity(self) -> float:
+        return float(np.exp(self.log_fidelity))
+
+
+@dataclass(frozen=True)
+class SearchStats:
+    """How the lines were found.
+
+    Attributes:
+        candidates: Distinct lines scored.
+        exhaustive: True when the beam pruned nothing (every simple line was a candidate).
+        method: ``milp`` (exact packing) or ``greedy`` (best-first baseline).
+        status: The packing's verdict (solver message, or how many lines greedy fit).
+        greedy_lines: How many lines plain greedy best-first fits (at most k).
+        greedy_log_fidelity: Total log fidelity of those greedy lines.
+        seconds: Wall time of the whole search.
+    """
+
+    candidates: int
+    exhaustive: bool
+    method: str
+    status: str
+    greedy_lines: int
+    greedy_log_fidelity: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LineLayout:
+    """Disjoint lines on a backend, best first, with their scores and how they were found."""
+
+    backend: str
+    gate: str
+    num_qubits: int
+    n_layers: int
+    lines: tuple[tuple[int, ...], ...]
+    scores: tuple[LineScore, ...]
+    stats: SearchStats
+
+    @property
+    def total_log_fidelity(self) -> float:
+        return float(sum(s.log_fidelity for s in self.scores))
+
+    @property
+    def initial_layout(self) -> list[int]:
+        """Physical qubit of each logical qubit when line g holds logical qubits [g*n, (g+1)*n)."""
+        return [q for line in self.lines for q in line]
+
+    def report(self) -> str:
+        """What was chosen and why, as plain text."""
+        return _report(self)
+
+
+def find_lines(
+    backend,
+    n_lines: int = 10,
+    line_length: int = 10,
+    *,
+    n_layers: int = 6,
+    method: str = "milp",
+    beam: int = 256,
+    time_limit: float = 10.0,
+) -> LineLayout:
+    """``n_lines`` vertex-disjoint lines of ``line_length`` qubits of maximum total fidelity.
+
+    Args:
+        backend: A ``BackendV2`` (or anything with ``.target`` and ``.name``) or a ``Target``.
+        n_lines: Lines k (sub-generators run side by side).
+        line_length: Qubits n per line (qubits per sub-generator).
+        n_layers: CNOT-chain layers L of each sub-generator (weights the two-qubit errors).
+        method: ``milp`` (exact packing) or ``greedy`` (best-first, the baseline).
+        beam: Partial lines kept per start qubit while growing candidates.
+        time_limit: Seconds the integer program may take before its best packing is used.
+
+    Returns:
+        The lines, best first, with scores and search statistics.
+
+    Raises:
+        LayoutError: The coupling map cannot hold ``n_lines`` disjoint lines of that length.
+    """
+    start = time.perf_counter()
+    _check(n_lines, line_length, method, beam)
+    target = getattr(backend, "target", backend)
+    errors = ErrorData.from_target(target)
+    name = getattr(backend, "name", None) or "target"
+    _check_room(errors, n_lines, line_length, name)
+    paths, exhaustive = _candidates(errors, line_length, n_layers, beam)
+    scores = _score(paths, errors, n_layers)
+    cost = -sum(scores[k] for k in ("two_qubit", "one_qubit", "readout", "decoherence"))
+    greedy = _pack_greedy(paths, cost, n_lines, errors.num_qubits)
+    if method == "milp":
+        chosen, status = _pack_milp(paths, cost, n_lines, errors.num_qubits, time_limit)
+    else:
+        chosen, status = greedy, f"greedy best-first fit {len(greedy)} lines"
+    if len(chosen) < n_lines:
+        _raise_too_few(paths, n_lines, line_length, errors.num_qubits, name, time_limit)
+    chosen = sorted(chosen, key=lambda i: cost[i])
+    stats = SearchStats(
+        candidates=len(paths), exhaustive=exhaustive, method=method, status=status,
+        greedy_lines=len(greedy), greedy_log_fidelity=-float(cost[greedy].sum()),
+        seconds=time.perf_counter() - start,
+    )  # fmt: skip
+    line_scores = tuple(_line_score(paths, scores, i) for i in chosen)
+    lines = tuple(s.qubits for s in line_scores)
+    return LineLayout(name, errors.gate, errors.num_qubits, n_layers, lines, line_scores, stats)
+
+
+def _check(n_lines: int, line_length: int, method: str, beam: int) -> None:
+    if n_lines < 1 or line_length < 1 or beam < 1:
+        raise LayoutError(
+            f"n_lines, line_length and beam must be >= 1, got {n_lines}, {line_length}, {beam}"
+        )
+    if method not in METHODS:
+        raise LayoutError(f"method must be one of {METHODS}, got {method!r}")
+
+
+def _check_room(errors: ErrorData, n_lines: int, line_length: int, name: str) -> None:
+    """Fail fast when there are not even enough working qubits."""
+    usable = len(errors.usable_qubits)
+    if n_lines * line_length > usable:
+        raise LayoutError(
+            f"{name} has {usable} working qubits, too few for {n_lines} lines of {line_length}: "
+            "ask for fewer lines (e.g. run the sub-generators as separate circuits)"
+        )
+
+
+def _n_sx(length: int, n_layers: int) -> np.ndarray:
+    """(length,) estimated sx count per qubit: 2 per RY, L/2 per CNOT the qubit is in."""
+    degree = np.full(length, 2.0)
+    degree[[0, -1]] = 1.0 if length > 1 else 0.0
+    return 2.0 * (n_layers + 1) + n_layers * degree / 2
+
+
+def _candidates(
+    errors: ErrorData, length: int, n_layers: int, beam: int
+) -> tuple[np.ndarray, bool]:
+    """(P, length) distinct simple lines (each in one orientation), and whether none was pruned."""
+    usable = set(errors.usable_qubits)
+    adjacent: dict[int, list[int]] = {q: [] for q in usable}
+    for a, b in errors.edges:
+        if a in usable and b in usable:
+            adjacent[a].append(b)
+            adjacent[b].append(a)
+    node, edge = _additive_costs(errors, length, n_layers)
+    found: set[tuple[int, ...]] = set()
+    exhaustive = True
+    for start in sorted(usable):
+        partial = [(node[start], (start,))]
+        for _ in range(length - 1):
+            partial = [
+                (cost + edge[min(p[-1], q), max(p[-1], q)] + node[q], p + (q,))
+                for cost, p in partial
+                for q in adjacent[p[-1]]
+                if q not in p
+            ]
+            if len(partial) > beam:
+                exhaustive = False
+                partial = heapq.nsmallest(beam, partial)
+        found.update(min(p, p[::-1]) for _, p in partial)
+    return np.array(sorted(found), dtype=int).reshape(-1, length), exhaustive
+
+
+def _additive_costs(errors: ErrorData, length: int, n_layers: int):
+    """Per-qubit and per-coupler -log F for the beam, at a typical line duration."""
+    two = {e: -n_layers * np.log1p(-err) for e, (err, _) in errors.edges.items()}
+    d2 = float(np.median([dur for _, dur in errors.edges.values()])) if errors.edges else 0.0
+    ry = 2.0 * errors.sx_duration
+    duration = (n_layers + 1) * np.median(ry) + (length - 1 + 2 * (n_layers - 1)) * d2
+    busy = (n_layers + 1) * ry + 2 * n_layers * d2
+    n_sx = float(_n_sx(length, n_layers).mean())
+    node = -(
+        np.log1p(-errors.readout.clip(max=1 - 1e-12))
+        + n_sx * np.log1p(-errors.sx_error)
+        + idle_log_fidelity(duration - busy, errors.t1, errors.t2)
+    )
+    return node, two
+
+
+def _score(paths: np.ndarray, errors: ErrorData, n_layers: int) -> dict[str, np.ndarray]:
+    """Exact score components, each (P,), plus duration and the weakest coupler of each line."""
+    n = errors.num_qubits
+    err2, dur2 = np.ones((n, n)), np.zeros((n, n))
+    for (a, b), (err, dur) in errors.edges.items():
+        err2[a, b] = err2[b, a] = err
+        dur2[a, b] = dur2[b, a] = dur
+    left, right = paths[:, :-1], paths[:, 1:]
+    e2, d2 = err2[left, right], dur2[left, right]  # (P, n-1)
+    n_sx = _n_sx(paths.shape[1], n_layers)  # (n,)
+    duration, busy = _schedule(2.0 * errors.sx_duration[paths], d2, n_layers)
+    busy = busy + (n_sx - 2.0 * (n_layers + 1)) * errors.sx_duration[paths]
+    idle = duration[:, None] - busy
+    worst = np.argmax(e2, axis=1) if e2.shape[1] else np.zeros(len(paths), dtype=int)
+    return {
+        "two_qubit": n_layers * np.log1p(-e2).sum(axis=1),
+        "one_qubit": (n_sx * np.log1p(-errors.sx_error[paths])).sum(axis=1),
+        "readout": np.log1p(-errors.readout[paths]).sum(axis=1),
+        "decoherence": idle_log_fidelity(idle, errors.t1[paths], errors.t2[paths]).sum(axis=1),
+        "duration": duration,
+        "worst": worst,
+        "worst_error": e2[np.arange(len(paths)), worst] if e2.shape[1] else np.zeros(len(paths)),
+    }
+
+
+def _schedule(ry: np.ndarray, d2: np.ndarray, n_layers: int) -> tuple[np.ndarray, np.ndarray]:
+    """ASAP schedule of RY(x), then L x [RY(theta), CNOT chain] on every line at once.
+
+    Args:
+        ry: (P, n) RY duration per qubit (two sx).
+        d2: (P, n-1) native two-qubit gate duration per coupler.
+
+    Returns:
+        (P,) duration of each line, (P, n) busy time of each qubit.
+    """
+    free = ry.copy()  # the encoding RY(x)
+    for _ in range(n_layers):
+        free += ry
+        for e in range(d2.shape[1]):
+            end = np.maximum(free[:, e], free[:, e + 1]) + d2[:, e]
+            free[:, e] = free[:, e + 1] = end
+    busy = (n_layers + 1) * ry
+    busy[:, :-1] += n_layers * d2
+    busy[:, 1:] += n_layers * d2
+    return free.max(axis=1), busy
+
+
+def _line_score(paths: np.ndarray, scores: dict[str, np.ndarray], i: int) -> LineScore:
+    p, w = paths[i], int(scores["worst"][i])
+    edge = (
+        (int(p[w]), int(p[w + 1]), float(scores["worst_error"][i])) if len(p) > 1 else (-1, -1, 0)
+    )
+    parts = {k: float(scores[k][i]) for k in ("two_qubit", "one_qubit", "readout", "decoherence")}
+    return LineScore(tuple(int(q) for q in p), **parts, duration=float(scores["duration"][i]),
+                     weakest_edge=edge)  # fmt: skip
+
+
+def _pack_greedy(paths: np.ndarray, cost: np.ndarray, k: int, n: int) -> list[int]:
+    """Plain best-first: take the cheapest line that touches no taken qubit, k times at most."""
+    used = np.zeros(n, dtype=bool)
+    chosen: list[int] = []
+    for i in np.argsort(cost, kind="stable"):
+        if len(chosen) == k:
+            break
+        if not used[paths[i]].any():
+            used[paths[i]] = True
+            chosen.append(int(i))
+    return chosen
+
+
+def _incidence(paths: np.ndarray, n: int) -> csr_array:
+    """(n, P) 0/1 matrix: qubit q lies on candidate p."""
+    P, m = paths.shape
+    cols = np.repeat(np.arange(P), m)
+    return csr_array((np.ones(P * m), (paths.ravel(), cols)), shape=(n, P))
+
+
+def _pack_milp(
+    paths: np.ndarray, cost: np.ndarray, k: int, n: int, time_limit: float
+) -> tuple[list[int], str]:
+    """Exact maximum-fidelity packing of k disjoint lines (see the module docstring)."""
+    if len(paths) < k:
+        return [], "too few candidates"
+    rows = [
+        LinearConstraint(_incidence(paths, n), 0, 1),
+        LinearConstraint(np.ones((1, len(paths))), k, k),
+    ]
+    res = milp(cost, integrality=np.ones(len(paths)), bounds=Bounds(0, 1), constraints=rows,
+               options={"time_limit": time_limit})  # fmt: skip
+    if res.x is None:
+        return [], res.message
+    gap = getattr(res, "mip_gap", None)
+    status = res.message if res.status == 0 else f"{res.message} (gap {gap:.2g})"
+    return [int(i) for i in np.flatnonzero(res.x > 0.5)], status
+
+
+def _raise_too_few(paths, k: int, length: int, n: int, name: str, time_limit: float) -> None:
+    """Raise LayoutError saying how many disjoint lines the map holds at most."""
+    most = 0
+    if len(paths):
+        res = milp(-np.ones(len(paths)), integrality=np.ones(len(paths)), bounds=Bounds(0, 1),
+                   constraints=[LinearConstraint(_incidence(paths, n), 0, 1)],
+                   options={"time_limit": time_limit})  # fmt: skip
+        most = int(round(-res.fun)) if res.x is not None else 0
+    raise LayoutError(
+        f"{name}'s coupling map holds at most {most} disjoint lines of {length} working qubits, "
+        f"{k} asked for: use fewer or shorter lines (or separate circuits)"
+    )
+
+
+def _report(layout: LineLayout) -> str:
+    """Plain-text report: the lines, each one's fidelity by source, and the search."""
+    st, k = layout.stats, len(layout.lines)
+    used = sum(len(line) for line in layout.lines)
+    out = [
+        f"{layout.backend}: {k} disjoint lines of {len(layout.lines[0])} qubits for "
+        f"{layout.n_layers}-layer CNOT chains ({layout.gate}), "
+        f"{used} of {layout.num_qubits} qubits",
+        f"estimated fidelity of all lines {np.exp(layout.total_log_fidelity):.3e} "
+        f"(log {layout.total_log_fidelity:.3f})",
+        f"search: {st.candidates} candidate lines ("
+        + ("every simple line" if st.exhaustive else "beam-pruned")
+        + f"), packing by {st.method} [{st.status}] in {st.seconds:.2f} s",
+        _greedy_line(st, k, layout.total_log_fidelity),
+        "rank  F      2q     1q     read   idle   dur(us)  weakest coupler  qubits",
+    ]
+    for rank, s in enumerate(layout.scores, 1):
+        a, b, err = s.weakest_edge
+        parts = [s.fidelity, *np.exp([s.two_qubit, s.one_qubit, s.readout, s.decoherence])]
+        cells = " ".join(f"{v:.3f}".ljust(6) for v in parts)
+        out.append(f"{rank:<5} {cells} {s.duration * 1e6:<8.2f} {a}-{b} ({err:.4f})".ljust(71)
+                   + " " + "-".join(map(str, s.qubits)))  # fmt: skip
+    return "\n".join(out)
+
+
+def _greedy_line(st: SearchStats, k: int, total: float) -> str:
+    if st.greedy_lines < k:
+        return (
+            f"why not greedy: plain best-first fits only {st.greedy_lines} of {k} lines "
+            f"(its picks cut the lattice); the joint packing fits all {k}"
+        )
+    return (
+        f"plain best-first also fits {k} lines, total log fidelity {st.greedy_log_fidelity:.3f} "
+        f"vs {total:.3f} here"
+    )
