@@ -1,0 +1,199 @@
+"""Run configurations of the two augmentation experiments, as frozen dataclasses.
+
+``python -m qgan.augment lesions|digits`` generates one ``--kebab-case`` flag per field (through
+:func:`qgan.config.add_arguments`); lists are comma-separated strings so that every flag has a
+plain type. The resolved config is written to the output folder before any cell runs, and a rerun
+in the same folder must agree with it on every field that changes a cell's result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CLASSIFIERS = ("resnet50", "resnet18", "smallcnn")
+SELECT_BY = ("accuracy", "macro_precision", "macro_recall")
+DIGIT_ROWS = (
+    "none", "rotation", "dcgan-general", "qgan-general", "qgan-customized",
+    "qgan-customized-even",
+)  # fmt: skip
+
+
+class AugmentError(ValueError):
+    """Bad input to an augmentation run; the message is one line and says what to do."""
+
+
+def _opt(default: Any, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+def parse_list(text: str, kind: type = str) -> tuple:
+    """``"a, b,c"`` -> ``("a", "b", "c")`` (empty items dropped), each converted by ``kind``."""
+    return tuple(kind(item.strip()) for item in text.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class LesionConfig:
+    """HybridQ Table 2 / Fig. 4b: a classifier on 10% real lesions + a share alpha generated."""
+
+    dataset: str = _opt("isic2019", "real data set (isic2019, ham10000, fitzpatrick17k, synthetic)")
+    data_root: str = _opt("", "data set folder or its parent (default: $QGAN_DATA)")
+    classes: str = _opt("MEL,NV,BCC", "classes, comma-separated (the GANs' classes)")
+    image_size: int = _opt(64, "images are resized to this many pixels a side (the GANs' size)")
+    limit: int = _opt(0, "at most this many real images per class before the split (0: all)")
+    test_fraction: float = _opt(0.2, "held-out share of each class, by lesion (the GANs' split)")
+    split_seed: int = _opt(0, "seed of the train/test split (qgan.train's --seed: same split)")
+    fraction: float = _opt(0.1, "share of the real training split the classifier gets (paper)")
+    alphas: str = _opt(
+        "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", "mixing ratios: share of generated images"
+    )
+    models: str = _opt("dcgan,mosaiq,hybridq", "generative models to compare ('' for none)")
+    generated: str = _opt("", "folder of <model>-<dataset>-<CLASS>/ run or sample folders")
+    generated_map: str = _opt("", "JSON {model: {class: samples.npz | run folder | .pt}}")
+    balance: bool = _opt(False, "even out generated images over classes (default: real shares)")
+    allow_repeats: bool = _opt(False, "reuse generated images when a pool is too small")
+    sample_batch: int = _opt(64, "images per generator call when sampling from a checkpoint")
+    classifier: str = _opt("resnet50", f"classifier: {' | '.join(CLASSIFIERS)}")
+    pretrained: str = _opt("auto", "ImageNet weights: auto (torch hub cache) | none | PATH")
+    epochs: int = _opt(10, "classifier training epochs per cell")
+    batch_size: int = _opt(32, "images per classifier step")
+    lr: float = _opt(1e-3, "Adam learning rate (the paper fine-tunes with 1e-3)")
+    seeds: str = _opt("0,1,2", "seeds of the real subset, generated draw, weights and batches")
+    select_by: str = _opt("macro_recall", f"metric that picks a model's best alpha: {SELECT_BY}")
+    out: str = _opt("augment-runs/lesions", "output folder: cells.jsonl, table2.md/.csv, plot")
+    dry_run: bool = _opt(False, "print the resolved config and exit")
+
+    def __post_init__(self) -> None:
+        _check_choice("classifier", self.classifier, CLASSIFIERS)
+        _check_choice("select-by", self.select_by, SELECT_BY)
+        if not 0.0 < self.fraction <= 1.0:
+            raise AugmentError(f"--fraction must lie in (0, 1], got {self.fraction}")
+        bad = [a for a in self.alpha_values if not 0.0 <= a < 1.0]
+        if bad:
+            raise AugmentError(f"--alphas must lie in [0, 1) (1 would leave no real image): {bad}")
+        _check_positive(self, ("epochs", "batch_size", "image_size", "sample_batch"))
+        if not self.seed_values:
+            raise AugmentError("--seeds lists no seed; give e.g. --seeds 0,1,2")
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return parse_list(self.classes)
+
+    @property
+    def alpha_values(self) -> tuple[float, ...]:
+        return parse_list(self.alphas, float)
+
+    @property
+    def model_names(self) -> tuple[str, ...]:
+        return parse_list(self.models)
+
+    @property
+    def seed_values(self) -> tuple[int, ...]:
+        return parse_list(self.seeds, int)
+
+    def resolved(self) -> LesionConfig:
+        """An empty data root made concrete from ``$QGAN_DATA``."""
+        return dataclasses.replace(self, data_root=_data_root(self.data_root))
+
+
+@dataclass(frozen=True)
+class DigitConfig:
+    """arXiv:2505.24780: an HQCNN on MNIST 0/1/2, general and customized QGAN augmentation."""
+
+    data_root: str = _opt("", "folder holding mnist/ or the MNIST idx files (default: $QGAN_DATA)")
+    digits: str = _opt("0,1,2", "digit classes, comma-separated (the paper: 0,1,2)")
+    n_train: int = _opt(100, "real training images per class (the paper: 100)")
+    n_val: int = _opt(50, "real validation images per class, for the customized strategy only")
+    test_fraction: float = _opt(0.2, "held-out share of each class (the GANs' split)")
+    split_seed: int = _opt(0, "seed of the train/test split (qgan.train's --seed: same split)")
+    rows: str = _opt(",".join(DIGIT_ROWS), f"rows to run, from: {', '.join(DIGIT_ROWS)}")
+    qgan_model: str = _opt("hybridq", "model name of the quantum GAN runs (<model>-mnist-<d>)")
+    dcgan_model: str = _opt("dcgan", "model name of the classical GAN runs")
+    generated: str = _opt("", "folder of <model>-mnist-<digit>/ run or sample folders")
+    generated_map: str = _opt("", "JSON {model: {digit: samples.npz | run folder | .pt}}")
+    n_generated: int = _opt(100, "generated (or rotated) images added per class, general strategy")
+    rounds: int = _opt(2, "customized strategy: rounds of measure errors -> add -> retrain")
+    threshold_low: float = _opt(0.5, "confidence threshold of a class the HQCNN always gets wrong")
+    threshold_high: float = _opt(0.9, "confidence threshold of a class it always gets right")
+    rotation_degrees: float = _opt(15.0, "rotation row: angles drawn uniformly in +-this")
+    n_qubits: int = _opt(4, "qubits of the HQCNN's variational circuit")
+    n_layers: int = _opt(2, "layers [RY, RZ, CNOT ring] of the HQCNN's circuit")
+    channels: int = _opt(4, "output channels of the HQCNN's 3x3 convolution")
+    epochs: int = _opt(20, "HQCNN training epochs per fit")
+    batch_size: int = _opt(16, "images per HQCNN step")
+    lr: float = _opt(0.01, "Adam learning rate of the HQCNN (classical and quantum weights)")
+    seeds: str = _opt("0,1,2", "seeds of the real draw, generated draw, weights and batches")
+    out: str = _opt("augment-runs/digits", "output folder: cells.jsonl, table_hqcnn.md/.csv")
+    dry_run: bool = _opt(False, "print the resolved config and exit")
+
+    def __post_init__(self) -> None:
+        for row in self.row_names:
+            _check_choice("rows", row, DIGIT_ROWS)
+        if not 0.0 <= self.threshold_low <= self.threshold_high <= 1.0:
+            raise AugmentError("need 0 <= --threshold-low <= --threshold-high <= 1")
+        _check_positive(self, ("n_train", "epochs", "batch_size", "rounds", "n_qubits", "n_layers"))
+        _check_positive(self, ("channels",))
+        if self.n_generated < 0 or self.n_val < 0:
+            raise AugmentError("--n-generated and --n-val must be at least 0")
+        if not self.seed_values:
+            raise AugmentError("--seeds lists no seed; give e.g. --seeds 0,1,2")
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return parse_list(self.digits)
+
+    @property
+    def row_names(self) -> tuple[str, ...]:
+        return parse_list(self.rows)
+
+    @property
+    def seed_values(self) -> tuple[int, ...]:
+        return parse_list(self.seeds, int)
+
+    def resolved(self) -> DigitConfig:
+        return dataclasses.replace(self, data_root=_data_root(self.data_root))
+
+
+# Fields that do not change a finished cell's numbers: a rerun may change them freely (add seeds,
+# alphas, models or rows to a sweep; move the generated images; pick the best alpha otherwise).
+_FREE_FIELDS = {
+    "out", "dry_run", "seeds", "alphas", "models", "rows", "generated", "generated_map",
+    "select_by", "allow_repeats", "sample_batch", "data_root",
+}  # fmt: skip
+
+
+def write_or_check_config(cfg: LesionConfig | DigitConfig, out: Path) -> None:
+    """Write ``out/config.json``, or refuse if the folder's cells were made with other settings."""
+    path = out / "config.json"
+    now = dataclasses.asdict(cfg)
+    if path.exists():
+        before = json.loads(path.read_text())
+        changed = sorted(
+            k for k in now if k not in _FREE_FIELDS and k in before and before[k] != now[k]
+        )
+        if changed:
+            diffs = ", ".join(f"{k}={before[k]!r} (now {now[k]!r})" for k in changed)
+            raise AugmentError(
+                f"{out} holds cells made with {diffs}; use a new --out or the same settings"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(now, indent=2) + "\n")
+
+
+def _data_root(given: str) -> str:
+    return given or os.environ.get("QGAN_DATA", "")
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise AugmentError(f"unknown --{name} {value!r}; choose one of {', '.join(choices)}")
+
+
+def _check_positive(cfg: Any, names: tuple[str, ...]) -> None:
+    for name in names:
+        if getattr(cfg, name) < 1:
+            raise AugmentError(f"--{name.replace('_', '-')} must be at least 1")

@@ -1,0 +1,208 @@
+"""``python -m qgan.augment lesions|digits`` end to end on tiny data (seconds each).
+
+Lesions: the synthetic set at 16 px, a small CNN, one epoch, fake generated pools. Digits: MNIST
+idx files written here (30 images per digit), fake QGAN/DCGAN pools, one epoch per HQCNN fit.
+Test-set hygiene is checked by id against a split computed independently here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import struct
+
+import numpy as np
+import pytest
+
+import qgan.augment.digits as digits_mod
+import qgan.augment.lesions as lesions_mod
+from qgan.augment.__main__ import main
+from qgan.augment.config import AugmentError, DigitConfig, LesionConfig
+from qgan.augment.digits import run_digits
+from qgan.augment.lesions import run_lesions
+from qgan.data import DataConfig, load_train_test, save_split
+
+CLASSES = ("MEL", "NV", "BCC")
+
+
+def _pools(root, model, dataset, classes, n, shape, seed=0):
+    rng = np.random.default_rng(seed)
+    for cls in classes:
+        folder = root / f"{model}-{dataset}-{cls}"
+        folder.mkdir(parents=True)
+        np.savez(folder / "samples.npz", images=rng.integers(0, 256, (n, *shape), dtype=np.uint8))
+
+
+def _lesion_cfg(tmp_path, **kw) -> LesionConfig:
+    base = dict(
+        dataset="synthetic", limit=30, image_size=16, fraction=0.5, alphas="0,0.5",
+        models="fakegan", generated=str(tmp_path / "gen"), classifier="smallcnn",
+        pretrained="none", epochs=1, batch_size=16, seeds="0", out=str(tmp_path / "out"),
+    )  # fmt: skip
+    base.update(kw)
+    return LesionConfig(**base)
+
+
+@pytest.fixture
+def lesion_spy(monkeypatch):
+    """Every (training ids, test ids) pair the lesion cells check."""
+    seen = []
+    real = lesions_mod.assert_disjoint
+
+    def spy(train_ids, test_ids, what=""):
+        seen.append((list(train_ids), list(test_ids), what))
+        real(train_ids, test_ids, what)
+
+    monkeypatch.setattr(lesions_mod, "assert_disjoint", spy)
+    return seen
+
+
+def test_lesions_end_to_end_tables_plot_and_no_test_image_in_training(tmp_path, lesion_spy):
+    _pools(tmp_path / "gen", "fakegan", "synthetic", CLASSES, 40, (32, 32, 3))
+    table = run_lesions(_lesion_cfg(tmp_path), progress=False)
+    out = tmp_path / "out"
+    records = [json.loads(line) for line in (out / "cells.jsonl").read_text().splitlines()]
+    assert sorted(r["row"] for r in records) == ["classical", "fakegan", "none"]
+    gan = next(r for r in records if r["row"] == "fakegan")
+    assert gan["n_real"] == 36 and gan["n_generated"] == 36  # 12 per class; alpha 0.5 exactly
+    assert gan["generated_per_class"] == [12, 12, 12] and gan["weights"] == "scratch"
+    # independent oracle for the test side: the same loader and split, computed here
+    _, test, _ = load_train_test(DataConfig("synthetic", classes=CLASSES, size=16, limit=30))
+    cell_checks = [s for s in lesion_spy if s[2].startswith("cell")]
+    assert len(cell_checks) == 3
+    for train_ids, test_ids, _ in cell_checks:
+        assert sorted(test_ids) == sorted(test.image_ids.tolist())
+        assert not set(train_ids) & set(test_ids)
+    (gan_ids,) = [ids for ids, _, what in cell_checks if "fakegan" in what]
+    assert sum(i.startswith("generated/fakegan/") for i in gan_ids) == 36
+    text = table.read_text()
+    for expected in ("no augmentation", "classical augmentation", "| fakegan | 0.5 | 36 | 1 |"):
+        assert expected in text
+    assert (
+        "seeds: 1 (0)" in text
+        and "1 epochs" in text
+        and "real training images per cell: 36" in text
+    )
+    assert "smallcnn (trained from scratch" in text and "test: 18 real held-out images" in text
+    assert (out / "recall_vs_alpha.png").stat().st_size > 0
+    assert (out / "table2.csv").read_text().startswith("method,row,alpha,n_seeds")
+    assert json.loads((out / "config.json").read_text())["classifier"] == "smallcnn"
+
+
+def test_lesions_resume_runs_only_new_cells_and_refuses_other_settings(tmp_path, monkeypatch):
+    _pools(tmp_path / "gen", "fakegan", "synthetic", CLASSES, 40, (16, 16, 3))
+    cfg = _lesion_cfg(tmp_path)
+    run_lesions(cfg, progress=False)
+    calls = []
+    real_cell = lesions_mod.lesion_cell
+    monkeypatch.setattr(
+        lesions_mod, "lesion_cell", lambda cell, run: calls.append(cell.key) or real_cell(cell, run)
+    )
+    run_lesions(dataclasses.replace(cfg, seeds="0,1"), progress=False)
+    assert sorted(calls) == sorted(
+        ["none|0.000000|1", "classical|0.000000|1", "fakegan|0.500000|1"]
+    )
+    calls.clear()
+    run_lesions(dataclasses.replace(cfg, seeds="0,1"), progress=False)
+    assert calls == []
+    with pytest.raises(AugmentError, match=r"epochs=1 \(now 2\)"):
+        run_lesions(dataclasses.replace(cfg, epochs=2), progress=False)
+
+
+def test_lesions_refuse_a_missing_class_and_a_pool_too_small(tmp_path):
+    _pools(tmp_path / "gen", "fakegan", "synthetic", ("MEL", "NV"), 40, (16, 16, 3))
+    with pytest.raises(AugmentError, match="model 'fakegan' class 'BCC'"):
+        run_lesions(_lesion_cfg(tmp_path), progress=False)
+    _pools(tmp_path / "gen", "fakegan", "synthetic", ("BCC",), 5, (16, 16, 3))
+    with pytest.raises(AugmentError, match="BCC: alpha 0.5 needs 12 generated images"):
+        run_lesions(_lesion_cfg(tmp_path, out=str(tmp_path / "o2")), progress=False)
+
+
+def test_lesions_refuse_a_gan_that_trained_on_test_images(tmp_path):
+    _pools(tmp_path / "gen", "fakegan", "synthetic", CLASSES, 40, (16, 16, 3))
+    _, test, split = load_train_test(DataConfig("synthetic", classes=CLASSES, size=16, limit=30))
+    leaky = dataclasses.replace(split, train_ids=split.train_ids + (test.image_ids[0],))
+    run = tmp_path / "gen" / "fakegan-synthetic-NV"
+    save_split(leaky, run)
+    ckpt = str(run / "last.pt")  # the npz names its checkpoint; split.json lies beside it
+    images = np.load(run / "samples.npz")["images"]
+    np.savez(run / "samples.npz", images=images, checkpoint=ckpt)
+    with pytest.raises(AugmentError, match="fakegan NV generator trained on 1 test images"):
+        run_lesions(_lesion_cfg(tmp_path), progress=False)
+
+
+# ----------------------------------------------------------------------------- digits
+def _write_idx(folder, per_digit=30, digits=(0, 1, 2, 3)):
+    """MNIST t10k idx files: digit d is a bright vertical bar at column 4 + 6d, plus noise."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.asarray(digits, np.uint8), per_digit)
+    rng.shuffle(labels)
+    images = rng.integers(0, 40, (len(labels), 28, 28), dtype=np.uint8)
+    for i, d in enumerate(labels):
+        images[i, 4:24, 4 + 6 * d : 7 + 6 * d] = 255
+    folder.mkdir(parents=True)
+    with gzip.open(folder / "t10k-images-idx3-ubyte.gz", "wb") as f:
+        f.write(struct.pack(">4B3I", 0, 0, 8, 3, len(images), 28, 28) + images.tobytes())
+    with gzip.open(folder / "t10k-labels-idx1-ubyte.gz", "wb") as f:
+        f.write(struct.pack(">4BI", 0, 0, 8, 1, len(labels)) + labels.tobytes())
+
+
+def _digit_cfg(tmp_path, **kw) -> DigitConfig:
+    base = dict(
+        data_root=str(tmp_path / "data"), n_train=6, n_val=4, test_fraction=0.3,
+        generated=str(tmp_path / "gen"), n_generated=4, rounds=2, n_qubits=3, n_layers=1,
+        channels=2, epochs=1, batch_size=12, seeds="0", out=str(tmp_path / "out"),
+    )  # fmt: skip
+    base.update(kw)
+    return DigitConfig(**base)
+
+
+def test_digits_end_to_end_every_row(tmp_path, monkeypatch):
+    _write_idx(tmp_path / "data" / "mnist")
+    _pools(tmp_path / "gen", "hybridq", "mnist", "012", 20, (28, 28))
+    _pools(tmp_path / "gen", "dcgan", "mnist", "012", 20, (28, 28, 1), seed=1)
+    checks = []
+    real = digits_mod.assert_disjoint
+    monkeypatch.setattr(
+        digits_mod, "assert_disjoint", lambda a, b, w="": checks.append((a, b)) or real(a, b, w)
+    )
+    table = run_digits(_digit_cfg(tmp_path), progress=False)
+    records = {
+        r["row"]: r
+        for r in map(json.loads, (tmp_path / "out" / "cells.jsonl").read_text().splitlines())
+    }
+    assert list(records) == list(_digit_cfg(tmp_path).row_names)
+    assert records["none"]["n_generated"] == 0 and records["none"]["n_real"] == 18
+    for row in ("rotation", "dcgan-general", "qgan-general"):
+        assert records[row]["n_generated"] == 12
+    for row in ("qgan-customized", "qgan-customized-even"):
+        rounds = records[row]["rounds"]
+        assert len(rounds) == 2 and [sum(r["allocated"]) for r in rounds] == [6, 6]
+        assert records[row]["n_generated"] == sum(sum(r["kept"]) for r in rounds) <= 12
+    assert all(len(set(r["allocated"])) == 1 for r in records["qgan-customized-even"]["rounds"])
+    assert records["none"]["parameters"]["quantum"] == 2 * 3 * 1
+    for train_ids, test_ids in checks:  # train and validation draws vs the test side
+        assert test_ids and not set(train_ids) & set(test_ids)
+        assert all(i.startswith("t10k_") for i in train_ids)  # real images only
+    text = table.read_text()
+    assert "QGAN-customized, errors evened (ablation)" in text and "round by round" in text
+    assert "seeds: 1 (0)" in text and "1 epochs" in text and "6 per class" in text
+
+
+def test_digits_without_gans_run_the_reference_rows(tmp_path):
+    _write_idx(tmp_path / "data" / "mnist")
+    run_digits(_digit_cfg(tmp_path, rows="none,rotation", generated=""), progress=False)
+    assert len((tmp_path / "out" / "cells.jsonl").read_text().splitlines()) == 2
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["digits", "--rows", "none,bogus"])
+    assert exit_info.value.code == 2 and "unknown --rows 'bogus'" in capsys.readouterr().err
+    _write_idx(tmp_path / "data" / "mnist")
+    argv = ["digits", "--data-root", str(tmp_path / "data"), "--rows", "qgan-general"]
+    with pytest.raises(SystemExit, match="^error: no generated images for model 'hybridq'"):
+        main(argv + ["--out", str(tmp_path / "o")])
+    main(["lesions", "--dry-run", "--seeds", "4"])
+    assert json.loads(capsys.readouterr().out)["seeds"] == "4"
