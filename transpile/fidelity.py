@@ -70,8 +70,8 @@ class ErrorData:
 
     @property
     def usable_qubits(self) -> tuple[int, ...]:
-        """Qubits whose readout works at all (error < 1)."""
-        return tuple(int(q) for q in np.flatnonzero(self.readout < 1))
+        """Qubits whose readout and ``sx`` work at all (errors < 1)."""
+        return tuple(int(q) for q in np.flatnonzero((self.readout < 1) & (self.sx_error < 1)))
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,7 @@ def find_lines(
     else:
         chosen, status = greedy, f"greedy best-first fit {len(greedy)} lines"
     if len(chosen) < n_lines:
-        _raise_too_few(paths, n_lines, line_length, errors.num_qubits, name, time_limit)
+        _raise_too_few(paths, n_lines, line_length, len(greedy), name, method, errors.num_qubits)
     chosen = sorted(chosen, key=lambda i: cost[i])
     stats = SearchStats(
         candidates=len(paths), exhaustive=exhaustive, method=method, status=status,
@@ -193,6 +193,24 @@ def find_lines(
     line_scores = tuple(_line_score(paths, scores, i) for i in chosen)
     lines = tuple(s.qubits for s in line_scores)
     return LineLayout(name, errors.gate, errors.num_qubits, n_layers, lines, line_scores, stats)
+
+
+def score_lines(backend, lines, *, n_layers: int = 6) -> tuple[LineScore, ...]:
+    """The score ``find_lines`` gives each of ``lines`` (any lines of equal length).
+
+    Raises:
+        LayoutError: A consecutive pair of a line is not a working coupler.
+    """
+    errors = ErrorData.from_target(getattr(backend, "target", backend))
+    for line in lines:
+        for a, b in zip(line[:-1], line[1:], strict=True):
+            if (min(a, b), max(a, b)) not in errors.edges:
+                raise LayoutError(
+                    f"qubits {a} and {b} of line {list(line)} share no working coupler"
+                )
+    paths = np.array(lines, dtype=int)
+    scores = _score(paths, errors, n_layers)
+    return tuple(_line_score(paths, scores, i) for i in range(len(paths)))
 
 
 def _check(n_lines: int, line_length: int, method: str, beam: int) -> None:
@@ -260,7 +278,7 @@ def _additive_costs(errors: ErrorData, length: int, n_layers: int):
     n_sx = float(_n_sx(length, n_layers).mean())
     node = -(
         np.log1p(-errors.readout.clip(max=1 - 1e-12))
-        + n_sx * np.log1p(-errors.sx_error)
+        + n_sx * np.log1p(-errors.sx_error.clip(max=1 - 1e-12))
         + idle_log_fidelity(duration - busy, errors.t1, errors.t2)
     )
     return node, two
@@ -349,12 +367,16 @@ def _pack_milp(
     """Exact maximum-fidelity packing of k disjoint lines (see the module docstring)."""
     if len(paths) < k:
         return [], "too few candidates"
+    if k == 1:
+        return [int(np.argmin(cost))], "the single best line"
     rows = [
         LinearConstraint(_incidence(paths, n), 0, 1),
         LinearConstraint(np.ones((1, len(paths))), k, k),
     ]
     res = milp(cost, integrality=np.ones(len(paths)), bounds=Bounds(0, 1), constraints=rows,
-               options={"time_limit": time_limit})  # fmt: skip
+               options={"time_limit": time_limit, "presolve": False})  # fmt: skip
+    if res.x is None and res.status == 1:
+        raise LayoutError(f"no packing of {k} lines found within {time_limit} s: raise time_limit")
     if res.x is None:
         return [], res.message
     gap = getattr(res, "mip_gap", None)
@@ -362,18 +384,29 @@ def _pack_milp(
     return [int(i) for i in np.flatnonzero(res.x > 0.5)], status
 
 
-def _raise_too_few(paths, k: int, length: int, n: int, name: str, time_limit: float) -> None:
-    """Raise LayoutError saying how many disjoint lines the map holds at most."""
-    most = 0
-    if len(paths):
-        res = milp(-np.ones(len(paths)), integrality=np.ones(len(paths)), bounds=Bounds(0, 1),
-                   constraints=[LinearConstraint(_incidence(paths, n), 0, 1)],
-                   options={"time_limit": time_limit})  # fmt: skip
-        most = int(round(-res.fun)) if res.x is not None else 0
+def _raise_too_few(paths, k: int, length: int, found: int, name: str, method: str, n: int):
+    """Raise LayoutError saying how many disjoint lines fit (``found`` by greedy at least)."""
+    if method == "greedy":
+        raise LayoutError(
+            f"{name}: plain greedy best-first fits only {found} of {k} lines of {length} qubits; "
+            "method='milp' packs them jointly"
+        )
+    most = next((j for j in range(k - 1, found, -1) if _feasible(paths, j, n)), found)
     raise LayoutError(
         f"{name}'s coupling map holds at most {most} disjoint lines of {length} working qubits, "
         f"{k} asked for: use fewer or shorter lines (or separate circuits)"
     )
+
+
+def _feasible(paths: np.ndarray, j: int, n: int) -> bool:
+    """Whether j disjoint candidates exist (a feasibility program: fast, unlike max-count)."""
+    rows = [
+        LinearConstraint(_incidence(paths, n), 0, 1),
+        LinearConstraint(np.ones((1, len(paths))), j, j),
+    ]
+    res = milp(np.zeros(len(paths)), integrality=np.ones(len(paths)), bounds=Bounds(0, 1),
+               constraints=rows, options={"presolve": False})  # fmt: skip
+    return res.x is not None
 
 
 def _report(layout: LineLayout) -> str:
