@@ -1,0 +1,161 @@
+"""Our line layout vs Qiskit's preset pass managers (levels 1, 2, 3) on a fake IBM backend.
+
+The quantum generator (10 sub-generators x 10 qubits x 6 layers) is transpiled two ways: as one
+100-qubit circuit (``wide``) and as ten 10-qubit circuits (``separate``). Each line is one JSON
+object: mode, method (``ours`` or ``level<k>``), two-qubit gates (and the logical count), depth
+(max over circuits), SWAPs (sum), estimated log fidelity (sum over circuits; ``fidelity`` is its
+exp), the worst gate error used, transpile seconds (median of ``repeats`` timed runs) and the
+ratios ``time_vs_level3`` and ``fidelity_vs_level3`` (exp of the log-fidelity difference).
+
+Ours is timed end to end: the layout search plus the pass manager, every run. Qiskit's first run
+of each setting counts SWAPs with a pass-manager callback and is not timed; its timed runs have
+no callback. Timings on a shared CPU are noisy.
+
+    python -m benchmarks.transpile_bench                        # fake_brisbane, ~5 minutes
+    python -m benchmarks.transpile_bench --levels 1 --repeats 1 # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from qiskit.transpiler import generate_preset_pass_manager
+
+from circuits.ansatz import generator_circuit, hybridq_subgenerator
+from transpile.backends import BackendError, get_backend
+from transpile.layout import LayoutError
+from transpile.passes import CircuitReport, run_pass_manager, transpile_generator
+
+
+def _opt(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    backend: str = _opt("fake_brisbane", "fake_<device> backend (offline)")
+    seed: int = _opt(0, "seed_transpiler of every pass manager")
+    repeats: int = _opt(3, "timed runs per setting; the median is reported")
+    levels: str = _opt("1,2,3", "comma-separated Qiskit preset optimization levels to compare")
+    modes: str = _opt("wide,separate", "wide: one circuit of all sub-generators; separate")
+    n_sub: int = _opt(10, "sub-generators")
+    n_qubits: int = _opt(10, "qubits per sub-generator")
+    n_layers: int = _opt(6, "layers per sub-generator")
+    ours_level: int = _opt(1, "optimization level of our pass manager")
+
+
+def run(cfg: BenchConfig) -> list[dict]:
+    """Measure every (mode, method); print and return one record each, with ratios."""
+    backend = get_backend(cfg.backend)
+    levels = [int(k) for k in cfg.levels.split(",") if k]
+    records = []
+    for mode in [m for m in cfg.modes.split(",") if m]:
+        if mode not in ("wide", "separate"):
+            raise SystemExit(f"unknown mode {mode!r}: use wide and/or separate")
+        rows = [_measure_ours(cfg, backend, mode)]
+        rows += [_measure_level(cfg, backend, mode, level) for level in levels]
+        records += _with_ratios(rows)
+    for rec in records:
+        print(json.dumps(rec), flush=True)
+    return records
+
+
+def _measure_ours(cfg: BenchConfig, backend, mode: str) -> dict:
+    def once():
+        return transpile_generator(
+            backend, n_sub=cfg.n_sub, n_qubits=cfg.n_qubits, n_layers=cfg.n_layers,
+            separate=mode == "separate", optimization_level=cfg.ours_level, seed=cfg.seed,
+        )  # fmt: skip
+
+    first = once()  # warm-up; the timed runs below give identical circuits (seeded)
+    seconds = _median_seconds(once, cfg.repeats)
+    rec = _record(cfg, mode, "ours", first.reports, seconds)
+    rec["layout_seconds"] = round(first.layout.stats.seconds, 4)
+    rec["layout_lines"] = len(first.layout.lines)
+    rec["greedy_lines"] = first.layout.stats.greedy_lines
+    return rec
+
+
+def _measure_level(cfg: BenchConfig, backend, mode: str, level: int) -> dict:
+    ansatze = _ansatze(cfg, mode)
+
+    def pm():
+        return generate_preset_pass_manager(
+            optimization_level=level, backend=backend, seed_transpiler=cfg.seed
+        )
+
+    _progress(f"{mode} level {level}: first run (counting SWAPs)")
+    reports = [run_pass_manager(pm(), a, backend, f"{a.circuit.name}{g}")[2]
+               for g, a in enumerate(ansatze)]  # fmt: skip
+    seconds = _median_seconds(lambda: [pm().run(a.circuit) for a in ansatze], cfg.repeats)
+    return _record(cfg, mode, f"level{level}", reports, seconds)
+
+
+def _ansatze(cfg: BenchConfig, mode: str) -> list:
+    if mode == "wide":
+        return [generator_circuit(cfg.n_sub, cfg.n_qubits, cfg.n_layers)]
+    return [hybridq_subgenerator(cfg.n_qubits, cfg.n_layers)] * cfg.n_sub
+
+
+def _median_seconds(fn, repeats: int) -> float:
+    samples = []
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def _record(cfg: BenchConfig, mode: str, method: str, reports, seconds: float) -> dict:
+    log_f = sum(r.fidelity.log_fidelity for r in reports)
+    return {
+        "backend": cfg.backend, "mode": mode, "method": method, "circuits": len(reports),
+        "two_qubit": sum(r.two_qubit_gates for r in reports),
+        "logical_two_qubit": sum(r.logical_two_qubit_gates for r in reports),
+        "depth": max(r.depth for r in reports),
+        "swaps": sum(r.swaps for r in reports),
+        "log_fidelity": round(log_f, 4), "fidelity": float(f"{np.exp(log_f):.4e}"),
+        "worst_gate_error": round(max(_worst(r) for r in reports), 4),
+        "seconds": round(seconds, 4), "seed": cfg.seed, "repeats": cfg.repeats,
+    }  # fmt: skip
+
+
+def _worst(report: CircuitReport) -> float:
+    return report.fidelity.worst_gate_error
+
+
+def _with_ratios(rows: list[dict]) -> list[dict]:
+    """Add time and fidelity relative to level 3 of the same mode (None without level 3)."""
+    ref = next((r for r in rows if r["method"] == "level3"), None)
+    for rec in rows:
+        rec["time_vs_level3"] = round(rec["seconds"] / ref["seconds"], 4) if ref else None
+        diff = rec["log_fidelity"] - ref["log_fidelity"] if ref else None
+        rec["fidelity_vs_level3"] = float(f"{np.exp(diff):.4e}") if ref else None
+    return rows
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    for name, spec in BenchConfig.__dataclass_fields__.items():
+        flag, default = f"--{name.replace('_', '-')}", spec.default
+        help_text = f"{spec.metadata['help']} (default: {default})"
+        parser.add_argument(flag, type=type(default), default=default, help=help_text)
+    cfg = BenchConfig(**vars(parser.parse_args(argv)))
+    try:
+        run(cfg)
+    except (BackendError, LayoutError) as err:
+        raise SystemExit(f"transpile_bench: {err}") from None
+
+
+if __name__ == "__main__":
+    main()
