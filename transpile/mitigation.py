@@ -1,0 +1,414 @@
+"""Mitigated expectation values of an ISA circuit on a local noisy copy of a backend.
+
+``mitigated_expectations(isa_circuit, observables, parameter_values, backend, cfg)`` runs every
+parameter set in one pub per circuit variant (not one job per sample) on Aer with the
+backend's device noise model, reduced to the qubits in use (``transpile/noisy.py``), and applies
+the mitigation ``cfg.mode`` asks for:
+
+* ``none``: raw estimates from 4096 (``cfg.shots``) measured shots.
+* ``readout``: tensored readout-error mitigation (``transpile/readout.py``), calibrated by
+  all-0/all-1 circuits on the same noisy backend (or from the Target's measurement errors).
+* ``zne``: zero-noise extrapolation over two-qubit gate folding (``transpile/zne.py``).
+* ``all``: both: readout-corrected values at each noise scale, then extrapolated.
+
+Idle padding, dynamical decoupling and Pauli twirling (``transpile/suppression.py``) are
+options of every mode. For IBM hardware the same choice maps to the Runtime estimator's own
+options in ``transpile/runtime_mitigation.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.providers import BackendV2
+from qiskit.quantum_info import SparsePauliOp
+
+from transpile.noisy import (
+    AER_METHODS,
+    noisy_sampler,
+    qubit_groups,
+    reduced_backend,
+    restrict_circuit,
+)
+from transpile.readout import (
+    ReadoutCalibration,
+    calibration_circuits,
+    calibration_from_bits,
+    calibration_from_target,
+    measure_all,
+    pauli_means,
+)
+from transpile.suppression import DD_SEQUENCES, pad_idle, twirled
+from transpile.zne import EXTRAPOLATORS, FOLD_SELECTIONS, extrapolate, fold_two_qubit_gates
+
+MODES = ("none", "readout", "zne", "all")
+CALIBRATIONS = ("circuits", "target")
+
+
+def _opt(default, help: str):
+    """A dataclass field with its CLI help (``qgan.config.add_arguments`` reads ``help``)."""
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class MitigationConfig:
+    """How expectation values are estimated and mitigated; every field is recorded with results."""
+
+    # readout by default: cheap (two calibration circuits), always helps, and it is what IBM's
+    # default resilience level 1 does on hardware
+    mode: str = _opt("readout", "none | readout | zne | all (readout + zne)")
+    # (1, 3, 5): IBM Runtime's default ZNE noise factors; odd integers fold every gate alike
+    scale_factors: tuple[float, ...] = _opt((1.0, 3.0, 5.0), "ZNE noise scale factors (>= 1)")
+    # exponential: the decay of <Z> under depolarizing noise; see the README for measurements
+    extrapolator: str = _opt("exponential", f"ZNE extrapolator: {' | '.join(EXTRAPOLATORS)}")
+    # random: IBM's gate_folding default for scales that fold only some gates
+    fold: str = _opt(
+        "random", f"gates folded first at non-odd scales: {' | '.join(FOLD_SELECTIONS)}"
+    )
+    shots: int = _opt(4096, "shots per circuit and parameter set (split over twirls)")
+    # measured calibration: also catches the X gate's error and any asymmetry of the readout
+    calibration: str = _opt("circuits", "readout calibration: circuits | target")
+    # 16384: the rates' shot noise (~0.001) then stays well under the rates themselves (~0.02)
+    calibration_shots: int = _opt(16384, "shots of each readout calibration circuit")
+    # none: Aer's relaxation is Markovian, which DD cannot refocus (it matters on hardware)
+    dd: str = _opt("none", f"dynamical decoupling: {' | '.join(DD_SEQUENCES)}")
+    # 0: each twirl is one more simulated circuit per parameter set (on hardware it is cheap)
+    twirls: int = _opt(0, "Pauli-twirl randomizations per circuit (0: no twirling)")
+    # True: qubits decohere while they wait, as on hardware (delays get T1/T2 noise)
+    idle_noise: bool = _opt(True, "schedule ALAP and simulate T1/T2 noise on idle qubits")
+    # automatic: Aer picks density_matrix for ~10 noisy qubits, trajectories for wider groups
+    method: str = _opt("automatic", f"Aer method: {' | '.join(AER_METHODS)}")
+    seed: int = _opt(0, "seed of the simulator, folding and twirling")
+
+    def __post_init__(self) -> None:
+        _choice("mode", self.mode, MODES)
+        _choice("extrapolator", self.extrapolator, EXTRAPOLATORS)
+        _choice("fold", self.fold, FOLD_SELECTIONS)
+        _choice("calibration", self.calibration, CALIBRATIONS)
+        _choice("dd", self.dd, DD_SEQUENCES)
+        _choice("method", self.method, AER_METHODS)
+        scales = tuple(float(s) for s in self.scale_factors)
+        if len(scales) < 2 or min(scales) < 1 or len(set(scales)) != len(scales):
+            raise ValueError(f"scale_factors must be >= 2 distinct values >= 1, got {scales}")
+        object.__setattr__(self, "scale_factors", tuple(sorted(scales)))
+        if self.shots < 1 or self.calibration_shots < 1 or self.twirls < 0:
+            raise ValueError("shots and calibration_shots must be >= 1 and twirls >= 0")
+
+    @property
+    def readout(self) -> bool:
+        """Whether readout-error mitigation is part of the mode."""
+        return self.mode in ("readout", "all")
+
+    @property
+    def zne(self) -> bool:
+        """Whether zero-noise extrapolation is part of the mode."""
+        return self.mode in ("zne", "all")
+
+
+@dataclass(frozen=True, eq=False)
+class MitigationResult:
+    """Estimates at every noise scale, before and after readout mitigation.
+
+    Attributes:
+        scales: (S,) realized noise scales, ascending (1.0 alone without ZNE).
+        raw: (S, P, O) unmitigated estimates per scale, parameter set and observable.
+        readout: (S, P, O) readout-mitigated estimates, or None when not calibrated.
+        bounds: (O,) sum of |coefficients|: no observable's value can exceed it in size.
+        groups: Physical qubits of each independently simulated group.
+        calibrations: The readout calibration of each group (empty without one).
+        config: The configuration that produced this.
+        seconds: Wall time.
+    """
+
+    scales: np.ndarray
+    raw: np.ndarray
+    readout: np.ndarray | None
+    bounds: np.ndarray
+    groups: tuple[tuple[int, ...], ...]
+    calibrations: tuple[ReadoutCalibration, ...]
+    config: MitigationConfig
+    seconds: float
+
+    def estimate(self, mode: str | None = None, extrapolator: str | None = None) -> np.ndarray:
+        """(P, O) estimates of ``mode`` (default: the config's) from the stored data.
+
+        Values are clipped to [-bound, bound]: readout inversion and extrapolation can
+        overshoot the physical range, and clipping can only bring them closer to it.
+        """
+        mode = mode or self.config.mode
+        _choice("mode", mode, MODES)
+        data = self.readout if mode in ("readout", "all") else self.raw
+        if data is None:
+            raise ValueError(f"mode {mode!r} needs a readout calibration: run with readout/all")
+        if mode in ("zne", "all"):
+            if len(self.scales) < 2:
+                raise ValueError(f"mode {mode!r} needs several noise scales: run with zne/all")
+            method = extrapolator or self.config.extrapolator
+            values = extrapolate(self.scales, np.moveaxis(data, 0, -1), method)
+        else:
+            at_one = np.flatnonzero(np.isclose(self.scales, 1.0))
+            if not len(at_one):
+                raise ValueError("no noise scale 1 was run: include 1 in scale_factors")
+            values = data[at_one[0]]
+        return values if mode == "none" else np.clip(values, -self.bounds, self.bounds)
+
+
+def mitigated_expectations(
+    isa_circuit: QuantumCircuit,
+    observables: SparsePauliOp | Sequence[SparsePauliOp],
+    parameter_values: np.ndarray | Sequence[Sequence[float]],
+    backend: BackendV2,
+    cfg: MitigationConfig | None = None,
+) -> np.ndarray:
+    """Mitigated expectation values on a local noisy simulation of ``backend``.
+
+    Args:
+        isa_circuit: Transpiled, unmeasured circuit on ``backend``'s qubits.
+        observables: O observables on the same qubits (``SparsePauliOp.apply_layout``).
+        parameter_values: (P, n_params) in the order of ``isa_circuit.parameters``.
+        backend: A ``BackendV2`` with error data (a fake backend or ``GenericBackendV2``).
+        cfg: Mitigation settings; ``MitigationConfig()`` if None.
+
+    Returns:
+        (P, O) estimates.
+    """
+    return run_mitigation(isa_circuit, observables, parameter_values, backend, cfg).estimate()
+
+
+def run_mitigation(
+    isa_circuit: QuantumCircuit,
+    observables: SparsePauliOp | Sequence[SparsePauliOp],
+    parameter_values: np.ndarray | Sequence[Sequence[float]],
+    backend: BackendV2,
+    cfg: MitigationConfig | None = None,
+) -> MitigationResult:
+    """Like ``mitigated_expectations``, keeping the data of every mode and noise scale.
+
+    Each Pauli term's value is the product of its factors on the independently simulated
+    groups (exact in expectation, since the groups are independent); a term inside one group,
+    like every <Z_i> of the generator, is estimated from that group's shots alone.
+    """
+    cfg = cfg or MitigationConfig()
+    start = time.perf_counter()
+    ops = _check_observables(observables, isa_circuit)
+    values = _check_values(parameter_values, isa_circuit)
+    terms = [t for o, op in enumerate(ops) for t in _terms(o, op)]
+    groups = qubit_groups(isa_circuit, extra=[q for t in terms for q in t.paulis])
+    circuits, scales = _scaled_circuits(isa_circuit, backend, cfg)
+    coeffs = np.array([t.coeff for t in terms])[:, None, None]
+    raw = np.broadcast_to(coeffs, (len(terms), len(scales), len(values))).copy()  # (T, S, P)
+    mit = raw.copy()
+    calibrations = []
+    for g, qubits in enumerate(groups):
+        run = _GroupRun(qubits, terms, backend, cfg, _seed(cfg.seed, g))
+        if not run.settings:
+            continue  # no observable reads this group, and it is independent of the others
+        group_raw, group_mit = run.factors(circuits, values, isa_circuit.parameters)
+        raw, mit = raw * group_raw, mit * group_mit
+        calibrations += [run.calibration] if run.calibration is not None else []
+    onehot = np.zeros((len(terms), len(ops)))
+    onehot[np.arange(len(terms)), [t.observable for t in terms]] = 1.0  # term -> observable
+    return MitigationResult(
+        scales=scales,
+        raw=np.einsum("tsp,to->spo", raw, onehot),
+        readout=np.einsum("tsp,to->spo", mit, onehot) if cfg.readout else None,
+        bounds=np.array([np.abs(op.coeffs).sum() for op in ops]),
+        groups=groups,
+        calibrations=tuple(calibrations),
+        config=cfg,
+        seconds=time.perf_counter() - start,
+    )
+
+
+@dataclass(frozen=True)
+class _Term:
+    """One Pauli term of observable ``observable``: coeff * prod_q P_q on physical qubits."""
+
+    observable: int
+    coeff: float
+    paulis: dict[int, str]
+
+
+class _GroupRun:
+    """Simulates one qubit group: every scale, twirl and measurement basis in one Aer job."""
+
+    def __init__(self, qubits: tuple[int, ...], terms, backend, cfg: MitigationConfig, seed):
+        self.qubits, self.cfg, self.seed = qubits, cfg, seed
+        self.index = {q: j for j, q in enumerate(qubits)}
+        self.backend = reduced_backend(backend, qubits)
+        # each term's Paulis on this group, by local qubit index ({} if it has none here)
+        self.local = [
+            {self.index[q]: c for q, c in t.paulis.items() if q in self.index} for t in terms
+        ]
+        self.settings, self.which = _settings(self.local)
+        self.calibration: ReadoutCalibration | None = None
+
+    def factors(self, circuits, values: np.ndarray, parameters) -> tuple[np.ndarray, np.ndarray]:
+        """(T, S, P) raw and readout-mitigated factors of every term on this group (1 if none)."""
+        pubs = self._pubs(circuits, values, parameters)
+        cal_pubs = self._calibration_pubs()
+        sampler = noisy_sampler(self.backend, seed=self.seed, method=self.cfg.method)
+        results = sampler.run(pubs + cal_pubs).result()
+        bits = [r.data.meas.to_bool_array(order="little") for r in results]
+        self.calibration = self._calibrate(bits[len(pubs) :])
+        n_twirls = max(1, self.cfg.twirls)
+        shape = (len(self.local), len(circuits), len(values))
+        raw, mit = np.ones(shape), np.ones(shape)
+        for s in range(len(self.settings)):
+            rows = [t for t, w in enumerate(self.which) if w == s]
+            supports = [tuple(sorted(self.local[t])) for t in rows]
+            for i in range(len(circuits)):
+                first = (i * len(self.settings) + s) * n_twirls
+                chunk = bits[first : first + n_twirls]  # this scale and basis, every twirl
+                b = np.concatenate([_per_set(x, len(values)) for x in chunk], axis=-2)  # (P, N, k)
+                raw[rows, i] = pauli_means(b, supports).T
+                if self.calibration is not None:
+                    mit[rows, i] = pauli_means(b, supports, self.calibration).T
+        return raw, mit
+
+    def _pubs(self, circuits, values: np.ndarray, parameters) -> list[tuple]:
+        """Pubs ordered (scale, setting, twirl), each with all P parameter sets."""
+        target, cfg = self.backend.target, self.cfg
+        columns = {p: j for j, p in enumerate(parameters)}
+        shots = max(1, cfg.shots // max(1, cfg.twirls))
+        pubs = []
+        for i, circuit in enumerate(circuits):
+            small = restrict_circuit(circuit, self.qubits)
+            variants = [small]
+            if cfg.twirls:
+                variants = twirled(small, cfg.twirls, seed=_seed(self.seed, i), target=target)
+            if cfg.idle_noise or cfg.dd != "none":
+                variants = [pad_idle(v, target, cfg.dd) for v in variants]
+            for setting in self.settings:
+                for v in variants:
+                    measured = measure_all(_rotated(v, setting))
+                    pubs.append((measured, _bindings(v, values, columns), shots))
+        return pubs
+
+    def _calibration_pubs(self) -> list[tuple]:
+        if not (self.cfg.readout and self.cfg.calibration == "circuits"):
+            return []
+        circuits = calibration_circuits(len(self.qubits), self.backend.target)
+        return [(c, None, self.cfg.calibration_shots) for c in circuits]
+
+    def _calibrate(self, bits: list[np.ndarray]) -> ReadoutCalibration | None:
+        if not self.cfg.readout:
+            return None
+        if self.cfg.calibration == "target":
+            return calibration_from_target(self.backend.target, range(len(self.qubits)))
+        return calibration_from_bits(*bits)
+
+
+def _scaled_circuits(
+    isa_circuit: QuantumCircuit, backend: BackendV2, cfg: MitigationConfig
+) -> tuple[list[QuantumCircuit], np.ndarray]:
+    """The circuit at each noise scale (folded globally, before the split into groups)."""
+    if not cfg.zne:
+        return [isa_circuit], np.array([1.0])
+    target = getattr(backend, "target", None)
+    out = [
+        (isa_circuit, 1.0)
+        if s == 1.0
+        else fold_two_qubit_gates(isa_circuit, s, select=cfg.fold, seed=cfg.seed, target=target)
+        for s in cfg.scale_factors
+    ]
+    return [c for c, _ in out], np.array([r for _, r in out])
+
+
+def _settings(local: list[dict[int, str]]) -> tuple[list[dict[int, str]], list[int]]:
+    """Greedy qubit-wise commuting measurement bases; which[t] is term t's (-1: none needed)."""
+    settings: list[dict[int, str]] = []
+    which = []
+    for paulis in local:
+        if not paulis:
+            which.append(-1)
+            continue
+        for s, setting in enumerate(settings):
+            if all(setting.get(q, c) == c for q, c in paulis.items()):
+                setting.update(paulis)
+                which.append(s)
+                break
+        else:
+            settings.append(dict(paulis))
+            which.append(len(settings) - 1)
+    return settings, which
+
+
+def _rotated(circuit: QuantumCircuit, setting: dict[int, str]) -> QuantumCircuit:
+    """Rotate X/Y-measured qubits so a Z measurement reads them, in IBM's rz/sx basis.
+
+    U^dag Z U = X for U = SX RZ(pi/2) (time order rz, sx) and = Y for U = SX.
+    """
+    if all(c == "Z" for c in setting.values()):
+        return circuit
+    out = circuit.copy()
+    for q, c in sorted(setting.items()):
+        if c == "X":
+            out.rz(np.pi / 2, q)
+        if c in "XY":
+            out.sx(q)
+    return out
+
+
+def _per_set(bits: np.ndarray, n_sets: int) -> np.ndarray:
+    """(P, N, k) bits; a group without parameters ran once and serves every parameter set."""
+    return np.broadcast_to(bits, (n_sets, *bits.shape[-2:]))
+
+
+def _bindings(circuit: QuantumCircuit, values: np.ndarray, columns: dict):
+    """Parameter values of the parameters ``circuit`` has (a group holds only some of them)."""
+    params = tuple(circuit.parameters)
+    if not params:
+        return None
+    return {params: values[:, [columns[p] for p in params]]}
+
+
+def _terms(observable: int, op: SparsePauliOp) -> list[_Term]:
+    """Real-coefficient Pauli terms of a Hermitian observable (phases folded into coeffs)."""
+    out = []
+    for label, qubits, coeff in op.to_sparse_list():
+        if abs(np.imag(coeff)) > 1e-12:
+            raise ValueError(f"observable {observable} is not Hermitian (coefficient {coeff})")
+        out.append(_Term(observable, float(np.real(coeff)), dict(zip(qubits, label, strict=True))))
+    return out
+
+
+def _check_observables(observables, circuit: QuantumCircuit) -> list[SparsePauliOp]:
+    ops = [observables] if isinstance(observables, SparsePauliOp) else list(observables)
+    if not ops:
+        raise ValueError("give at least one observable")
+    for op in ops:
+        if not isinstance(op, SparsePauliOp) or op.num_qubits != circuit.num_qubits:
+            raise ValueError(
+                f"observables must be SparsePauliOps on the ISA circuit's {circuit.num_qubits} "
+                "qubits: map them with op.apply_layout(isa_circuit.layout)"
+            )
+    if circuit.num_clbits:
+        raise ValueError("pass the ISA circuit without measurements; the readout is added here")
+    return ops
+
+
+def _check_values(values, circuit: QuantumCircuit) -> np.ndarray:
+    """(P, n_params) float parameter values; a single set may be given as (n_params,)."""
+    arr = np.asarray(values, dtype=float)
+    arr = arr.reshape(1, -1) if arr.ndim == 1 else arr
+    if arr.ndim != 2 or arr.shape[1] != circuit.num_parameters or len(arr) == 0:
+        raise ValueError(
+            f"parameter_values must be (P, {circuit.num_parameters}) in the order of "
+            f"isa_circuit.parameters, got shape {np.shape(values)}"
+        )
+    return arr
+
+
+def _choice(name: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {' | '.join(allowed)}, got {value!r}")
+
+
+def _seed(*entropy: int) -> int:
+    """A 32-bit seed derived from ``entropy`` (independent streams per group and scale)."""
+    return int(np.random.SeedSequence(list(entropy)).generate_state(1)[0])

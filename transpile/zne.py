@@ -1,0 +1,181 @@
+"""Zero-noise extrapolation: two-qubit gate folding on ISA circuits, and extrapolators.
+
+Noise is amplified by unitary folding (Temme, Bravyi & Gambetta, PRL 119, 180509
+(2017); Giurgica-Tiron et al., arXiv:2005.10921): a two-qubit gate G becomes G (G^dag G)^k, the
+same unitary with 2k + 1 times the gate's noise. The inverse is written in the backend's own
+basis (ECR, CZ and CX are their own inverses), so a folded ISA circuit stays ISA. Expectation
+values measured at the realized noise scales are extrapolated to scale 0 by small pure
+functions (Richardson, least-squares polynomials, a single exponential).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.circuit import CircuitInstruction, Gate
+from qiskit.transpiler import Target
+
+EXTRAPOLATORS = ("linear", "quadratic", "richardson", "exponential")
+FOLD_SELECTIONS = ("random", "front", "back")
+
+
+def fold_two_qubit_gates(
+    circuit: QuantumCircuit,
+    scale: float,
+    *,
+    select: str = "random",
+    seed: int = 0,
+    target: Target | None = None,
+) -> tuple[QuantumCircuit, float]:
+    """Amplify two-qubit gate noise by folding: G -> G (G^dag G)^k.
+
+    With N two-qubit gates and scale c, F = round((c - 1) N / 2) folds are spread over the gates:
+    every gate gets floor(F / N) and F mod N gates (chosen by ``select``) one more. Odd integer
+    scales therefore fold every gate the same way (global two-qubit folding).
+
+    Args:
+        circuit: An ISA circuit (any circuit; nothing is re-transpiled).
+        scale: Noise scale factor c >= 1.
+        select: Which gates take the remainder folds: "random" (seeded), "front" or "back".
+        seed: Seed of the "random" selection.
+        target: If given, every inverse gate must be supported on its qubits, so the folded
+            circuit stays ISA.
+
+    Returns:
+        The folded circuit and the realized scale 1 + 2F/N (equal to c for odd integers).
+    """
+    if scale < 1:
+        raise ValueError(f"a noise scale factor must be >= 1, got {scale}")
+    positions = [i for i, inst in enumerate(circuit.data) if _is_two_qubit_gate(inst)]
+    if not positions:
+        raise ValueError("the circuit has no two-qubit gates to fold; ZNE cannot amplify noise")
+    counts = _fold_counts(len(positions), scale, select, seed)
+    folds = dict(zip(positions, counts.tolist(), strict=True))
+    out = circuit.copy_empty_like()
+    for i, inst in enumerate(circuit.data):
+        out.append(inst)
+        if folds.get(i):
+            inverse = _inverse(inst, circuit, target)
+            for _ in range(folds[i]):
+                out.append(inverse)
+                out.append(inst)
+    return out, 1.0 + 2.0 * counts.sum() / len(positions)
+
+
+def count_two_qubit_gates(circuit: QuantumCircuit) -> int:
+    """Number of two-qubit gates (barriers, delays and measurements do not count)."""
+    return sum(_is_two_qubit_gate(inst) for inst in circuit.data)
+
+
+def extrapolate(
+    scales: Sequence[float] | np.ndarray, values: np.ndarray, method: str = "linear"
+) -> np.ndarray:
+    """Extrapolate values measured at noise scales to scale 0.
+
+    * ``linear`` / ``quadratic``: least-squares polynomial of degree 1 / 2, value at 0.
+    * ``richardson``: the polynomial of degree S-1 through all S points, sum_j gamma_j y_j
+      with gamma from ``richardson_weights``.
+    * ``exponential``: y = A exp(-b c) fitted to log|y| by least squares, value A. Where the
+      values of one entry change sign or touch 0 the model cannot hold (log undefined), so that
+      entry falls back to ``linear``.
+
+    Args:
+        scales: Realized noise scales, shape (S,), distinct.
+        values: Measured values, shape (..., S).
+        method: One of ``EXTRAPOLATORS``.
+
+    Returns:
+        Zero-noise estimates, shape (...).
+    """
+    c = np.asarray(scales, dtype=float)
+    y = np.asarray(values, dtype=float)
+    _check_scales(c, y)
+    if method == "linear":
+        return _polyfit_at_zero(c, y, 1)
+    if method == "quadratic":
+        return _polyfit_at_zero(c, y, 2)
+    if method == "richardson":
+        return y @ richardson_weights(c)
+    if method == "exponential":
+        return _exponential_at_zero(c, y)
+    raise ValueError(f"extrapolator must be one of {EXTRAPOLATORS}, got {method!r}")
+
+
+def richardson_weights(scales: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Lagrange weights gamma_j = prod_{i != j} c_i / (c_i - c_j) of the value at 0.
+
+    The degree S-1 interpolant through (c_j, y_j) takes the value sum_j gamma_j y_j at 0; the
+    weights sum to 1, and sqrt(sum gamma_j^2) is how much the shot noise grows.
+    """
+    c = np.asarray(scales, dtype=float)
+    if len(set(c.tolist())) != len(c):
+        raise ValueError(f"noise scales must be distinct, got {c.tolist()}")
+    return np.array(
+        [np.prod([ci / (ci - cj) for i, ci in enumerate(c) if i != j]) for j, cj in enumerate(c)]
+    )
+
+
+def _polyfit_at_zero(c: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
+    """Least-squares polynomial fit of degree ``degree`` over the last axis, evaluated at 0."""
+    if len(c) <= degree:
+        raise ValueError(f"a degree-{degree} fit needs more than {degree} noise scales")
+    vander = np.vander(c, degree + 1, increasing=True)  # (S, degree + 1), column 0 is 1
+    flat = y.reshape(-1, len(c)).T  # (S, M)
+    coef = np.linalg.lstsq(vander, flat, rcond=None)[0]  # (degree + 1, M)
+    return coef[0].reshape(y.shape[:-1])
+
+
+def _exponential_at_zero(c: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """A of y = A exp(-b c) per entry, linear fallback where the signs are not all equal."""
+    sign = np.sign(y[..., :1])
+    fits = np.all(np.sign(y) == sign, axis=-1) & (sign[..., 0] != 0)  # (...)
+    log_abs = np.log(np.where(fits[..., None], np.abs(y), 1.0))  # guard: log(0) where unfit
+    out = sign[..., 0] * np.exp(_polyfit_at_zero(c, log_abs, 1))
+    return np.where(fits, out, _polyfit_at_zero(c, y, 1))
+
+
+def _check_scales(c: np.ndarray, y: np.ndarray) -> None:
+    """Raise unless the scales are a distinct 1-D array matching the values' last axis."""
+    if c.ndim != 1 or y.shape[-1:] != c.shape:
+        raise ValueError(f"values of shape {y.shape} do not match {len(c)} noise scales")
+    if len(set(c.tolist())) != len(c):
+        raise ValueError(f"noise scales must be distinct, got {c.tolist()}")
+
+
+def _fold_counts(n: int, scale: float, select: str, seed: int) -> np.ndarray:
+    """Folds per gate, shape (n,): F = round((scale - 1) n / 2) spread as evenly as possible."""
+    if select not in FOLD_SELECTIONS:
+        raise ValueError(f"select must be one of {FOLD_SELECTIONS}, got {select!r}")
+    total = int(round((scale - 1.0) * n / 2.0))
+    counts = np.full(n, total // n, dtype=int)
+    extra = total % n
+    if select == "front":
+        chosen = np.arange(extra)
+    elif select == "back":
+        chosen = np.arange(n - extra, n)
+    else:
+        chosen = np.random.default_rng(seed).choice(n, size=extra, replace=False)
+    counts[chosen] += 1
+    return counts
+
+
+def _is_two_qubit_gate(inst: CircuitInstruction) -> bool:
+    """True for unitary gates on exactly two qubits (not barriers, delays or measurements)."""
+    return isinstance(inst.operation, Gate) and len(inst.qubits) == 2
+
+
+def _inverse(
+    inst: CircuitInstruction, circuit: QuantumCircuit, target: Target | None
+) -> CircuitInstruction:
+    """G^dag on the same qubits; with a target, checked to be in the backend's basis."""
+    inverse = inst.operation.inverse()
+    if target is not None:
+        qargs = tuple(circuit.find_bit(q).index for q in inst.qubits)
+        if not target.instruction_supported(inverse.name, qargs, parameters=inverse.params or None):
+            raise ValueError(
+                f"the inverse of {inst.operation.name} on {qargs} is {inverse.name}, which the "
+                "backend does not support there; fold a circuit in a self-inverse basis (ecr/cz/cx)"
+            )
+    return inst.replace(operation=inverse)
