@@ -27,6 +27,7 @@ from qiskit import QuantumCircuit
 from qiskit.providers import BackendV2
 from qiskit.quantum_info import SparsePauliOp
 
+from transpile.measurement import measurement_bases, pauli_terms, rotate_to_z
 from transpile.noisy import (
     AER_METHODS,
     noisy_sampler,
@@ -196,7 +197,7 @@ def run_mitigation(
     start = time.perf_counter()
     ops = _check_observables(observables, isa_circuit)
     values = _check_values(parameter_values, isa_circuit)
-    terms = [t for o, op in enumerate(ops) for t in _terms(o, op)]
+    terms = [t for o, op in enumerate(ops) for t in pauli_terms(o, op)]
     groups = qubit_groups(isa_circuit, extra=[q for t in terms for q in t.paulis])
     circuits, scales = _scaled_circuits(isa_circuit, backend, cfg)
     coeffs = np.array([t.coeff for t in terms])[:, None, None]
@@ -224,15 +225,6 @@ def run_mitigation(
     )
 
 
-@dataclass(frozen=True)
-class _Term:
-    """One Pauli term of observable ``observable``: coeff * prod_q P_q on physical qubits."""
-
-    observable: int
-    coeff: float
-    paulis: dict[int, str]
-
-
 class _GroupRun:
     """Simulates one qubit group: every scale, twirl and measurement basis in one Aer job."""
 
@@ -244,7 +236,7 @@ class _GroupRun:
         self.local = [
             {self.index[q]: c for q, c in t.paulis.items() if q in self.index} for t in terms
         ]
-        self.settings, self.which = _settings(self.local)
+        self.settings, self.which = measurement_bases(self.local)
         self.calibration: ReadoutCalibration | None = None
 
     def factors(self, circuits, values: np.ndarray, parameters) -> tuple[np.ndarray, np.ndarray]:
@@ -285,7 +277,7 @@ class _GroupRun:
                 variants = [pad_idle(v, target, cfg.dd) for v in variants]
             for setting in self.settings:
                 for v in variants:
-                    measured = measure_all(_rotated(v, setting))
+                    measured = measure_all(rotate_to_z(v, setting))
                     pubs.append((measured, _bindings(v, values, columns), shots))
         return pubs
 
@@ -319,41 +311,6 @@ def _scaled_circuits(
     return [c for c, _ in out], np.array([r for _, r in out])
 
 
-def _settings(local: list[dict[int, str]]) -> tuple[list[dict[int, str]], list[int]]:
-    """Greedy qubit-wise commuting measurement bases; which[t] is term t's (-1: none needed)."""
-    settings: list[dict[int, str]] = []
-    which = []
-    for paulis in local:
-        if not paulis:
-            which.append(-1)
-            continue
-        for s, setting in enumerate(settings):
-            if all(setting.get(q, c) == c for q, c in paulis.items()):
-                setting.update(paulis)
-                which.append(s)
-                break
-        else:
-            settings.append(dict(paulis))
-            which.append(len(settings) - 1)
-    return settings, which
-
-
-def _rotated(circuit: QuantumCircuit, setting: dict[int, str]) -> QuantumCircuit:
-    """Rotate X/Y-measured qubits so a Z measurement reads them, in IBM's rz/sx basis.
-
-    U^dag Z U = X for U = SX RZ(pi/2) (time order rz, sx) and = Y for U = SX.
-    """
-    if all(c == "Z" for c in setting.values()):
-        return circuit
-    out = circuit.copy()
-    for q, c in sorted(setting.items()):
-        if c == "X":
-            out.rz(np.pi / 2, q)
-        if c in "XY":
-            out.sx(q)
-    return out
-
-
 def _per_set(bits: np.ndarray, n_sets: int) -> np.ndarray:
     """(P, N, k) bits; a group without parameters ran once and serves every parameter set."""
     return np.broadcast_to(bits, (n_sets, *bits.shape[-2:]))
@@ -365,16 +322,6 @@ def _bindings(circuit: QuantumCircuit, values: np.ndarray, columns: dict):
     if not params:
         return None
     return {params: values[:, [columns[p] for p in params]]}
-
-
-def _terms(observable: int, op: SparsePauliOp) -> list[_Term]:
-    """Real-coefficient Pauli terms of a Hermitian observable (phases folded into coeffs)."""
-    out = []
-    for label, qubits, coeff in op.to_sparse_list():
-        if abs(np.imag(coeff)) > 1e-12:
-            raise ValueError(f"observable {observable} is not Hermitian (coefficient {coeff})")
-        out.append(_Term(observable, float(np.real(coeff)), dict(zip(qubits, label, strict=True))))
-    return out
 
 
 def _check_observables(observables, circuit: QuantumCircuit) -> list[SparsePauliOp]:
