@@ -64,7 +64,7 @@ class LesionConfig:
     lr: float = _opt(1e-3, "Adam learning rate (the paper fine-tunes with 1e-3)")
     seeds: str = _opt("0,1,2", "seeds of the real subset, generated draw, weights and batches")
     select_by: str = _opt("macro_recall", f"metric that picks a model's best alpha: {SELECT_BY}")
-    out: str = _opt("augment-runs/lesions", "output folder: cells.jsonl, table2.md/.csv, plot")
+    out: str = _opt("results/augment/lesions", "output folder: cells.jsonl, table2.md/.csv, plot")
     dry_run: bool = _opt(False, "print the resolved config and exit")
 
     def __post_init__(self) -> None:
@@ -123,11 +123,11 @@ class DigitConfig:
     n_qubits: int = _opt(4, "qubits of the HQCNN's variational circuit")
     n_layers: int = _opt(2, "layers [RY, RZ, CNOT ring] of the HQCNN's circuit")
     channels: int = _opt(4, "output channels of the HQCNN's 3x3 convolution")
-    epochs: int = _opt(20, "HQCNN training epochs per fit")
+    epochs: int = _opt(10, "HQCNN training epochs per fit")
     batch_size: int = _opt(16, "images per HQCNN step")
     lr: float = _opt(0.01, "Adam learning rate of the HQCNN (classical and quantum weights)")
     seeds: str = _opt("0,1,2", "seeds of the real draw, generated draw, weights and batches")
-    out: str = _opt("augment-runs/digits", "output folder: cells.jsonl, table_hqcnn.md/.csv")
+    out: str = _opt("results/augment/digits", "output folder: cells.jsonl, table_hqcnn.md/.csv")
     dry_run: bool = _opt(False, "print the resolved config and exit")
 
     def __post_init__(self) -> None:
@@ -167,10 +167,11 @@ _FREE_FIELDS = {
 
 
 def write_or_check_config(cfg: LesionConfig | DigitConfig, out: Path) -> None:
-    """Write ``out/config.json``, or refuse if the folder's cells were made with other settings."""
+    """Write ``out/config.json``, or refuse if the folder holds cells made with other settings."""
     path = out / "config.json"
     now = dataclasses.asdict(cfg)
-    if path.exists():
+    cells = out / "cells.jsonl"
+    if path.exists() and cells.exists() and cells.stat().st_size > 0:
         before = json.loads(path.read_text())
         changed = sorted(
             k for k in now if k not in _FREE_FIELDS and k in before and before[k] != now[k]

@@ -186,7 +186,7 @@ def _notes(run: DigitRun, records: list[dict]) -> list[str]:
     params = HQCNN(HQCNNConfig(len(run.test.class_names), cfg.n_qubits, cfg.n_layers,
                                cfg.channels, IMAGE_SIZE)).parameter_counts()  # fmt: skip
     seeds = sorted({int(r["seed"]) for r in records})
-    hours = sum(r.get("seconds", 0.0) for r in records) / 3600
+    minutes = sum(r.get("seconds", 0.0) for r in records) / 60
     test = ", ".join(f"{c}: {n}" for c, n in run.test.counts().items())
     return [
         f"HQCNN: 3x3 conv ({cfg.channels} channels), 2x2 max-pool, ReLU, linear -> "
@@ -205,5 +205,5 @@ def _notes(run: DigitRun, records: list[dict]) -> list[str]:
         "the 'errors evened' row replaces each class's measured error and accuracy by their "
         "mean over classes (uniform allocation and thresholds): an ablation for the case of "
         "evenly spread errors, not a data set where they happen to be even",
-        f"cells: {len(records)}, {hours:.2f} h of HQCNN training in all",
+        f"cells: {len(records)}, {minutes:.1f} min of training and scoring in all (this machine)",
     ]

@@ -159,7 +159,7 @@ def _notes(run: LesionRun, records: list[dict]) -> list[str]:
     counts = _subset_counts(train, cfg.fraction)
     per = ", ".join(f"{c} {n}" for c, n in zip(train.class_names, counts, strict=True))
     seeds = sorted({int(r["seed"]) for r in records})
-    hours = sum(r.get("seconds", 0.0) for r in records) / 3600
+    minutes = sum(r.get("seconds", 0.0) for r in records) / 60
     return [
         f"classifier: {info.describe()}; Adam lr {cfg.lr:g}, {cfg.epochs} epochs, "
         f"batch {cfg.batch_size}",
@@ -174,7 +174,7 @@ def _notes(run: LesionRun, records: list[dict]) -> list[str]:
         + f"; n_gen = round(alpha/(1-alpha) * n_real); a model's row shows its best alpha by "
         f"mean {cfg.select_by} on the test set (the paper's 'optimal mixing ratio'; optimistic)",
         f"classical augmentation: random flips, quarter turns, colour jitter (+-20%) per batch; "
-        f"cells: {len(records)}, {hours:.2f} h of classifier training in all",
+        f"cells: {len(records)}, {minutes:.1f} min of training and scoring in all (this machine)",
     ]
 
 

@@ -165,7 +165,7 @@ def write_digit_report(
     """``table_hqcnn.md`` and ``table_hqcnn.csv`` in ``out``, rows in ``rows``' order."""
     metrics = ["accuracy", *(f"recall_{c}" for c in classes)]
     summaries = summarize(records, [*metrics, "n_generated"])
-    header = ["method", "generated added", "seeds", "accuracy"]
+    header = ["method", "images added", "seeds", "accuracy"]
     header += [f"accuracy digit {c}" for c in classes]
     by_row = {s["row"]: s for s in summaries}
     table = [by_row[r] for r in rows if r in by_row]

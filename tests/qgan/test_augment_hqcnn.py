@@ -39,7 +39,6 @@ def test_quantum_part_matches_statevector_expectations():
         state = Statevector(bound)
         want = [state.expectation_value(op).real for op in ansatz.observables]
         np.testing.assert_allclose(row, want, atol=1e-10)
-    assert np.abs(angles.numpy()).max() < np.pi  # pi * tanh keeps one period
 
 
 def test_quantum_weights_get_the_finite_difference_gradient():
