@@ -15,6 +15,7 @@ qubit's busy time, from an as-soon-as-possible schedule) is charged.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -149,26 +150,33 @@ def _walk(circuit: QuantumCircuit, target: Target):
         The sums (and the worst gate error), each qubit's finish time (n,) and busy time (n,).
     """
     index = {bit: i for i, bit in enumerate(circuit.qubits)}
-    free = np.zeros(circuit.num_qubits)  # when each qubit is next free, in s
-    busy = np.zeros(circuit.num_qubits)
+    free = [0.0] * circuit.num_qubits  # when each qubit is next free, in s (plain floats: fast)
+    busy = [0.0] * circuit.num_qubits
     logs = {"one": 0.0, "two": 0.0, "readout": 0.0, "worst": 0.0}
+    cache: dict[tuple, tuple[float, float]] = {}  # (name, qargs) -> (log(1 - e), duration)
     for inst in circuit.data:
-        qargs = [index[q] for q in inst.qubits]
+        qargs = tuple(index[q] for q in inst.qubits)
         name = inst.operation.name
-        start = free[qargs].max() if qargs else 0.0
-        if name == "barrier":
-            free[qargs] = start  # a barrier synchronizes its qubits
+        start = max((free[q] for q in qargs), default=0.0)
+        if name in ("barrier", "delay"):  # a barrier synchronizes its qubits
+            end = start + (_delay_seconds(inst.operation, target) if name == "delay" else 0.0)
+            for q in qargs:
+                free[q] = end
             continue
-        err, dur = _error(target, name, tuple(qargs)), _duration(target, name, tuple(qargs))
-        if name == "delay":
-            free[qargs] = start + _delay_seconds(inst.operation, target)
-            continue
-        key = "readout" if name == "measure" else ("two" if len(qargs) == 2 else "one")
-        logs[key] += float(np.log1p(-min(err, 1.0 - 1e-12)))  # a broken gate is not -inf
-        logs["worst"] = logs["worst"] if key == "readout" else max(logs["worst"], err)
-        free[qargs] = start + dur
-        busy[qargs] += dur
-    return logs, free, busy
+        if (name, qargs) not in cache:
+            err = _error(target, name, qargs)
+            logs["worst"] = logs["worst"] if name == "measure" else max(logs["worst"], err)
+            # a broken gate (error 1) costs log(1e-12), not -inf
+            cache[name, qargs] = (
+                math.log1p(-min(err, 1.0 - 1e-12)),
+                _duration(target, name, qargs),
+            )
+        log_ok, dur = cache[name, qargs]
+        logs["readout" if name == "measure" else ("two" if len(qargs) == 2 else "one")] += log_ok
+        for q in qargs:
+            free[q] = start + dur
+            busy[q] += dur
+    return logs, np.array(free), np.array(busy)
 
 
 def _edges(target: Target, gate: str) -> dict[tuple[int, int], tuple[float, float]]:

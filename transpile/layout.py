@@ -6,18 +6,9 @@ qubits, every CNOT lands on a coupler and routing adds no SWAP; ten sub-generato
 need ten vertex-disjoint paths. On a 127-qubit heavy-hex device that is 100 of 127 qubits, so the
 packing is tight.
 
-Score. A line's estimated fidelity is the product of the (1 - error) terms its circuit meets
-(``transpile/fidelity.py``), kept as a sum of logs:
-
-* two-qubit: L CNOTs on each of its n-1 couplers, at the coupler's native-gate error (ECR, CZ or
-  CX; the better direction, since translation turns a CNOT around with one-qubit gates);
-* one-qubit: about 2(L+1) ``sx`` per qubit for the RY gates plus L/2 per CNOT it takes part in
-  (the dressing of the native gate), at the qubit's ``sx`` error;
-* readout: every qubit is read (<Z_i>), at its readout error;
-* decoherence: idle time = the line's duration (an as-soon-as-possible schedule of the chain with
-  the couplers' own durations) minus the qubit's busy time, charged as F_idle(T1, T2).
-
-The score of a set of lines is the sum of their log fidelities.
+Score: each line's estimated fidelity from the backend's own error data (two-qubit gate error on
+each coupler, ``sx`` and readout errors, T1/T2 against the line's duration from its gate
+durations), a sum of logs, ``transpile/line_score.py``. A set of lines scores the sum.
 
 Search:
 
@@ -32,12 +23,14 @@ Search:
        min sum_p c_p x_p   s.t.  sum_{p contains q} x_p <= 1 for each qubit q,
                                  sum_p x_p = k,   x_p in {0, 1},   c_p = -log F_p.
 
-   HiGHS (``scipy.optimize.milp``) proves the optimum on fake_brisbane (1,211 binaries, 128 rows)
-   in about 0.2 s. Plain greedy best-first (take the best line, drop those it touches, repeat)
-   cuts the lattice with its first picks and fits only 8 lines on fake_brisbane and 6 on
-   fake_torino; the joint solution gives up a little on the first lines to fit all ten. Greedy is
-   run too and reported beside the result. When k disjoint lines do not exist, a second small
-   integer program finds how many do, for the error message.
+   HiGHS (``scipy.optimize.milp``, presolve off: it costs more than it saves here) proves the
+   optimum on fake_brisbane (1,211 binaries, 128 rows) in about 0.2 s; the LP relaxation is
+   within 2% of it, so branch and bound has little to do. Plain greedy best-first (take the best
+   line, drop those it touches, repeat) cuts the lattice with its first picks and fits only 8
+   lines on fake_brisbane and 6 on fake_torino; the joint solution gives up a little on the first
+   lines to fit all ten. Greedy is run too and reported beside the result. When k disjoint lines
+   do not exist, feasibility programs for k-1, k-2, ... say how many do (maximizing the count
+   directly is a highly symmetric program that takes HiGHS seconds).
 
 The search has no random step, so it needs no seed: the same calibration gives the same lines.
 """
@@ -52,44 +45,14 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
-from transpile.fidelity import ErrorData, idle_log_fidelity
+from transpile.fidelity import ErrorData
+from transpile.line_score import PARTS, LineScore, additive_costs, line_score, score_paths
 
 METHODS = ("milp", "greedy")
 
 
 class LayoutError(ValueError):
     """The coupling map cannot hold the lines asked for; the message says what fits."""
-
-
-@dataclass(frozen=True)
-class LineScore:
-    """Estimated fidelity of one line, split by source (natural logs, <= 0).
-
-    Attributes:
-        qubits: Physical qubits in chain order (qubit i of the sub-generator on ``qubits[i]``).
-        two_qubit: log prod (1 - e_2q)^L over its couplers.
-        one_qubit: log prod (1 - e_sx)^(n_sx) over its qubits.
-        readout: log prod (1 - e_readout) over its qubits.
-        decoherence: sum of log F_idle over its qubits.
-        duration: Estimated duration of the sub-generator on this line, in s.
-        weakest_edge: The coupler with the largest two-qubit error, and that error.
-    """
-
-    qubits: tuple[int, ...]
-    two_qubit: float
-    one_qubit: float
-    readout: float
-    decoherence: float
-    duration: float
-    weakest_edge: tuple[int, int, float]
-
-    @property
-    def log_fidelity(self) -> float:
-        return self.two_qubit + self.one_qubit + self.readout + self.decoherence
-
-    @property
-    def fidelity(self) -> float:
-        return float(np.exp(self.log_fidelity))
 
 
 @dataclass(frozen=True)
@@ -175,8 +138,8 @@ def find_lines(
     name = getattr(backend, "name", None) or "target"
     _check_room(errors, n_lines, line_length, name)
     paths, exhaustive = _candidates(errors, line_length, n_layers, beam)
-    scores = _score(paths, errors, n_layers)
-    cost = -sum(scores[k] for k in ("two_qubit", "one_qubit", "readout", "decoherence"))
+    scores = score_paths(paths, errors, n_layers)
+    cost = -sum(scores[k] for k in PARTS)  # (P,) -log F of each candidate
     greedy = _pack_greedy(paths, cost, n_lines, errors.num_qubits)
     if method == "milp":
         chosen, status = _pack_milp(paths, cost, n_lines, errors.num_qubits, time_limit)
@@ -190,7 +153,7 @@ def find_lines(
         greedy_lines=len(greedy), greedy_log_fidelity=-float(cost[greedy].sum()),
         seconds=time.perf_counter() - start,
     )  # fmt: skip
-    line_scores = tuple(_line_score(paths, scores, i) for i in chosen)
+    line_scores = tuple(line_score(paths, scores, i) for i in chosen)
     lines = tuple(s.qubits for s in line_scores)
     return LineLayout(name, errors.gate, errors.num_qubits, n_layers, lines, line_scores, stats)
 
@@ -209,8 +172,8 @@ def score_lines(backend, lines, *, n_layers: int = 6) -> tuple[LineScore, ...]:
                     f"qubits {a} and {b} of line {list(line)} share no working coupler"
                 )
     paths = np.array(lines, dtype=int)
-    scores = _score(paths, errors, n_layers)
-    return tuple(_line_score(paths, scores, i) for i in range(len(paths)))
+    scores = score_paths(paths, errors, n_layers)
+    return tuple(line_score(paths, scores, i) for i in range(len(paths)))
 
 
 def _check(n_lines: int, line_length: int, method: str, beam: int) -> None:
@@ -232,13 +195,6 @@ def _check_room(errors: ErrorData, n_lines: int, line_length: int, name: str) ->
         )
 
 
-def _n_sx(length: int, n_layers: int) -> np.ndarray:
-    """(length,) estimated sx count per qubit: 2 per RY, L/2 per CNOT the qubit is in."""
-    degree = np.full(length, 2.0)
-    degree[[0, -1]] = 1.0 if length > 1 else 0.0
-    return 2.0 * (n_layers + 1) + n_layers * degree / 2
-
-
 def _candidates(
     errors: ErrorData, length: int, n_layers: int, beam: int
 ) -> tuple[np.ndarray, bool]:
@@ -249,7 +205,7 @@ def _candidates(
         if a in usable and b in usable:
             adjacent[a].append(b)
             adjacent[b].append(a)
-    node, edge = _additive_costs(errors, length, n_layers)
+    node, edge = additive_costs(errors, length, n_layers)
     found: set[tuple[int, ...]] = set()
     exhaustive = True
     for start in sorted(usable):
@@ -266,79 +222,6 @@ def _candidates(
                 partial = heapq.nsmallest(beam, partial)
         found.update(min(p, p[::-1]) for _, p in partial)
     return np.array(sorted(found), dtype=int).reshape(-1, length), exhaustive
-
-
-def _additive_costs(errors: ErrorData, length: int, n_layers: int):
-    """Per-qubit and per-coupler -log F for the beam, at a typical line duration."""
-    two = {e: -n_layers * np.log1p(-err) for e, (err, _) in errors.edges.items()}
-    d2 = float(np.median([dur for _, dur in errors.edges.values()])) if errors.edges else 0.0
-    ry = 2.0 * errors.sx_duration
-    duration = (n_layers + 1) * np.median(ry) + (length - 1 + 2 * (n_layers - 1)) * d2
-    busy = (n_layers + 1) * ry + 2 * n_layers * d2
-    n_sx = float(_n_sx(length, n_layers).mean())
-    node = -(
-        np.log1p(-errors.readout.clip(max=1 - 1e-12))
-        + n_sx * np.log1p(-errors.sx_error.clip(max=1 - 1e-12))
-        + idle_log_fidelity(duration - busy, errors.t1, errors.t2)
-    )
-    return node, two
-
-
-def _score(paths: np.ndarray, errors: ErrorData, n_layers: int) -> dict[str, np.ndarray]:
-    """Exact score components, each (P,), plus duration and the weakest coupler of each line."""
-    n = errors.num_qubits
-    err2, dur2 = np.ones((n, n)), np.zeros((n, n))
-    for (a, b), (err, dur) in errors.edges.items():
-        err2[a, b] = err2[b, a] = err
-        dur2[a, b] = dur2[b, a] = dur
-    left, right = paths[:, :-1], paths[:, 1:]
-    e2, d2 = err2[left, right], dur2[left, right]  # (P, n-1)
-    n_sx = _n_sx(paths.shape[1], n_layers)  # (n,)
-    duration, busy = _schedule(2.0 * errors.sx_duration[paths], d2, n_layers)
-    busy = busy + (n_sx - 2.0 * (n_layers + 1)) * errors.sx_duration[paths]
-    idle = duration[:, None] - busy
-    worst = np.argmax(e2, axis=1) if e2.shape[1] else np.zeros(len(paths), dtype=int)
-    return {
-        "two_qubit": n_layers * np.log1p(-e2).sum(axis=1),
-        "one_qubit": (n_sx * np.log1p(-errors.sx_error[paths])).sum(axis=1),
-        "readout": np.log1p(-errors.readout[paths]).sum(axis=1),
-        "decoherence": idle_log_fidelity(idle, errors.t1[paths], errors.t2[paths]).sum(axis=1),
-        "duration": duration,
-        "worst": worst,
-        "worst_error": e2[np.arange(len(paths)), worst] if e2.shape[1] else np.zeros(len(paths)),
-    }
-
-
-def _schedule(ry: np.ndarray, d2: np.ndarray, n_layers: int) -> tuple[np.ndarray, np.ndarray]:
-    """ASAP schedule of RY(x), then L x [RY(theta), CNOT chain] on every line at once.
-
-    Args:
-        ry: (P, n) RY duration per qubit (two sx).
-        d2: (P, n-1) native two-qubit gate duration per coupler.
-
-    Returns:
-        (P,) duration of each line, (P, n) busy time of each qubit.
-    """
-    free = ry.copy()  # the encoding RY(x)
-    for _ in range(n_layers):
-        free += ry
-        for e in range(d2.shape[1]):
-            end = np.maximum(free[:, e], free[:, e + 1]) + d2[:, e]
-            free[:, e] = free[:, e + 1] = end
-    busy = (n_layers + 1) * ry
-    busy[:, :-1] += n_layers * d2
-    busy[:, 1:] += n_layers * d2
-    return free.max(axis=1), busy
-
-
-def _line_score(paths: np.ndarray, scores: dict[str, np.ndarray], i: int) -> LineScore:
-    p, w = paths[i], int(scores["worst"][i])
-    edge = (
-        (int(p[w]), int(p[w + 1]), float(scores["worst_error"][i])) if len(p) > 1 else (-1, -1, 0)
-    )
-    parts = {k: float(scores[k][i]) for k in ("two_qubit", "one_qubit", "readout", "decoherence")}
-    return LineScore(tuple(int(q) for q in p), **parts, duration=float(scores["duration"][i]),
-                     weakest_edge=edge)  # fmt: skip
 
 
 def _pack_greedy(paths: np.ndarray, cost: np.ndarray, k: int, n: int) -> list[int]:

@@ -216,10 +216,17 @@ def transpile_generator(
         jobs = [(sub, [layout.lines[g % len(layout.lines)]]) for g in range(n_sub)]
     else:
         jobs = [(generator_circuit(n_sub, n_qubits, n_layers, kind), list(layout.lines))]
-    done = [
-        _transpile_one(a, lines, backend, optimization_level, seed, f"{a.circuit.name}{g}")
-        for g, (a, lines) in enumerate(jobs)
-    ]
+    managers: dict[tuple[int, ...], PassManager] = {}  # one per distinct placement, reused
+    done = []
+    for g, (ansatz, lines) in enumerate(jobs):
+        physical = tuple(block_layout(ansatz, lines))
+        if physical not in managers:
+            managers[physical] = pass_manager(
+                backend, physical, optimization_level=optimization_level, seed=seed
+            )
+        done.append(
+            run_pass_manager(managers[physical], ansatz, backend, f"{ansatz.circuit.name}{g}")
+        )
     return TranspiledGenerator(
         ansatze=tuple(a for a, _ in jobs),
         circuits=tuple(isa for isa, _, _ in done),
@@ -230,9 +237,3 @@ def transpile_generator(
         optimization_level=optimization_level,
         seed=seed,
     )
-
-
-def _transpile_one(ansatz: Ansatz, lines, backend, optimization_level: int, seed: int, name: str):
-    physical = block_layout(ansatz, lines)
-    pm = pass_manager(backend, physical, optimization_level=optimization_level, seed=seed)
-    return run_pass_manager(pm, ansatz, backend, name)

@@ -143,7 +143,6 @@ def test_brisbane_ten_lines_where_greedy_fits_eight(brisbane):
         find_lines(brisbane, 11, 10)  # 110 of 127 qubits: the room check passes, packing fails
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "name", ["fake_sherbrooke", "fake_kyiv", "fake_torino", "fake_fez", "fake_marrakesh"]
 )
@@ -151,6 +150,5 @@ def test_ten_lines_on_other_eagle_and_heron_devices(name):
     backend = get_backend(name)
     layout = find_lines(backend)
     _check_lines(layout, backend, 10, 10)
-    assert layout.total_log_fidelity >= layout.stats.greedy_log_fidelity - 1e-9 or (
-        layout.stats.greedy_lines < 10
-    )
+    if layout.stats.greedy_lines == 10:  # then the exact packing is at least as good
+        assert layout.total_log_fidelity >= layout.stats.greedy_log_fidelity - 1e-9
