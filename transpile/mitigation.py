@@ -64,8 +64,11 @@ class MitigationConfig:
     mode: str = _opt("readout", "none | readout | zne | all (readout + zne)")
     # (1, 3, 5): IBM Runtime's default ZNE noise factors; odd integers fold every gate alike
     scale_factors: tuple[float, ...] = _opt((1.0, 3.0, 5.0), "ZNE noise scale factors (>= 1)")
-    # exponential: the decay of <Z> under depolarizing noise; see the README for measurements
-    extrapolator: str = _opt("exponential", f"ZNE extrapolator: {' | '.join(EXTRAPOLATORS)}")
+    # richardson: no decay model assumed. Relaxation is not depolarizing, so <Z> need not decay
+    # to 0 and the exponential fit misfires near 0; measured on fake_brisbane at 65536 shots,
+    # Richardson left 0.009 mean error where linear left 0.016 and exponential 0.014 (0.030 raw).
+    # It amplifies shot noise 2.3x (linear 1.2x): at 4096 shots the two are about even.
+    extrapolator: str = _opt("richardson", f"ZNE extrapolator: {' | '.join(EXTRAPOLATORS)}")
     # random: IBM's gate_folding default for scales that fold only some gates
     fold: str = _opt(
         "random", f"gates folded first at non-odd scales: {' | '.join(FOLD_SELECTIONS)}"

@@ -1,0 +1,163 @@
+"""Error of the generator's <Z_i> on a noisy fake device, without and with each mitigation.
+
+The HybridQ sub-generators (10 qubits, 6 layers each; weights from ``--checkpoint`` or the
+training's seeded U[0, 1) init, inputs U[0, b) with the checkpoint's noise bound b or pi/8) are
+transpiled as one wide circuit onto the best disjoint lines of ``--backend`` and simulated with
+the device's noise model on only the qubits in use. ONE noisy run at noise scales 1, 3, 5 (plus
+the readout calibration) gives every setting, so all are measured on the same shots and the
+ratios compare like with like: ``none`` (raw, scale 1), ``readout``, ``zne`` and ``all`` per
+extrapolator. Each JSON line: setting, mean and max |<Z>_est - <Z>_exact| over every
+(noise vector, qubit), its ratio to ``none``, the shot-noise floor of a raw estimate
+(sqrt(2/pi) * mean sqrt((1 - z^2) / shots)), and the wall time of the shared simulation (one
+run: it takes minutes, so no repeats; other jobs on the machine make it noisy).
+
+    python -m benchmarks.mitigation_bench                       # 2 sub-generators, 4 vectors
+    python -m benchmarks.mitigation_bench --n-sub 10 --samples 16 --shots 65536
+    python -m benchmarks.mitigation_bench --checkpoint runs/hybridq-isic2019-MEL
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from qiskit.quantum_info import Statevector
+
+from circuits.ansatz import hybridq_subgenerator
+from qgan.checkpoint import load_checkpoint
+from qgan.config import add_arguments, from_arguments
+from transpile.backends import BackendError, get_backend
+from transpile.mitigation import MitigationConfig, run_mitigation
+from transpile.passes import transpile_generator
+from transpile.zne import EXTRAPOLATORS
+
+N_SUB_TRAINED = 10  # sub-generators of the trained generator (qgan.quantum.QuantumConfig.n_sub)
+
+
+def _opt(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    backend: str = _opt("fake_brisbane", "fake backend (127-qubit Eagle by default)")
+    n_sub: int = _opt(2, "sub-generators measured (1-10), side by side on disjoint lines")
+    samples: int = _opt(4, "noise vectors (parameter sets, all in one pub)")
+    shots: int = _opt(4096, "shots per circuit and noise vector")
+    n_qubits: int = _opt(10, "qubits per sub-generator")
+    n_layers: int = _opt(6, "layers per sub-generator")
+    checkpoint: str = _opt("", "qgan checkpoint or run folder (default: the training's init)")
+    scale_factors: str = _opt("1,3,5", "ZNE noise scale factors, comma-separated")
+    extrapolators: str = _opt("linear,richardson,exponential", f"reported, of {EXTRAPOLATORS}")
+    twirls: int = _opt(0, "Pauli-twirl randomizations (0: off; each one is another circuit)")
+    dd: str = _opt("none", "dynamical decoupling: none | XX | XpXm | XY4")
+    seed: int = _opt(0, "seed of weights, inputs, transpiler and simulator")
+
+
+def run(cfg: BenchConfig) -> list[dict]:
+    """One noisy run at every scale; print and return one record per setting."""
+    backend = get_backend(cfg.backend)
+    weights, bound = _weights(cfg)
+    tg = transpile_generator(backend, n_sub=cfg.n_sub, n_qubits=cfg.n_qubits,
+                             n_layers=cfg.n_layers, seed=cfg.seed)  # fmt: skip
+    ansatz, isa, observables = tg.ansatze[0], tg.circuits[0], tg.observables[0]
+    rng = np.random.default_rng(cfg.seed + 1)
+    inputs = rng.uniform(0.0, bound, (cfg.samples, len(ansatz.inputs)))  # (P, n_sub * n)
+    named = [dict(zip([*ansatz.inputs, *ansatz.weights], [*x, *weights], strict=True))
+             for x in inputs]  # fmt: skip
+    values = np.array([[d[p] for p in isa.parameters] for d in named])  # (P, n_params)
+    exact = _exact(inputs, weights, cfg)  # (P, n_sub * n)
+    mit = _mitigation_config(cfg)
+    print(f"simulating {cfg.n_sub} x {cfg.n_qubits} qubits on {cfg.backend} lines "
+          f"{tg.layout.lines}, {cfg.samples} vectors, scales {mit.scale_factors}",
+          file=sys.stderr, flush=True)  # fmt: skip
+    result = run_mitigation(isa, observables, values, backend, mit)
+    common = {
+        "backend": cfg.backend, "n_sub": cfg.n_sub, "samples": cfg.samples, "shots": cfg.shots,
+        "values": int(exact.size), "mean_abs_exact": _r(np.abs(exact).mean()),
+        "shot_noise_floor": _r(np.sqrt(2 / np.pi) * np.sqrt((1 - exact**2) / cfg.shots).mean()),
+        "scales": result.scales.tolist(), "twirls": cfg.twirls, "dd": cfg.dd,
+        "weights": cfg.checkpoint or "init", "seconds": round(result.seconds, 1),
+    }  # fmt: skip
+    return _report(result, exact, cfg, common)
+
+
+def _report(result, exact: np.ndarray, cfg: BenchConfig, common: dict) -> list[dict]:
+    """One record per (setting, extrapolator), with its error ratio to ``none``."""
+    settings = [("none", None), ("readout", None)]
+    settings += [(m, e) for m in ("zne", "all") for e in cfg.extrapolators.split(",") if e]
+    base = np.abs(result.estimate("none") - exact).mean()
+    records = []
+    for mode, extrapolator in settings:
+        errors = np.abs(result.estimate(mode, extrapolator) - exact)
+        rec = {"setting": mode, "extrapolator": extrapolator,
+               "mean_abs_error": _r(errors.mean()), "max_abs_error": _r(errors.max()),
+               "improvement_over_none": _r(base / errors.mean()), **common}  # fmt: skip
+        print(json.dumps(rec), flush=True)
+        records.append(rec)
+    return records
+
+
+def _mitigation_config(cfg: BenchConfig) -> MitigationConfig:
+    scales = tuple(float(s) for s in cfg.scale_factors.split(",") if s)
+    return MitigationConfig(mode="all", scale_factors=scales, shots=cfg.shots,
+                            twirls=cfg.twirls, dd=cfg.dd, seed=cfg.seed)  # fmt: skip
+
+
+def _weights(cfg: BenchConfig) -> tuple[np.ndarray, float]:
+    """The first ``n_sub`` sub-generators' weights (n_sub * n * L,) and the noise bound."""
+    per_sub = cfg.n_qubits * cfg.n_layers
+    if not cfg.checkpoint:
+        # the training's init: qgan.quantum draws U[0, 1) for all 10 sub-generators from seed
+        init = np.random.default_rng(cfg.seed).uniform(0.0, 1.0, N_SUB_TRAINED * per_sub)
+        return init[: cfg.n_sub * per_sub], np.pi / 8
+    ckpt = load_checkpoint(cfg.checkpoint)
+    keys = [k for k in ckpt.get("generator", {}) if "quantum" in k and k.endswith("weight")]
+    if not keys:
+        raise ValueError(f"{cfg.checkpoint} holds no quantum generator weights (not HybridQ?)")
+    weights = ckpt["generator"][keys[0]].detach().cpu().numpy().astype(float)
+    if weights.size % per_sub or weights.size // per_sub < cfg.n_sub:
+        raise ValueError(
+            f"{cfg.checkpoint} has {weights.size} quantum weights, not {per_sub} per sub-generator "
+            f"for {cfg.n_sub}: pass the checkpoint's --n-qubits/--n-layers"
+        )
+    bound = float((ckpt.get("noise") or {}).get("bound") or np.pi / 8)
+    return weights[: cfg.n_sub * per_sub], bound
+
+
+def _exact(inputs: np.ndarray, weights: np.ndarray, cfg: BenchConfig) -> np.ndarray:
+    """(P, n_sub * n) exact <Z_i>, one 10-qubit statevector per sub-generator and vector."""
+    sub = hybridq_subgenerator(cfg.n_qubits, cfg.n_layers)
+    n, per_sub = cfg.n_qubits, cfg.n_qubits * cfg.n_layers
+    out = np.zeros(inputs.shape)
+    for p, x in enumerate(inputs):
+        for g in range(cfg.n_sub):
+            bind = dict(zip(sub.inputs, x[g * n : (g + 1) * n], strict=True))
+            bind |= dict(zip(sub.weights, weights[g * per_sub : (g + 1) * per_sub], strict=True))
+            state = Statevector(sub.circuit.assign_parameters(bind))
+            out[p, g * n : (g + 1) * n] = [state.expectation_value(o).real for o in sub.observables]
+    return out
+
+
+def _r(x: float) -> float:
+    return round(float(x), 5)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser, BenchConfig)
+    cfg = from_arguments(parser.parse_args(argv), BenchConfig)
+    start = time.perf_counter()
+    try:
+        run(cfg)
+    except (BackendError, ValueError, FileNotFoundError) as err:
+        raise SystemExit(f"mitigation_bench: {err}") from None
+    print(f"done in {time.perf_counter() - start:.0f} s ({asdict(cfg)})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
