@@ -62,28 +62,49 @@ def run(cfg: BenchConfig) -> list[dict]:
     """One noisy run at every scale; print and return one record per setting."""
     backend = get_backend(cfg.backend)
     weights, bound = _weights(cfg)
-    tg = transpile_generator(backend, n_sub=cfg.n_sub, n_qubits=cfg.n_qubits,
-                             n_layers=cfg.n_layers, seed=cfg.seed)  # fmt: skip
+    tg = transpile_generator(
+        backend, n_sub=cfg.n_sub, n_qubits=cfg.n_qubits, n_layers=cfg.n_layers, seed=cfg.seed
+    )
     ansatz, isa, observables = tg.ansatze[0], tg.circuits[0], tg.observables[0]
     rng = np.random.default_rng(cfg.seed + 1)
     inputs = rng.uniform(0.0, bound, (cfg.samples, len(ansatz.inputs)))  # (P, n_sub * n)
-    named = [dict(zip([*ansatz.inputs, *ansatz.weights], [*x, *weights], strict=True))
-             for x in inputs]  # fmt: skip
-    values = np.array([[d[p] for p in isa.parameters] for d in named])  # (P, n_params)
+    values = _parameter_values(ansatz, isa, inputs, weights)  # (P, n_params)
     exact = _exact(inputs, weights, cfg)  # (P, n_sub * n)
     mit = _mitigation_config(cfg)
-    print(f"simulating {cfg.n_sub} x {cfg.n_qubits} qubits on {cfg.backend} lines "
-          f"{tg.layout.lines}, {cfg.samples} vectors, scales {mit.scale_factors}",
-          file=sys.stderr, flush=True)  # fmt: skip
-    result = run_mitigation(isa, observables, values, backend, mit)
-    common = {
-        "backend": cfg.backend, "n_sub": cfg.n_sub, "samples": cfg.samples, "shots": cfg.shots,
-        "values": int(exact.size), "mean_abs_exact": _r(np.abs(exact).mean()),
+    print(
+        f"simulating {cfg.n_sub} x {cfg.n_qubits} qubits on {cfg.backend} lines "
+        f"{tg.layout.lines}, {cfg.samples} vectors, scales {mit.scale_factors}",
+        file=sys.stderr,
+        flush=True,
+    )
+    result = run_mitigation(isa, observables, values, backend, mit, progress=True)
+    return _report(result, exact, cfg, _context(cfg, result, exact))
+
+
+def _parameter_values(ansatz, isa, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(P, n_params): each noise vector with the weights, in ``isa.parameters`` order."""
+    params = [*ansatz.inputs, *ansatz.weights]
+    named = [dict(zip(params, [*x, *weights], strict=True)) for x in inputs]
+    return np.array([[d[p] for p in isa.parameters] for d in named])
+
+
+def _context(cfg: BenchConfig, result, exact: np.ndarray) -> dict:
+    """Fields every record shares: the problem, the shot-noise floor, the simulation time."""
+    return {
+        "backend": cfg.backend,
+        "n_sub": cfg.n_sub,
+        "samples": cfg.samples,
+        "shots": cfg.shots,
+        "values": int(exact.size),
+        "mean_abs_exact": _r(np.abs(exact).mean()),
+        # E|N(0, s^2)| = sqrt(2/pi) s with s^2 = (1 - z^2) / shots: a raw estimate's spread
         "shot_noise_floor": _r(np.sqrt(2 / np.pi) * np.sqrt((1 - exact**2) / cfg.shots).mean()),
-        "scales": result.scales.tolist(), "twirls": cfg.twirls, "dd": cfg.dd,
-        "weights": cfg.checkpoint or "init", "seconds": round(result.seconds, 1),
-    }  # fmt: skip
-    return _report(result, exact, cfg, common)
+        "scales": result.scales.tolist(),
+        "twirls": cfg.twirls,
+        "dd": cfg.dd,
+        "weights": cfg.checkpoint or "init",
+        "seconds": round(result.seconds, 1),
+    }
 
 
 def _report(result, exact: np.ndarray, cfg: BenchConfig, common: dict) -> list[dict]:
@@ -94,9 +115,14 @@ def _report(result, exact: np.ndarray, cfg: BenchConfig, common: dict) -> list[d
     records = []
     for mode, extrapolator in settings:
         errors = np.abs(result.estimate(mode, extrapolator) - exact)
-        rec = {"setting": mode, "extrapolator": extrapolator,
-               "mean_abs_error": _r(errors.mean()), "max_abs_error": _r(errors.max()),
-               "improvement_over_none": _r(base / errors.mean()), **common}  # fmt: skip
+        rec = {
+            "setting": mode,
+            "extrapolator": extrapolator,
+            "mean_abs_error": _r(errors.mean()),
+            "max_abs_error": _r(errors.max()),
+            "improvement_over_none": _r(base / errors.mean()),
+            **common,
+        }
         print(json.dumps(rec), flush=True)
         records.append(rec)
     return records
@@ -104,8 +130,14 @@ def _report(result, exact: np.ndarray, cfg: BenchConfig, common: dict) -> list[d
 
 def _mitigation_config(cfg: BenchConfig) -> MitigationConfig:
     scales = tuple(float(s) for s in cfg.scale_factors.split(",") if s)
-    return MitigationConfig(mode="all", scale_factors=scales, shots=cfg.shots,
-                            twirls=cfg.twirls, dd=cfg.dd, seed=cfg.seed)  # fmt: skip
+    return MitigationConfig(
+        mode="all",
+        scale_factors=scales,
+        shots=cfg.shots,
+        twirls=cfg.twirls,
+        dd=cfg.dd,
+        seed=cfg.seed,
+    )
 
 
 def _weights(cfg: BenchConfig) -> tuple[np.ndarray, float]:
