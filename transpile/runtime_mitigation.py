@@ -22,8 +22,12 @@ default decides anything silently.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.quantum_info import SparsePauliOp
 from qiskit_ibm_runtime.executor_estimator import Estimator
 from qiskit_ibm_runtime.options_models import EstimatorOptions
 
@@ -86,8 +90,28 @@ def runtime_options(cfg: MitigationConfig) -> EstimatorOptions:
     return EstimatorOptions(**runtime_options_dict(cfg))
 
 
+def runtime_pub(
+    isa_circuit: QuantumCircuit,
+    observables: Sequence[SparsePauliOp],
+    parameter_values: np.ndarray,
+) -> tuple[QuantumCircuit, list[SparsePauliOp], np.ndarray]:
+    """One estimator pub whose result ``data.evs`` has shape (P, O), like our local path.
+
+    Parameter sets become (P, 1, n_params) so they broadcast against the (O,) observables:
+    every parameter set with every observable, all in one pub (one job, not one per sample).
+    """
+    values = np.asarray(parameter_values, dtype=float)
+    if values.ndim != 2 or values.shape[1] != isa_circuit.num_parameters:
+        raise ValueError(
+            f"parameter_values must be (P, {isa_circuit.num_parameters}), got {values.shape}"
+        )
+    return isa_circuit, list(observables), values[:, None, :]
+
+
 def runtime_estimator(mode: Any, cfg: MitigationConfig) -> Estimator:
     """The Runtime estimator (0.51.0's replacement of ``EstimatorV2``) with ``cfg``'s options.
+
+    Run it with ``estimator.run([runtime_pub(isa, observables, values)])``.
 
     Args:
         mode: An IBM backend, ``Session`` or ``Batch`` (a fake backend gives local mode).

@@ -18,6 +18,7 @@ from transpile.runtime_mitigation import (
     runtime_extrapolator,
     runtime_options,
     runtime_options_dict,
+    runtime_pub,
 )
 
 
@@ -80,8 +81,10 @@ def test_local_mode_honours_zne_on_a_fake_backend():
     pm = generate_preset_pass_manager(1, backend=backend, initial_layout=[0, 1], seed_transpiler=0)
     isa = pm.run(ansatz.circuit)
     observables = [op.apply_layout(isa.layout) for op in ansatz.observables]
-    values = np.random.default_rng(0).uniform(0, 1, (2, 1, isa.num_parameters))  # (P, 1, n)
+    values = np.random.default_rng(0).uniform(0, 1, (2, isa.num_parameters))
     estimator = runtime_estimator(backend, MitigationConfig(mode="zne", shots=256))
-    result = estimator.run([(isa, observables, values)]).result()[0]
-    assert result.data.evs.shape == (2, 2)  # broadcast (P, 1) x (O,)
+    result = estimator.run([runtime_pub(isa, observables, values)]).result()[0]
+    assert result.data.evs.shape == (2, 2)  # (P, O)
     assert result.data.evs_noise_factors.shape == (2, 2, 3)  # one value per noise factor
+    with pytest.raises(ValueError, match="parameter_values must be"):
+        runtime_pub(isa, observables, values[0])
