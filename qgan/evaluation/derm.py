@@ -1,0 +1,196 @@
+"""Build the derm feature network: a :class:`~qgan.features.DermNet` trained on real images.
+
+``python -m qgan.evaluate features --train`` calls :func:`train_derm_network`. The network
+learns every class of the data set (ISIC 2019: MEL, NV, BCC, AK, BKL, DF, VASC, SCC) on the
+training side of the same seeded lesion split the GAN runs use (``test_fraction`` 0.2, seed 0),
+so the held-out images a GAN is scored on are unseen by it too. Class-weighted cross-entropy
+(1/sqrt(frequency)) keeps it from learning "everything is NV" (67% of ISIC 2019); it reports
+accuracy and balanced accuracy (mean per-class recall) on the test side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from qgan.data import DataConfig, LesionData, load_train_test, to_tensor
+from qgan.data.roots import ENV_VAR, cache_folder
+from qgan.features import DermNet, save_derm_network, training_data_hash
+
+
+def _opt(default: Any, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class DermConfig:
+    dataset: str = _opt("auto", "data set; auto: isic2019 when $QGAN_DATA is set, else synthetic")
+    data_root: str = _opt("", "data set folder or its parent (default: $QGAN_DATA)")
+    classes: str = _opt("all", "classes to learn, comma-separated; all: every class there is")
+    image_size: int = _opt(64, "images are resized to this many pixels a side (the GANs' size)")
+    test_fraction: float = _opt(0.2, "held-out share, by lesion: keep the GAN runs' value")
+    seed: int = _opt(0, "split seed (keep the GAN runs'), initial weights and batch order")
+    limit: int = _opt(0, "at most this many images per class (0: all)")
+    epochs: int = _opt(10, "training epochs")
+    batch_size: int = _opt(128, "images per step")
+    lr: float = _opt(3e-3, "peak AdamW learning rate (one-cycle schedule)")
+    weight_decay: float = _opt(1e-4, "AdamW weight decay")
+    width: int = _opt(32, "channels of the first stage, doubled per stage: 4 stages, 8*width-d")
+    out: str = _opt("", "file to write; default: <cache>/derm_<dataset>_<size>px.pt")
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "image_size", "width"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
+
+    def resolved(self) -> DermConfig:
+        """``auto`` data set, empty data root and empty out made concrete."""
+        root = self.data_root or os.environ.get(ENV_VAR, "")
+        dataset = self.dataset
+        if dataset == "auto":
+            dataset = "isic2019" if root else "synthetic"
+        out = self.out or str(default_derm_path(dataset, self.image_size))
+        return dataclasses.replace(self, dataset=dataset, data_root=root, out=out)
+
+
+def default_derm_path(dataset: str, size: int) -> Path:
+    """``~/.cache/qgan/derm_<dataset>_<size>px.pt`` (``$XDG_CACHE_HOME`` respected)."""
+    return cache_folder(None, None) / f"derm_{dataset}_{size}px.pt"
+
+
+def data_config(cfg: DermConfig) -> DataConfig:
+    """The data a (resolved) derm config learns from."""
+    classes = None if cfg.classes.strip().lower() == "all" else tuple(
+        c.strip() for c in cfg.classes.split(",") if c.strip()
+    )  # fmt: skip
+    return DataConfig(dataset=cfg.dataset, data_root=cfg.data_root or None, classes=classes,
+                      size=cfg.image_size, test_fraction=cfg.test_fraction, seed=cfg.seed,
+                      limit=cfg.limit or None)  # fmt: skip
+
+
+def split_hash(data: LesionData, size: int) -> str:
+    """:func:`~qgan.features.training_data_hash` of a training split."""
+    names = np.asarray(data.class_names)[data.labels]
+    return training_data_hash(data.dataset, size, data.image_ids.tolist(), names.tolist())
+
+
+def expected_hash(saved_config: dict, data_root: str | None = None) -> tuple[str, set[str]]:
+    """The training-data hash and training ids that a saved derm config gives on today's data.
+
+    Args:
+        saved_config: The ``config`` of a derm network file.
+        data_root: Overrides the saved data root (data moved, another machine).
+    """
+    known = {f.name for f in dataclasses.fields(DermConfig)}
+    cfg = DermConfig(**{k: v for k, v in saved_config.items() if k in known})
+    if data_root:
+        cfg = dataclasses.replace(cfg, data_root=data_root)
+    train, _, _ = load_train_test(data_config(cfg))
+    return split_hash(train, cfg.image_size), set(train.image_ids.tolist())
+
+
+def train_derm_network(cfg: DermConfig) -> tuple[Path, dict]:
+    """Train, test and save the derm network of ``cfg``; returns its path and test metrics."""
+    cfg = cfg.resolved()
+    start = time.perf_counter()
+    train, test, _ = load_train_test(data_config(cfg))
+    print(f"derm network: {cfg.dataset} {train.counts()} train, {len(test)} test images")
+    torch.manual_seed(cfg.seed)
+    net = DermNet(len(train.class_names), width=cfg.width)
+    fit(net, train, cfg)
+    metrics = classification_metrics(net, test)
+    metrics |= {"n_train": len(train), "n_test": len(test),
+                "build_seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
+    record = {
+        "config": dataclasses.asdict(cfg),
+        "class_names": list(train.class_names),
+        "data_hash": split_hash(train, cfg.image_size),
+        "train_ids": train.image_ids.tolist(),
+        "metrics": metrics,
+    }
+    return save_derm_network(net, cfg.out, record), metrics
+
+
+def fit(net: DermNet, train: LesionData, cfg: DermConfig) -> None:
+    """AdamW, one-cycle learning rate, class-weighted cross-entropy, flips and transposes.
+
+    Trains in channels-last memory layout (measured 1.7x faster on a 2-core CPU); the weights
+    are returned to the default layout.
+    """
+    steps = max(1, len(train) // cfg.batch_size)
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=cfg.epochs * steps)
+    weight = class_weights(train.labels, len(train.class_names))
+    gen = torch.Generator().manual_seed(cfg.seed)
+    labels = torch.from_numpy(train.labels)
+    net.to(memory_format=torch.channels_last).train()
+    bar = tqdm(total=cfg.epochs * steps, unit="step", desc="derm network", dynamic_ncols=True)
+    for epoch in range(cfg.epochs):
+        order = torch.randperm(len(train), generator=gen)
+        for b in range(steps):
+            idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
+            x = augment(_batch(train, idx.numpy()), gen)  # (B, C, H, W) in [-1, 1]
+            x = x.contiguous(memory_format=torch.channels_last)
+            loss = F.cross_entropy(net(x), labels[idx], weight=weight)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            schedule.step()
+            bar.update(1)
+            bar.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}")
+    bar.close()
+    net.to(memory_format=torch.contiguous_format).eval()
+
+
+def _batch(data: LesionData, idx: np.ndarray) -> torch.Tensor:
+    """Images at ``idx`` as float ``(B, C, H, W)`` in [-1, 1], converted per batch (uint8 kept)."""
+    return to_tensor(data.images[idx])
+
+
+def class_weights(labels: np.ndarray, n_classes: int) -> torch.Tensor:
+    """1/sqrt(class frequency), scaled to mean 1: rare classes count more, not overwhelmingly."""
+    counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
+    weights = np.where(counts > 0, 1.0 / np.sqrt(np.maximum(counts, 1.0)), 0.0)
+    return torch.tensor(weights / weights[counts > 0].mean(), dtype=torch.float32)
+
+
+def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Random horizontal/vertical flips and transposes per image: a lesion has no "up".
+
+    ``(B, C, H, W)`` -> same; with H == W the three together give all 8 symmetries of a square.
+    """
+    flips = torch.rand(3, len(x), 1, 1, 1, generator=gen) < 0.5
+    x = torch.where(flips[0], x.flip(3), x)
+    x = torch.where(flips[1], x.flip(2), x)
+    if x.shape[2] == x.shape[3]:
+        x = torch.where(flips[2], x.transpose(2, 3), x)
+    return x
+
+
+@torch.no_grad()
+def classification_metrics(net: DermNet, data: LesionData, batch_size: int = 256) -> dict:
+    """Accuracy, balanced accuracy (mean recall over classes present) and recall per class."""
+    net.eval()
+    predicted = np.concatenate([
+        net(_batch(data, np.arange(i, min(i + batch_size, len(data))))).argmax(1).numpy()
+        for i in range(0, len(data), batch_size)
+    ])  # fmt: skip
+    recall = {
+        name: float(np.mean(predicted[data.labels == k] == k))
+        for k, name in enumerate(data.class_names)
+        if np.any(data.labels == k)
+    }
+    return {
+        "test_accuracy": float(np.mean(predicted == data.labels)),
+        "test_balanced_accuracy": float(np.mean(list(recall.values()))),
+        "test_recall": recall,
+    }

@@ -1,0 +1,259 @@
+"""``evaluate(runs, cfg)``: every model x class scored on its held-out real test images.
+
+For each run folder: ``n`` images from its final checkpoint and ``curve_n`` from each epoch
+snapshot (seeded noise), Inception FID when the weights are there, derm-FID and derm-KID in the
+derm network's feature space, and SSIM diversity. A "real (train split)" row scores the class's
+real training images the same way, as the floor a perfect generator could reach with these
+sample sizes. Outputs: table1.md, table1.csv and fid_vs_epoch.png (``qgan.evaluation.report``),
+one JSON line per scored checkpoint in the run's eval.jsonl (reused when nothing changed, so a
+second call only scores new snapshots) and in ``<out>/eval.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from qgan.artifacts import append_metrics, read_metrics
+from qgan.checkpoint import load_checkpoint
+from qgan.data import DataError
+from qgan.data.roots import cache_folder
+from qgan.evaluation.derm import default_derm_path, expected_hash
+from qgan.evaluation.report import plot_fid_vs_epoch, write_table1
+from qgan.evaluation.runs import Run, find_runs, real_images, sample_of
+from qgan.evaluation.samplers import generate_images
+from qgan.evaluation.stats import RealStats, real_statistics
+from qgan.features import (
+    FeatureNet,
+    FeatureNetUnavailable,
+    find_inception_weights,
+    load_derm_network,
+    load_inception,
+    read_derm_record,
+)
+from qgan.metrics import feature_statistics, frechet_distance, kernel_inception_distance
+from qgan.metrics import ssim_diversity as ssim_score
+
+EVAL_VERSION = 1  # bump when a metric's computation changes: cached eval.jsonl lines retire
+REFERENCE = "real (train split)"  # the table row of real training images
+
+
+def _opt(default: Any, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    out: str = _opt("eval", "folder for table1.md, table1.csv, fid_vs_epoch.png, eval.jsonl")
+    n: int = _opt(1000, "generated images per run for the table (final checkpoint)")
+    curve_n: int = _opt(500, "generated images per epoch snapshot for fid_vs_epoch.png (0: none)")
+    curve_every: int = _opt(1, "score every k-th epoch snapshot for the curve")
+    seed: int = _opt(0, "seed of the generator noise, the KID subsets and the SSIM pairs")
+    fid_weights: str = _opt("", "pytorch-fid Inception weights file (default: torch hub cache)")
+    no_download: bool = _opt(False, "never try to download the Inception weights")
+    derm_features: str = _opt("", "derm network file (default: ~/.cache/qgan/derm_<set>_<px>.pt)")
+    data_root: str = _opt("", "data root (default: each run's own, else $QGAN_DATA)")
+    cache_dir: str = _opt("", "real-data statistics cache (default: ~/.cache/qgan/stats)")
+    kid_subsets: int = _opt(100, "KID subsets (torch-fidelity's default)")
+    kid_subset_size: int = _opt(1000, "images per KID subset, capped at the smaller set")
+    ssim_pairs: int = _opt(500, "random image pairs for SSIM diversity")
+    batch_size: int = _opt(100, "images per generator / feature network call")
+
+    def __post_init__(self) -> None:
+        least_of = {"n": 2, "curve_every": 1, "kid_subsets": 1, "kid_subset_size": 2,
+                    "ssim_pairs": 1, "batch_size": 1}  # fmt: skip
+        for name, least in least_of.items():
+            if getattr(self, name) < least:
+                raise ValueError(f"--{name.replace('_', '-')} must be at least {least}")
+        if self.curve_n == 1 or self.curve_n < 0:
+            raise ValueError("--curve-n must be 0 (no curve) or at least 2")
+
+
+@dataclass(frozen=True, eq=False)
+class DermEntry:
+    """The derm network for one (data set, size), or why there is none."""
+
+    net: FeatureNet | None
+    note: str  # what it is (accuracy, hash) or why it was skipped
+    train_ids: frozenset[str] = frozenset()
+
+
+@dataclass
+class Networks:
+    inception: FeatureNet | None
+    inception_note: str
+    derm: dict[tuple[str, int], DermEntry]
+
+    def for_run(self, run: Run) -> list[FeatureNet]:
+        entry = self.derm[(run.dataset, run.image_size)]
+        return [net for net in (self.inception, entry.net) if net is not None]
+
+
+def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
+    """Score the runs under ``paths`` and write the report to ``cfg.out``; returns that folder."""
+    runs = find_runs(paths)
+    out = Path(cfg.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    scorer = Scorer(cfg, load_networks(runs, cfg))
+    plan = [(run, run.final_checkpoint(), cfg.n, "final") for run in runs]
+    if cfg.curve_n:
+        every = slice(cfg.curve_every - 1, None, cfg.curve_every)
+        plan += [(run, p, cfg.curve_n, "curve") for run in runs for _, p in run.snapshots()[every]]
+    records = []
+    bar = tqdm(plan, unit="ckpt", desc="evaluate", dynamic_ncols=True)
+    for run, path, n, kind in bar:
+        bar.set_postfix_str(f"{run.path.name}/{path.name}")
+        records.append(scorer.checkpoint(run, path, n, kind))
+    first_of = {(r.dataset, r.cls): r for r in reversed(runs)}
+    records += [scorer.reference(run) for run in first_of.values()]
+    for record in records:
+        append_metrics(out / "eval.jsonl", record)
+    write_table1([r for r in records if r["kind"] != "curve"], runs, scorer.notes(records), out)
+    plot_fid_vs_epoch([r for r in records if r["kind"] == "curve"], out)
+    return out
+
+
+def load_networks(runs: list[Run], cfg: EvalConfig) -> Networks:
+    """Inception and one derm network per (data set, size); unavailable ones say why, once."""
+    try:
+        weights = find_inception_weights(cfg.fid_weights or None, download=not cfg.no_download)
+        inception, note = load_inception(weights), f"Inception v3 (pytorch-fid) from {weights}"
+    except FeatureNetUnavailable as exc:
+        inception, note = None, str(exc)
+    print(note)
+    derm = {}
+    for key in dict.fromkeys((run.dataset, run.image_size) for run in runs):
+        derm[key] = _derm_entry(*key, cfg)
+        print(derm[key].note)
+    return Networks(inception, note, derm)
+
+
+def _derm_entry(dataset: str, size: int, cfg: EvalConfig) -> DermEntry:
+    """Load and check the derm network for runs on ``dataset`` at ``size`` px."""
+    path = Path(cfg.derm_features or default_derm_path(dataset, size)).expanduser()
+    if not path.exists():
+        return DermEntry(None, f"derm metrics skipped: no derm feature network at {path}; build "
+                         f"it with python -m qgan.evaluate features --train --dataset {dataset} "
+                         f"--image-size {size} (or pass --derm-features PATH)")  # fmt: skip
+    try:
+        saved = read_derm_record(path)["config"]
+        if (saved["dataset"], saved["image_size"]) != (dataset, size):
+            why = f"{path} was trained on {saved['dataset']} at {saved['image_size']} px"
+            return DermEntry(None, f"derm metrics skipped for {dataset} at {size} px: {why}")
+        data_hash, train_ids = expected_hash(saved, cfg.data_root or None)
+        net, record = load_derm_network(path, data_hash)
+    except FeatureNetUnavailable as exc:
+        return DermEntry(None, str(exc))
+    except DataError as exc:
+        return DermEntry(None, f"derm metrics skipped: cannot check {path} against data ({exc})")
+    m = record["metrics"]
+    note = (
+        f"derm network {path}: {len(record['class_names'])} classes, test accuracy "
+        f"{m['test_accuracy']:.3f}, balanced accuracy {m['test_balanced_accuracy']:.3f} "
+        f"({m['n_test']} test images), training-data hash {record['data_hash'][:12]}"
+    )
+    return DermEntry(net, note, frozenset(train_ids))
+
+
+class Scorer:
+    """Scores images of one run against the run's real test statistics, with caches."""
+
+    def __init__(self, cfg: EvalConfig, nets: Networks):
+        self.cfg, self.nets = cfg, nets
+        self.stats_dir = cache_folder(cfg.cache_dir or None, None) / "stats"
+        self._real: dict[tuple[Path, str, str], RealStats] = {}
+
+    def real(self, run: Run, net: FeatureNet) -> RealStats:
+        """The run's real test statistics in ``net``'s space (memory, then disk cache)."""
+        key = (run.path, net.name, net.fingerprint)
+        if key not in self._real:
+            test = real_images(run, "test", self.cfg.data_root or None)
+            if len(test) < 2:
+                raise ValueError(f"{run.path}: {len(test)} test image(s) of {run.cls}; need 2")
+            self._real[key] = real_statistics(test, run.cls, "test", net, self.stats_dir,
+                                              self.cfg.batch_size)  # fmt: skip
+        return self._real[key]
+
+    def metrics(self, images: np.ndarray, run: Run) -> dict:
+        """FID / KID per feature network (keys ``fid``, ``derm_fid``, ...) and SSIM diversity."""
+        cfg = self.cfg
+        result = {"ssim_diversity": ssim_score(images, cfg.ssim_pairs, cfg.seed)}
+        for net in self.nets.for_run(run):
+            real = self.real(run, net)
+            fake = net.features(images, cfg.batch_size)  # (N, D)
+            prefix = "" if net.name == "inception" else f"{net.name}_"
+            fid = frechet_distance(real.mu, real.sigma, *feature_statistics(fake))
+            result[f"{prefix}fid"] = fid
+            kid = kernel_inception_distance(real.features, fake, cfg.kid_subsets,
+                                            cfg.kid_subset_size, cfg.seed)  # fmt: skip
+            result[f"{prefix}kid_mean"], result[f"{prefix}kid_std"] = kid
+        return result
+
+    def checkpoint(self, run: Run, path: Path, n: int, kind: str) -> dict:
+        """The record of one checkpoint: reused from the run's eval.jsonl if its key matches."""
+        key = self._key(run, path, n)
+        for old in reversed(read_metrics(run.path / "eval.jsonl")):
+            if old.get("key") == key:
+                return old | {"kind": kind}
+        start = time.perf_counter()
+        ckpt = load_checkpoint(path)
+        images = generate_images(ckpt, n, self.cfg.seed, self.cfg.batch_size)
+        record = self._describe(run, kind, len(images)) | {
+            "checkpoint": path.name,
+            "epoch": int(ckpt.get("position", {}).get("epoch", -1)),
+            "step": int(ckpt.get("position", {}).get("step", -1)),
+            "parameters": ckpt.get("parameters", {}).get("total"),
+        }
+        record |= self.metrics(images, run) | {"seconds": round(time.perf_counter() - start, 2)}
+        record["key"] = key
+        try:
+            append_metrics(run.path / "eval.jsonl", record)
+        except OSError as exc:  # a read-only run folder still gets its report in --out
+            print(f"warning: cannot append to {run.path / 'eval.jsonl'} ({exc})")
+        return record
+
+    def reference(self, run: Run) -> dict:
+        """The class's real training images (at most ``n``), scored like a generator's."""
+        train = real_images(run, "train", self.cfg.data_root or None)
+        images = sample_of(train, self.cfg.n, self.cfg.seed)
+        record = self._describe(run, "reference", len(images)) | {"label": REFERENCE,
+                                                                  "model": "real"}  # fmt: skip
+        return record | self.metrics(images, run)
+
+    def _describe(self, run: Run, kind: str, n_fake: int) -> dict:
+        record = {"run": str(run.path), "label": run.label, "model": run.model,
+                  "dataset": run.dataset, "cls": run.cls, "kind": kind, "n_fake": n_fake,
+                  "seed": self.cfg.seed, "epochs_planned": run.config.get("epochs")}  # fmt: skip
+        test_ids = real_images(run, "test", self.cfg.data_root or None).image_ids.tolist()
+        record["n_real"] = len(test_ids)
+        entry = self.nets.derm[(run.dataset, run.image_size)]
+        if entry.net is not None:  # test images the derm network trained on (should be 0)
+            record["derm_train_overlap"] = len(entry.train_ids.intersection(test_ids))
+        return record
+
+    def _key(self, run: Run, path: Path, n: int) -> str:
+        """Everything a checkpoint's scores depend on; equal keys mean equal scores."""
+        stat = path.stat()
+        stats = sorted(self.real(run, net).path.name for net in self.nets.for_run(run))
+        cfg = self.cfg
+        kid = (cfg.kid_subsets, cfg.kid_subset_size)
+        file = (path.name, stat.st_size, stat.st_mtime_ns)
+        return json.dumps([EVAL_VERSION, *file, n, cfg.seed, stats, *kid, cfg.ssim_pairs])
+
+    def notes(self, records: list[dict]) -> list[str]:
+        """What the report says about its feature networks and sample sizes."""
+        lines = [self.nets.inception_note]
+        lines += [entry.note for entry in self.nets.derm.values()]
+        leaked = sorted({r["run"] for r in records if r.get("derm_train_overlap")})
+        if leaked:
+            lines.append("WARNING: the derm network trained on test images of " + ", ".join(leaked))
+        lines.append(f"{self.cfg.n} generated images per run (noise seed {self.cfg.seed}); "
+                     f"KID over {self.cfg.kid_subsets} subsets; SSIM over "
+                     f"{self.cfg.ssim_pairs} pairs")  # fmt: skip
+        return lines

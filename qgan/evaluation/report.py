@@ -1,0 +1,157 @@
+"""Table 1 (Markdown and CSV) and Fig. 4a (FID vs epoch) of the HybridQ paper from eval records.
+
+Table 1 of Jiao et al. has one row per model and one column per class, FID at the end of
+training. Here each metric gets such a table per data set, with each model's parameter count
+and trained epochs; Inception FID and derm-FID are separate tables (never one column).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+MODEL_ORDER = ("dcgan", "mosaiq", "hybridq")  # the paper's row order; other models follow
+# (record key, Markdown title); KID is shown x 10^3 as mean +- std.
+METRICS = (
+    ("fid", "Inception FID (lower is better)"),
+    ("derm_fid", "derm-FID: FID in the derm network's feature space (lower is better)"),
+    ("derm_kid", "derm-KID x 10^3, mean ± std over subsets (lower is better)"),
+    ("ssim_diversity", "SSIM diversity: mean SSIM of random image pairs (high = mode collapse)"),
+)
+CSV_METRICS = ("fid", "kid_mean", "kid_std", "derm_fid", "derm_kid_mean", "derm_kid_std",
+               "ssim_diversity")  # fmt: skip
+
+
+def write_table1(records: list[dict], runs: Iterable, notes: list[str], out: Path) -> list[Path]:
+    """``out/table1.md`` and ``out/table1.csv`` from final and reference records."""
+    order = _class_order(runs)
+    md = ["# Table 1: image quality per model and class", ""]
+    md += [f"- {line}" for line in notes] + [""]
+    rows = []
+    for dataset in dict.fromkeys(r["dataset"] for r in records):
+        part = [r for r in records if r["dataset"] == dataset]
+        classes = [c for c in order if any(r["cls"] == c for r in part)]
+        md += _dataset_markdown(dataset, part, classes)
+        rows += _csv_rows(dataset, part, classes)
+    (out / "table1.md").write_text("\n".join(md) + "\n")
+    columns = ["dataset", "model", "metric", *dict.fromkeys(c for r in rows for c in r["cells"]),
+               "parameters", "epochs"]  # fmt: skip
+    with open(out / "table1.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: v for k, v in row.items() if k != "cells"} | row["cells"])
+    return [out / "table1.md", out / "table1.csv"]
+
+
+def _class_order(runs: Iterable) -> list[str]:
+    """Classes in the order the runs' configs list them (MEL, NV, BCC as trained)."""
+    order: list[str] = []
+    for run in runs:
+        listed = [c.strip() for c in str(run.config.get("classes", "")).split(",") if c.strip()]
+        order += [c for c in dict.fromkeys([*listed, run.cls]) if c not in order]
+    return order
+
+
+def _labels(records: list[dict]) -> list[str]:
+    """Row labels: the paper's models first, other models by name, the reference row last."""
+
+    def rank(label: str) -> tuple:
+        model = next(r["model"] for r in records if r["label"] == label)
+        known = MODEL_ORDER.index(model) if model in MODEL_ORDER else len(MODEL_ORDER)
+        return (model == "real", known, label)
+
+    return sorted(dict.fromkeys(r["label"] for r in records), key=rank)
+
+
+def _dataset_markdown(dataset: str, records: list[dict], classes: list[str]) -> list[str]:
+    n_real = {r["cls"]: r.get("n_real") for r in records}
+    counts = ", ".join(f"{c} {n_real[c]}" for c in classes)
+    lines = [f"## {dataset}", "", f"Held-out real test images: {counts}", ""]
+    for key, title in METRICS:
+        if not any(_value(r, key) is not None for r in records):
+            continue  # e.g. no Inception weights: the notes above say why
+        header = "| Model | " + " | ".join(classes) + " | Parameters | Epochs |"
+        lines += [f"### {title}", "", header]
+        lines.append("|---" * (len(classes) + 3) + "|")
+        for label in _labels(records):
+            cell = {r["cls"]: r for r in records if r["label"] == label}
+            values = [_format(key, cell.get(c)) for c in classes]
+            params, epochs = _params_epochs([cell[c] for c in classes if c in cell])
+            lines.append(f"| {label} | " + " | ".join(values) + f" | {params} | {epochs} |")
+        lines.append("")
+    return lines
+
+
+def _value(record: dict, key: str):
+    return record.get("derm_kid_mean" if key == "derm_kid" else key)
+
+
+def _format(key: str, record: dict | None) -> str:
+    if record is None or _value(record, key) is None:
+        return "–"
+    if key == "derm_kid":
+        return f"{record['derm_kid_mean'] * 1e3:.2f} ± {record['derm_kid_std'] * 1e3:.2f}"
+    return f"{record[key]:.3f}" if key == "ssim_diversity" else f"{record[key]:.2f}"
+
+
+def _params_epochs(cells: list[dict]) -> tuple[str, str]:
+    """One number when all classes agree, else one per class in column order."""
+    if not cells or cells[0]["model"] == "real":
+        return "", ""
+    params = list(dict.fromkeys(c.get("parameters") for c in cells))
+    epochs = list(dict.fromkeys(c.get("epoch") for c in cells))
+    cell_params = ", ".join(f"{p:,}" if isinstance(p, int) else "?" for p in params)
+    cell_epochs = ", ".join(str(e) for e in (epochs if len(epochs) == 1 else
+                                              [c.get("epoch") for c in cells]))  # fmt: skip
+    return cell_params, cell_epochs
+
+
+def _csv_rows(dataset: str, records: list[dict], classes: list[str]) -> list[dict]:
+    rows = []
+    for label in _labels(records):
+        cell = {r["cls"]: r for r in records if r["label"] == label}
+        params, epochs = _params_epochs([cell[c] for c in classes if c in cell])
+        for metric in CSV_METRICS:
+            values = {c: cell[c].get(metric) if c in cell else None for c in classes}
+            if all(v is None for v in values.values()):
+                continue
+            rows.append({"dataset": dataset, "model": label, "metric": metric,
+                         "cells": {c: "" if v is None else f"{v:.6g}" for c, v in values.items()},
+                         "parameters": params.replace(",", ""), "epochs": epochs})  # fmt: skip
+    return rows
+
+
+def plot_fid_vs_epoch(records: list[dict], out: Path) -> Path | None:
+    """Fig. 4a: FID against epoch, one panel per (data set, class), one line per model.
+
+    Inception FID when every point has it; otherwise derm-FID, and the axis says so.
+    Returns None (and writes nothing) when there is no snapshot score to plot.
+    """
+    key = "fid" if records and all("fid" in r for r in records) else "derm_fid"
+    points = [r for r in records if key in r]
+    if not points:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = list(dict.fromkeys((r["dataset"], r["cls"]) for r in points))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
+    for ax, (dataset, cls) in zip(axes[0], panels, strict=True):
+        here = [r for r in points if (r["dataset"], r["cls"]) == (dataset, cls)]
+        for label in _labels(here):
+            line = sorted((r["epoch"], r[key]) for r in here if r["label"] == label)
+            ax.plot(*np.array(line).T, marker="o", ms=3, lw=1.2, label=label)
+        ax.set_title(f"{dataset} {cls}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("Inception FID" if key == "fid" else "derm-FID (Inception weights absent)")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "fid_vs_epoch.png", dpi=100)
+    plt.close(fig)
+    return out / "fid_vs_epoch.png"

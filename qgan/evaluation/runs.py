@@ -1,0 +1,153 @@
+"""Training run folders as evaluation sees them: model, data set, class, split, checkpoints.
+
+A run folder (``python -m qgan.train``) holds config.json, split.json, last.pt and per-epoch
+``epochNNN.pt`` snapshots; it is named ``<model>-<dataset>-<CLASS>`` (``-2``, ``-3`` when
+taken). Real images come from the run's own split.json, so the test images a GAN is scored on
+are the ones it never trained on.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qgan.data import DataConfig, LesionData, class_subset, load_dataset, load_split, select
+
+_SNAPSHOT = re.compile(r"^epoch(\d+)\.pt$")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One per-class training run folder and its config.json."""
+
+    path: Path
+    config: dict
+
+    @property
+    def model(self) -> str:
+        return str(self.config.get("model", "hybridq"))
+
+    @property
+    def dataset(self) -> str:
+        return str(self.config["dataset"])
+
+    @property
+    def cls(self) -> str:
+        return str(self.config["cls"])
+
+    @property
+    def image_size(self) -> int:
+        return int(self.config.get("image_size", 64))
+
+    @property
+    def label(self) -> str:
+        """The table row: the model, plus the folder's ``-2`` suffix if it has one."""
+        base = f"{self.model}-{self.dataset}-{self.cls}"
+        suffix = self.path.name[len(base) :] if self.path.name.startswith(base) else ""
+        return self.model + suffix
+
+    def snapshots(self) -> list[tuple[int, Path]]:
+        """(epoch, path) of the ``epochNNN.pt`` snapshots, by epoch."""
+        found = [(_SNAPSHOT.match(p.name), p) for p in self.path.glob("epoch*.pt")]
+        return sorted((int(m.group(1)), p) for m, p in found if m)
+
+    def final_checkpoint(self) -> Path:
+        """``last.pt``, else the newest snapshot."""
+        if (self.path / "last.pt").is_file():
+            return self.path / "last.pt"
+        if snaps := self.snapshots():
+            return snaps[-1][1]
+        raise FileNotFoundError(f"run {self.path} has no last.pt and no epochNNN.pt snapshot")
+
+
+def is_run(path: Path) -> bool:
+    return (path / "config.json").is_file() and (path / "split.json").is_file()
+
+
+def find_runs(paths: list[str | os.PathLike]) -> list[Run]:
+    """The run folders among ``paths`` and, for a results root, its subfolders (two levels).
+
+    Raises:
+        FileNotFoundError: A path that does not exist, or no run folder found at all.
+    """
+    folders: list[Path] = []
+    for given in paths:
+        path = Path(given).expanduser()
+        if not path.is_dir():
+            raise FileNotFoundError(f"{path} is not a folder; pass run folders or a results root")
+        if is_run(path):
+            folders.append(path)
+            continue
+        folders += sorted(p.parent for p in path.glob("*/config.json") if is_run(p.parent))
+        folders += sorted(p.parent for p in path.glob("*/*/config.json") if is_run(p.parent))
+    if not folders:
+        raise FileNotFoundError(
+            f"no run folders in {', '.join(str(p) for p in paths)} (a run folder holds "
+            "config.json and split.json; make one with python -m qgan.train)"
+        )
+    runs = [_read(p) for p in dict.fromkeys(p.resolve() for p in folders)]
+    _refuse_duplicates(runs)
+    return runs
+
+
+def _read(path: Path) -> Run:
+    try:
+        config = json.loads((path / "config.json").read_text())
+        config["dataset"], config["cls"]  # noqa: B018 - the keys evaluation needs
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"{path / 'config.json'} is not a qgan run config ({exc})") from None
+    return Run(path, config)
+
+
+def _refuse_duplicates(runs: list[Run]) -> None:
+    """Two runs in one table cell would silently hide one: name both instead."""
+    seen: dict[tuple[str, str, str], Path] = {}
+    for run in runs:
+        key = (run.label, run.dataset, run.cls)
+        if key in seen:
+            raise ValueError(
+                f"two runs of {run.label} on {run.dataset} {run.cls}: {seen[key]} and {run.path}; "
+                "pass the run folders to compare one by one"
+            )
+        seen[key] = run.path
+
+
+def data_config(run: Run, data_root: str | None = None) -> DataConfig:
+    """The data the run trained on, as ``qgan.train`` loaded it (``data_root`` overrides)."""
+    cfg = run.config
+    classes = tuple(c.strip() for c in str(cfg.get("classes", cfg["cls"])).split(",") if c.strip())
+    return DataConfig(
+        dataset=run.dataset,
+        data_root=data_root or cfg.get("data_root") or None,
+        classes=classes,
+        size=run.image_size,
+        seed=int(cfg.get("seed", 0)),
+        limit=int(cfg.get("limit", 0)) or None,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _dataset(cfg: DataConfig) -> LesionData:
+    """Runs of one data set share its loaded images."""
+    return load_dataset(cfg)
+
+
+def real_images(run: Run, side: str = "test", data_root: str | None = None) -> LesionData:
+    """The run's real images of its class on one side (``test`` or ``train``) of its split."""
+    split = load_split(run.path)
+    ids = {"test": split.test_ids, "train": split.train_ids}[side]
+    return class_subset(select(_dataset(data_config(run, data_root)), ids), run.cls)
+
+
+def sample_of(data: LesionData, n: int, seed: int) -> np.ndarray:
+    """At most ``n`` of the images, a seeded choice without replacement, in index order."""
+    if len(data) <= n:
+        return data.images
+    keep = np.sort(np.random.default_rng(seed).choice(len(data), n, replace=False))
+    return data.images[keep]

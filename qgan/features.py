@@ -1,0 +1,323 @@
+"""Feature networks for FID and KID: pytorch-fid's Inception v3 and the project's derm network.
+
+- ``inception``: pytorch-fid 0.3.0's ``InceptionV3`` (TensorFlow FID weights, 2048-d pool3
+  features, inputs resized to 299x299), as in the HybridQ paper's Table 1 (Jiao et al., Sec. 4).
+  Its weights come from ``--fid-weights PATH``, the torch hub cache
+  (``<torch.hub.get_dir()>/checkpoints/pt_inception-2015-12-05-6726825d.pth``), or pytorch-fid's
+  download; with none of them :class:`InceptionUnavailable` says in one line what to supply.
+- ``derm``: :class:`DermNet`, a compact CNN classifier the project trains on the real training
+  split of all classes of a dermoscopy data set (``qgan.evaluation.derm``); its penultimate
+  features give "derm-FID" and "derm-KID". The file carries its config, test accuracy and a
+  hash of its training data, checked on load (:class:`DermDataMismatch`).
+
+Both are wrapped in :class:`FeatureNet`: uint8 images ``(N, H, W, C)`` -> float64 ``(N, D)``.
+Metric keys carry the network's name (``fid`` vs ``derm_fid``) so the two never mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from qgan.data.core import to_tensor
+from qgan.vision import pytorch_fid
+
+FID_WEIGHTS_FILE = "pt_inception-2015-12-05-6726825d.pth"  # pytorch-fid's name for them
+FID_WEIGHTS_URL = pytorch_fid.inception.FID_WEIGHTS_URL
+DERM_KIND = "qgan-derm-features"  # marks a derm feature network file
+DERM_VERSION = 1  # bump when the file layout or DermNet changes
+
+
+class FeatureNetUnavailable(RuntimeError):
+    """A feature network cannot be used; the one-line message says what to supply or do."""
+
+
+class InceptionUnavailable(FeatureNetUnavailable):
+    """pytorch-fid's Inception weights are missing or unreadable."""
+
+
+class DermNetworkMissing(FeatureNetUnavailable):
+    """No derm feature network file (or not a readable one)."""
+
+
+class DermDataMismatch(FeatureNetUnavailable):
+    """The derm network was trained on other data than the current split gives."""
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureNet:
+    """A frozen network from images to features.
+
+    Attributes:
+        name: ``inception`` or ``derm``; metric keys are prefixed by it (``derm_fid``).
+        fingerprint: Identifies the weights; part of every cache key of its statistics.
+        module: ``(B, C, H, W)`` float -> ``(B, D)``, in eval mode.
+        unit_range: Inputs in [0, 1] (Inception) rather than [-1, 1] (derm, like the GAN).
+        dim: D.
+    """
+
+    name: str
+    fingerprint: str
+    module: nn.Module
+    unit_range: bool
+    dim: int
+
+    @torch.no_grad()
+    def features(self, images: np.ndarray, batch_size: int = 100) -> np.ndarray:
+        """uint8 ``(N, H, W, C)`` -> float64 ``(N, D)``, ``batch_size`` images at a time."""
+        if images.ndim != 4 or images.dtype != np.uint8:
+            raise ValueError(f"features want uint8 (N, H, W, C), got {images.dtype} {images.shape}")
+        starts = range(0, len(images), batch_size)
+        bar = tqdm(starts, desc=f"{self.name} features", unit="batch", leave=False,
+                   disable=len(starts) <= 1)  # fmt: skip
+        out = [self.module(self._prepare(images[i : i + batch_size])).double() for i in bar]
+        return torch.cat(out).numpy() if out else np.zeros((0, self.dim))
+
+    def _prepare(self, images: np.ndarray) -> torch.Tensor:
+        x = to_tensor(images)  # (B, C, H, W) in [-1, 1]
+        if self.unit_range:
+            x = (x + 1.0) / 2.0
+        if x.shape[1] == 1:  # grayscale (MNIST): both networks want RGB
+            x = x.expand(-1, 3, -1, -1)
+        return x
+
+
+# --------------------------------------------------------------------------------- Inception
+def hub_weights_path() -> Path:
+    """Where torch hub (and so pytorch-fid) keeps the FID weights."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / FID_WEIGHTS_FILE
+
+
+def find_inception_weights(fid_weights: str | os.PathLike | None = None, download: bool = True):
+    """The FID weights file: ``fid_weights``, else the hub cache, else downloaded into it.
+
+    Raises:
+        InceptionUnavailable: No file, and no download (offline or ``download=False``).
+    """
+    if fid_weights:
+        path = Path(fid_weights).expanduser()
+        if not path.is_file():
+            raise InceptionUnavailable(
+                f"Inception FID skipped: --fid-weights {path} is not a file; pass the path "
+                f"of {FID_WEIGHTS_FILE} (from {FID_WEIGHTS_URL})"
+            )
+        return path
+    cached = hub_weights_path()
+    if cached.is_file():
+        return cached
+    why = "downloads are off"
+    if download:
+        try:
+            _download(FID_WEIGHTS_URL, cached)
+            return cached
+        except Exception as exc:  # noqa: BLE001 - any failure means: offline, say so
+            why = f"the download failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+    raise InceptionUnavailable(
+        f"Inception FID skipped: {FID_WEIGHTS_FILE} is not in {cached.parent} and {why}; "
+        f"copy it there from {FID_WEIGHTS_URL} or pass --fid-weights PATH"
+    )
+
+
+def _download(url: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.hub.download_url_to_file(url, str(path), progress=True)
+
+
+def load_inception(weights: str | os.PathLike) -> FeatureNet:
+    """pytorch-fid's ``InceptionV3`` (pool3, 2048-d) with the weights read from a local file.
+
+    pytorch-fid 0.3.0's ``fid_inception_v3`` always calls ``load_state_dict_from_url`` and takes
+    no path; it is pointed at the file for the duration of the build, so no network is used.
+    """
+    path = Path(weights)
+
+    def from_file(*_args, **_kwargs) -> dict:
+        return torch.load(path, map_location="cpu", weights_only=True)
+
+    inception = pytorch_fid.inception
+    try:
+        with mock.patch.object(inception, "load_state_dict_from_url", from_file):
+            model = inception.InceptionV3([inception.InceptionV3.BLOCK_INDEX_BY_DIM[2048]])
+    except Exception as exc:  # noqa: BLE001 - a bad file, in one line
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise InceptionUnavailable(
+            f"Inception FID skipped: {path} is not pytorch-fid's {FID_WEIGHTS_FILE} "
+            f"({type(exc).__name__}: {first})"
+        ) from None
+    return FeatureNet("inception", f"inception-{file_sha256(path)[:16]}", _Pool3(model.eval()),
+                      unit_range=True, dim=2048)  # fmt: skip
+
+
+class _Pool3(nn.Module):
+    """InceptionV3's list of (B, 2048, 1, 1) maps -> (B, 2048)."""
+
+    def __init__(self, inception: nn.Module):
+        super().__init__()
+        self.inception = inception
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inception(x)[0].flatten(1)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# -------------------------------------------------------------------------------------- derm
+class DermNet(nn.Module):
+    """Compact CNN: per stage k, ``blocks[k]`` 3x3 convolutions (the first with stride 2), each
+    followed by BN and ReLU, then global average pooling.
+
+    Widths ``width * 2**k``: with the defaults, 64 px -> 4 px and 256-d features
+    (``features``); ``forward`` adds dropout and a linear layer to class logits. Stride 2 from
+    the first layer keeps it light enough to train on a laptop CPU; the second convolutions
+    sit on the small 8x8 and 4x4 maps, where they cost little.
+    """
+
+    def __init__(
+        self, n_classes: int, width: int = 32, blocks: Sequence[int] = (1, 1, 2, 2),
+        dropout: float = 0.2,
+    ):  # fmt: skip
+        super().__init__()
+        self.kwargs = {"n_classes": n_classes, "width": width, "blocks": list(blocks),
+                       "dropout": dropout}  # fmt: skip
+        layers, channels = [], 3
+        for k, n_convs in enumerate(blocks):
+            out = width * 2**k
+            for i in range(n_convs):
+                stride = 2 if i == 0 else 1  # the first convolution of a stage halves the map
+                conv = nn.Conv2d(channels, out, 3, stride=stride, padding=1, bias=False)
+                layers += [conv, nn.BatchNorm2d(out), nn.ReLU(inplace=True)]
+                channels = out
+        self.body = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(channels, n_classes))
+        self.feature_dim = channels
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, 3, H, W)`` in [-1, 1] -> ``(B, feature_dim)``, the penultimate layer."""
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+class _DermFeatures(nn.Module):
+    def __init__(self, net: DermNet):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net.features(x)
+
+
+def training_data_hash(
+    dataset: str, size: int, image_ids: Sequence[str], class_names: Sequence[str]
+) -> str:
+    """sha256 of what the derm network learned from: data set, image size, (id, class) pairs.
+
+    Pairs are sorted, so the order of loading does not matter; any added, removed or
+    relabelled training image, or another size, changes the hash.
+    """
+    pairs = sorted(zip((str(i) for i in image_ids), (str(c) for c in class_names), strict=True))
+    blob = json.dumps([dataset, int(size), pairs], separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def weights_fingerprint(net: DermNet) -> str:
+    """sha256 over the architecture and every tensor of the state dict (sorted by name)."""
+    digest = hashlib.sha256(json.dumps(net.kwargs, sort_keys=True).encode())
+    for name, tensor in sorted(net.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def save_derm_network(net: DermNet, path: str | os.PathLike, record: dict) -> Path:
+    """Write the network with ``record`` (config, class_names, data_hash, train_ids, metrics).
+
+    Written to a temporary name and renamed, so a reader never sees half a file.
+    """
+    needed = {"config", "class_names", "data_hash", "train_ids", "metrics"}
+    if missing := needed - set(record):
+        raise ValueError(f"derm network record lacks {sorted(missing)}")
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = record | {
+        "kind": DERM_KIND,
+        "version": DERM_VERSION,
+        "net": net.kwargs,
+        "state_dict": net.state_dict(),
+        "fingerprint": weights_fingerprint(net),
+    }
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def read_derm_record(path: str | os.PathLike) -> dict:
+    """The saved dict of a derm network file, checked for kind and version."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise DermNetworkMissing(
+            f"derm metrics skipped: no derm feature network at {path}; build it with "
+            "python -m qgan.evaluate features --train (or pass --derm-features PATH)"
+        )
+    try:
+        record = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # noqa: BLE001 - one line
+        raise DermNetworkMissing(f"derm metrics skipped: cannot read {path} ({exc})") from None
+    if not isinstance(record, dict) or record.get("kind") != DERM_KIND:
+        raise DermNetworkMissing(f"derm metrics skipped: {path} is not a derm feature network")
+    if record.get("version") != DERM_VERSION:
+        raise DermNetworkMissing(
+            f"derm metrics skipped: {path} has version {record.get('version')}, this code reads "
+            f"{DERM_VERSION}; rebuild it with python -m qgan.evaluate features --train"
+        )
+    return record
+
+
+def load_derm_network(
+    path: str | os.PathLike, expected_hash: str | None = None
+) -> tuple[FeatureNet, dict]:
+    """The derm network as a :class:`FeatureNet`, and its record (config, metrics, ...).
+
+    Args:
+        path: A file written by :func:`save_derm_network`.
+        expected_hash: :func:`training_data_hash` of the training split the current data gives;
+            None skips the check.
+
+    Raises:
+        DermNetworkMissing: No such file, not a derm network, or corrupt weights.
+        DermDataMismatch: ``expected_hash`` differs from the one it was trained with.
+    """
+    record = read_derm_record(path)
+    if expected_hash is not None and expected_hash != record["data_hash"]:
+        cfg = record["config"]
+        raise DermDataMismatch(
+            f"derm metrics skipped: {path} was trained on other data than the current "
+            f"{cfg['dataset']} split at {cfg['image_size']} px (training-data hash "
+            f"{record['data_hash'][:12]} != {expected_hash[:12]}); rebuild it with "
+            f"python -m qgan.evaluate features --train --dataset {cfg['dataset']}"
+        )
+    net = DermNet(**record["net"])
+    net.load_state_dict(record["state_dict"])
+    if weights_fingerprint(net) != record["fingerprint"]:
+        raise DermNetworkMissing(f"derm metrics skipped: {path} has corrupt weights; rebuild it")
+    module = _DermFeatures(net.eval())
+    return FeatureNet("derm", f"derm-{record['fingerprint'][:16]}", module, False,
+                      net.feature_dim), record  # fmt: skip

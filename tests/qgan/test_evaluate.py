@@ -1,0 +1,267 @@
+"""``python -m qgan.evaluate`` end to end on tiny synthetic runs, and its parts.
+
+The module fixture trains the real HybridQ generator (one layer, 2 epochs of 4 steps) on the
+synthetic MEL images and a derm network for one epoch; copies of the run stand in for a second
+class and a second model, so the table has rows and columns to fill. Nothing is downloaded:
+the torch hub cache is an empty tmp folder and downloads are off.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import qgan.evaluation.pipeline as pipeline
+from qgan.artifacts import to_uint8_images
+from qgan.checkpoint import load_checkpoint
+from qgan.config import TrainConfig
+from qgan.data import DataConfig, class_subset, load_dataset
+from qgan.evaluate import main
+from qgan.evaluation.derm import DermConfig, train_derm_network
+from qgan.evaluation.pipeline import EvalConfig, evaluate
+from qgan.evaluation.runs import find_runs
+from qgan.evaluation.samplers import SAMPLERS, generate_images
+from qgan.evaluation.stats import real_statistics
+from qgan.features import FeatureNet
+from qgan.sample import draw_noise, generate, load_generator
+from qgan.train import train
+
+SMALL = {"n": 12, "curve_n": 6, "kid_subsets": 3, "ssim_pairs": 10, "batch_size": 8}
+
+
+def _fake_sampler(ckpt, n, seed, batch_size):
+    """A second model: noise images, so its scores differ from HybridQ's."""
+    return np.random.default_rng(seed).integers(0, 256, (n, 64, 64, 3), dtype=np.uint8)
+
+
+def _retarget(run: Path, dest: Path, **config) -> Path:
+    """A copy of a run folder whose config.json and checkpoints say ``config`` instead."""
+    shutil.copytree(run, dest)
+    cfg = json.loads((dest / "config.json").read_text()) | config
+    (dest / "config.json").write_text(json.dumps(cfg))
+    for path in dest.glob("*.pt"):
+        ckpt = torch.load(path, weights_only=False)
+        ckpt["config"] |= config
+        torch.save(ckpt, path)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """results/ with hybridq MEL, hybridq NV (a relabelled copy), fake MEL; a derm network."""
+    root = tmp_path_factory.mktemp("eval")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("QGAN_DATA", raising=False)
+        cfg = TrainConfig(dataset="synthetic", limit=15, batch_size=4, epochs=2, n_layers=1,
+                          grid=8, out=str(root / "results"))  # fmt: skip
+        (mel,) = train(cfg)
+        derm_cfg = DermConfig(dataset="synthetic", limit=15, epochs=1, batch_size=16, width=8,
+                              out=str(root / "derm.pt"))  # fmt: skip
+        derm, _ = train_derm_network(derm_cfg)
+    _retarget(mel, root / "results" / "hybridq-synthetic-NV", cls="NV")
+    _retarget(mel, root / "results" / "fake-synthetic-MEL", model="fake")
+    return root, mel, derm
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    monkeypatch.setattr(torch.hub, "_hub_dir", str(tmp_path / "hub"))  # no Inception weights
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("QGAN_DATA", raising=False)
+    monkeypatch.setitem(SAMPLERS, "fake", _fake_sampler)
+
+
+def _config(setup, tmp_path, **overrides) -> EvalConfig:
+    root, _, derm = setup
+    base = {"out": str(tmp_path / "out"), "derm_features": str(derm), "no_download": True,
+            "cache_dir": str(tmp_path / "cache")}  # fmt: skip
+    return EvalConfig(**base | SMALL | overrides)
+
+
+def _csv(path: Path) -> list[dict]:
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+# ------------------------------------------------------------------------------ end to end
+def test_evaluate_writes_table1_csv_curve_and_jsonl(setup, tmp_path, capsys):
+    root, mel, _ = setup
+    out = evaluate([str(root / "results")], _config(setup, tmp_path))
+    printed = capsys.readouterr().out
+    assert "Inception FID skipped:" in printed and "--fid-weights PATH" in printed
+    md = (out / "table1.md").read_text()
+    assert "Inception FID skipped:" in md and "### Inception FID" not in md  # never faked
+    for title in ("### derm-FID", "### derm-KID x 10^3", "### SSIM diversity"):
+        assert title in md
+    assert "| Model | MEL | NV | Parameters | Epochs |" in md
+    params = load_checkpoint(mel / "last.pt")["parameters"]["total"]
+    assert f"| {params:,} | 2 |" in md
+    rows = [line.split(" | ")[0] for line in md.splitlines() if line.startswith("| ")]
+    assert rows[:4] == ["| Model", "| hybridq", "| fake", "| real (train split)"]
+    table = _csv(out / "table1.csv")
+    assert {r["metric"] for r in table} == {"derm_fid", "derm_kid_mean", "derm_kid_std",
+                                            "ssim_diversity"}  # fmt: skip
+    fake = {r["metric"]: r for r in table if r["model"] == "fake"}
+    assert fake["ssim_diversity"]["NV"] == "" and float(fake["ssim_diversity"]["MEL"]) < 0.1
+    assert (out / "fid_vs_epoch.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    records = [json.loads(line) for line in (mel / "eval.jsonl").read_text().splitlines()]
+    kinds = sorted((r["kind"], r["checkpoint"]) for r in records)
+    assert kinds == [("curve", "epoch001.pt"), ("curve", "epoch002.pt"), ("final", "last.pt")]
+    final = next(r for r in records if r["kind"] == "final")
+    assert final["n_fake"] == 12 and final["n_real"] == 3 and final["derm_train_overlap"] == 0
+    assert final["epoch"] == 2 and final["step"] == 6 and final["derm_fid"] > 0
+    assert "fid" not in final  # derm-FID and Inception FID never share a key
+
+
+def test_scores_follow_from_the_images_and_the_test_statistics(setup, tmp_path):
+    """Oracle: derm-FID recomputed from the generator, the derm network and the real test set."""
+    root, mel, derm = setup
+    cfg = _config(setup, tmp_path, curve_n=0)
+    evaluate([str(mel)], cfg)
+    final = json.loads((tmp_path / "out" / "eval.jsonl").read_text().splitlines()[0])
+    ckpt = load_checkpoint(mel / "last.pt")
+    generator, model_cfg = load_generator(ckpt)
+    noise = draw_noise(12, model_cfg.latent_dim, ckpt["noise"]["bound"], seed=0)
+    images = to_uint8_images(generate(generator, noise, 5))
+    from qgan.data import load_split, select
+    from qgan.features import load_derm_network
+    from qgan.metrics import fid_from_features
+
+    net, _ = load_derm_network(derm)
+    data = load_dataset(DataConfig(dataset="synthetic", classes=("MEL", "NV", "BCC"), limit=15))
+    test = class_subset(select(data, load_split(mel).test_ids), "MEL")
+    expected = fid_from_features(net.features(test.images), net.features(images))
+    assert final["derm_fid"] == pytest.approx(expected, rel=1e-4)  # float32 features, batched
+
+
+def test_a_second_evaluation_reuses_scores_and_statistics(setup, tmp_path, monkeypatch):
+    root, _, _ = setup
+    results = tmp_path / "results"
+    shutil.copytree(root / "results", results)
+    evaluate([str(results)], _config(setup, tmp_path))
+    stats = sorted((tmp_path / "cache" / "stats").iterdir())
+    assert len(stats) == 2  # derm statistics of MEL and NV test images
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a checkpoint was scored again")
+
+    monkeypatch.setattr(pipeline, "generate_images", refuse)
+    evaluate([str(results)], _config(setup, tmp_path, out=str(tmp_path / "again")))
+    assert sorted((tmp_path / "cache" / "stats").iterdir()) == stats
+    assert (tmp_path / "again" / "table1.md").read_text().count("| hybridq |") == 3  # 3 tables
+
+
+def test_a_derm_network_of_other_data_is_skipped_with_its_reason(setup, tmp_path, capsys):
+    root, mel, derm = setup
+    record = torch.load(derm, weights_only=False)
+    record["data_hash"] = "0" * 64
+    torch.save(record, tmp_path / "stale.pt")
+    out = evaluate([str(mel)], _config(setup, tmp_path, derm_features=str(tmp_path / "stale.pt")))
+    assert "trained on other data" in capsys.readouterr().out
+    md = (out / "table1.md").read_text()
+    assert "trained on other data" in md and "### SSIM diversity" in md and "derm-FID" not in md
+    assert not (out / "fid_vs_epoch.png").exists()  # no FID of any kind to plot
+
+
+# ------------------------------------------------------------------------------- the parts
+class _Counting(torch.nn.Module):
+    """Mean colour per image, (B, 3); counts its calls."""
+
+    calls = 0
+
+    def forward(self, x):
+        type(self).calls += 1
+        return x.mean(dim=(2, 3))
+
+
+def test_real_statistics_are_cached_by_class_split_size_and_network(tmp_path):
+    data = load_dataset(DataConfig(dataset="synthetic", limit=6))
+    mel, nv = class_subset(data, "MEL"), class_subset(data, "NV")
+    net = FeatureNet("toy", "toy-1", _Counting(), unit_range=False, dim=3)
+    first = real_statistics(mel, "MEL", "test", net, tmp_path)
+    calls = _Counting.calls
+    again = real_statistics(mel, "MEL", "test", net, tmp_path)
+    assert (first.cached, again.cached, _Counting.calls) == (False, True, calls)
+    np.testing.assert_array_equal(first.features, again.features)
+    np.testing.assert_allclose(first.mu, net.features(mel.images).mean(0))
+    other_net = FeatureNet("toy", "toy-2", _Counting(), unit_range=False, dim=3)
+    small = load_dataset(DataConfig(dataset="synthetic", limit=6, size=32))
+    misses = [
+        real_statistics(nv, "NV", "test", net, tmp_path),  # another class
+        real_statistics(mel, "MEL", "train", net, tmp_path),  # another split
+        real_statistics(class_subset(small, "MEL"), "MEL", "test", net, tmp_path),  # size
+        real_statistics(mel, "MEL", "test", other_net, tmp_path),  # other weights
+    ]
+    assert not any(s.cached for s in misses)
+    assert len({s.path for s in [first, *misses]}) == 5
+
+
+def test_generate_images_dispatches_on_the_checkpoints_model(setup):
+    _, mel, _ = setup
+    ckpt = load_checkpoint(mel / "epoch001.pt")
+    images = generate_images(ckpt, 3, seed=4, batch_size=2)
+    generator, model_cfg = load_generator(ckpt)
+    expected = generate(generator, draw_noise(3, model_cfg.latent_dim,
+                                              ckpt["noise"]["bound"], 4), 3)  # fmt: skip
+    np.testing.assert_array_equal(images, to_uint8_images(expected))
+    with pytest.raises(ValueError, match="no sampler for model 'dcgan' .*register_sampler"):
+        generate_images({"config": {"model": "dcgan"}}, 2)
+    SAMPLERS["bad"] = lambda ckpt, n, seed, bs: np.zeros((n, 8, 8, 3), np.float32)
+    with pytest.raises(ValueError, match="returned float32"):
+        generate_images({"config": {"model": "bad"}}, 2)
+    del SAMPLERS["bad"]
+
+
+def test_find_runs_in_folders_and_results_roots(setup, tmp_path):
+    root, mel, _ = setup
+    assert [r.path for r in find_runs([str(mel)])] == [mel.resolve()]
+    labels = sorted((r.label, r.cls) for r in find_runs([str(root)]))  # two levels down
+    assert labels == [("fake", "MEL"), ("hybridq", "MEL"), ("hybridq", "NV")]
+    with pytest.raises(FileNotFoundError, match="no run folders in"):
+        find_runs([str(tmp_path)])
+    with pytest.raises(FileNotFoundError, match="is not a folder"):
+        find_runs([str(tmp_path / "missing")])
+    _retarget(mel, tmp_path / "renamed")
+    with pytest.raises(ValueError, match="two runs of hybridq on synthetic MEL"):
+        find_runs([str(mel), str(tmp_path / "renamed")])
+
+
+# ------------------------------------------------------------------------------------ CLI
+def test_cli_evaluates_and_bad_input_exits_with_one_line(setup, tmp_path, capsys):
+    _, mel, derm = setup
+    argv = [str(mel), "--out", str(tmp_path / "o"), "--derm-features", str(derm), "--n", "6",
+            "--curve-n", "0", "--kid-subsets", "2", "--no-download"]  # fmt: skip
+    main(argv)
+    assert "results in" in capsys.readouterr().out and (tmp_path / "o" / "table1.csv").exists()
+    for bad, message in ((["missing"], "is not a folder"), ([str(mel), "--n", "1"], "--n must")):
+        with pytest.raises(SystemExit) as exc:
+            main(bad)
+        assert str(exc.value.code).startswith("error: ") and message in str(exc.value.code)
+        assert "\n" not in str(exc.value.code)
+
+
+def test_cli_features_builds_and_describes_the_derm_network(tmp_path, capsys):
+    path = tmp_path / "derm.pt"
+    base = ["features", "--dataset", "synthetic", "--out", str(path)]
+    main(base)
+    said = capsys.readouterr().out
+    assert "no derm feature network at" in said and "Inception FID skipped" in said
+    main([*base, "--train", "--limit", "8", "--epochs", "1", "--width", "4"])
+    said = capsys.readouterr().out
+    assert f"derm network: {path}" in said and "balanced accuracy" in said
+    main(base)
+    assert "test accuracy" in capsys.readouterr().out
+
+
+def test_without_a_derm_network_the_report_says_how_to_build_it(setup, tmp_path, capsys):
+    _, mel, _ = setup
+    out = evaluate([str(mel)], _config(setup, tmp_path, derm_features="", curve_n=0))
+    hint = "python -m qgan.evaluate features --train --dataset synthetic --image-size 64"
+    assert hint in capsys.readouterr().out and hint in (out / "table1.md").read_text()
+    assert _csv(out / "table1.csv")[0]["metric"] == "ssim_diversity"
