@@ -87,9 +87,12 @@ class FeatureNet:
         x = to_tensor(images)  # (B, C, H, W) in [-1, 1]
         if self.unit_range:
             x = (x + 1.0) / 2.0
-        if x.shape[1] == 1:  # grayscale (MNIST): both networks want RGB
-            x = x.expand(-1, 3, -1, -1)
-        return x
+        return as_rgb(x)
+
+
+def as_rgb(x: torch.Tensor) -> torch.Tensor:
+    """``(B, 1, H, W)`` grayscale (MNIST) -> ``(B, 3, H, W)``: both networks take RGB."""
+    return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
 
 
 # --------------------------------------------------------------------------------- Inception
@@ -98,7 +101,9 @@ def hub_weights_path() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / FID_WEIGHTS_FILE
 
 
-def find_inception_weights(fid_weights: str | os.PathLike | None = None, download: bool = True):
+def find_inception_weights(
+    fid_weights: str | os.PathLike | None = None, download: bool = True
+) -> Path:
     """The FID weights file: ``fid_weights``, else the hub cache, else downloaded into it.
 
     Raises:

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from qgan.data import DataConfig, LesionData, load_train_test, to_tensor
 from qgan.data.roots import ENV_VAR, cache_folder
-from qgan.features import DermNet, save_derm_network, training_data_hash
+from qgan.features import DermNet, as_rgb, save_derm_network, training_data_hash
 
 
 def _opt(default: Any, help: str):
@@ -152,8 +152,8 @@ def fit(net: DermNet, train: LesionData, cfg: DermConfig) -> None:
 
 
 def _batch(data: LesionData, idx: np.ndarray) -> torch.Tensor:
-    """Images at ``idx`` as float ``(B, C, H, W)`` in [-1, 1], converted per batch (uint8 kept)."""
-    return to_tensor(data.images[idx])
+    """Images at ``idx`` as float ``(B, 3, H, W)`` in [-1, 1], converted per batch (uint8 kept)."""
+    return as_rgb(to_tensor(data.images[idx]))
 
 
 def class_weights(labels: np.ndarray, n_classes: int) -> torch.Tensor:

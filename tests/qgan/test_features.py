@@ -156,6 +156,9 @@ def test_derm_network_round_trip_gives_the_same_features(tmp_path):
         direct = net.features(torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1)
     np.testing.assert_allclose(loaded.features(images, batch_size=3), direct.double(), atol=1e-6)
     assert loaded.name == "derm" and loaded.dim == 64 and record["metrics"]["test_accuracy"] == 0.5
+    gray = images[..., :1]  # grayscale goes in as RGB with three equal channels
+    rgb = loaded.features(gray.repeat(3, -1))
+    np.testing.assert_allclose(loaded.features(gray), rgb, atol=1e-6)
 
 
 def test_derm_network_on_other_data_is_refused_with_a_clear_message(tmp_path):
