@@ -34,7 +34,7 @@ def _opt(default: Any, help: str):
 @dataclass(frozen=True)
 class DermConfig:
     dataset: str = _opt("auto", "data set; auto: isic2019 when $QGAN_DATA is set, else synthetic")
-    data_root: str = _opt("", "data set folder or its parent (default: $QGAN_DATA)")
+    data_root: str = _opt("", "data set folder or its parent; empty: $QGAN_DATA")
     classes: str = _opt("all", "classes to learn, comma-separated; all: every class there is")
     image_size: int = _opt(64, "images are resized to this many pixels a side (the GANs' size)")
     test_fraction: float = _opt(0.2, "held-out share, by lesion: keep the GAN runs' value")
@@ -45,7 +45,7 @@ class DermConfig:
     lr: float = _opt(3e-3, "peak AdamW learning rate (one-cycle schedule)")
     weight_decay: float = _opt(1e-4, "AdamW weight decay")
     width: int = _opt(32, "channels of the first stage, doubled per stage: 4 stages, 8*width-d")
-    out: str = _opt("", "file to write; default: <cache>/derm_<dataset>_<size>px.pt")
+    out: str = _opt("", "file to write; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "image_size", "width"):
