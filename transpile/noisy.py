@@ -87,8 +87,9 @@ def qubit_groups(circuit: QuantumCircuit, extra: Iterable[int] = ()) -> tuple[tu
 def restrict_circuit(circuit: QuantumCircuit, qubits: Sequence[int]) -> QuantumCircuit:
     """The instructions on ``qubits``, renumbered so ``qubits[j]`` becomes qubit j.
 
-    Barriers and delays are cut to ``qubits`` (a delay elsewhere only idles a qubit in |0>,
-    which the noise model leaves unchanged). The parameters and global phase are kept.
+    Instructions entirely outside ``qubits`` are dropped: they act on other, independent
+    groups, or are delays on unused qubits, which stay |0> under T1/T2 relaxation. Barriers
+    are cut to ``qubits``. The parameters and global phase are kept.
 
     Raises:
         ValueError: The circuit measures or has classical bits (pass the unmeasured ISA
