@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call
 
 from qgan.models import ModelConfig
 
@@ -128,11 +129,30 @@ def generator_objective(
 
     total = L_adv(D(Dec(q))) + lambda_lat MMD^2(q, sg(E(x))) + lambda_rec mean (Dec(E(x)) - x)^2
     in latent-match; total = L_adv(D(Dec(q))) in decoder-only. q = ``fake_latent`` (the quantum
-    outputs), ``fake`` = Dec(q). Its gradient reaches the quantum weights (through L_adv and
+    latents), ``fake`` = Dec(q). Its gradient reaches the quantum weights (through L_adv and
     MMD), the decoder (L_adv and L_rec) and the encoder (L_rec); D's parameters get gradient
-    too, so zero them (or step D's optimizer only on ``discriminator_objective``).
+    too, so zero them (or step D's optimizer only on ``discriminator_objective``). In
+    latent-match the decoder's share of L_adv's gradient is ``cfg.decoder_adversarial_weight``
+    (``fake`` is then decoded again with that share; values and the quantum gradient are
+    unchanged).
     """
+    if cfg.uses_encoder and cfg.decoder_adversarial_weight != 1.0:
+        fake = scaled_gradient_call(decoder, cfg.decoder_adversarial_weight, fake_latent)
     rec, real_latent = autoencoder_loss(cfg, encoder, decoder, real)
     adv, lat = generator_loss(cfg, discriminator(fake), fake_latent, real_latent)
     total = adv + cfg.latent_weight * lat + cfg.reconstruction_weight * rec
     return GeneratorLosses(total=total, adversarial=adv, latent=lat, reconstruction=rec)
+
+
+def scaled_gradient_call(module: nn.Module, weight: float, *args: torch.Tensor) -> torch.Tensor:
+    """``module(*args)`` whose parameters receive ``weight`` times their gradient.
+
+    Each parameter p enters as sg(p) + w (p - sg(p)): the same value, gradient w dL/dp. The
+    gradient to ``args`` is untouched, so a loss can train what feeds the module at full
+    strength and the module itself at a fraction (0: not at all).
+    """
+    params = {
+        name: p.detach() + weight * (p - p.detach()) if weight else p.detach()
+        for name, p in module.named_parameters()
+    }
+    return functional_call(module, params | dict(module.named_buffers()), args)

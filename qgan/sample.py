@@ -1,32 +1,37 @@
-"""``python -m qgan.sample``: generated images from a checkpoint alone.
+"""``python -m qgan.sample``: generated images from a checkpoint alone, for any model.
 
 The checkpoint (a run's ``last.pt``, an ``epochNNN.pt`` snapshot, or a run folder for its
-``last.pt``) carries the generator's ``ModelConfig``, its weights and the adaptive-noise bound b
-it ended with (nanoGPT's train.py/sample.py habit). Sampling follows HybridQ's inference path
-(Jiao et al., Fig. 1): noise angles U[0, b) -> quantum generator -> post-processing. It writes
-``img_00000.png ...``, one ``samples.npz`` (uint8 images (N, H, W, C), the noise, b, the
-checkpoint and its step) and ``grid.png`` of the first 64 images.
+``last.pt``) carries its config (``config["model"]``: hybridq, dcgan or mosaiq), the generator's
+model config and weights, and the state of its noise (nanoGPT's train.py/sample.py habit):
+HybridQ and MosaiQ draw noise angles U[0, b) with the adaptive bound b they ended with, DCGAN
+N(0, 1). HybridQ follows its inference path (Jiao et al., Fig. 1): noise -> quantum generator
+-> post-processing; MosaiQ: noise -> quantum sub-generators -> PCA inverse transform. It writes
+``img_00000.png ...``, one ``samples.npz`` (uint8 images (N, H, W, C), the noise, its kind, b
+for uniform noise, the checkpoint and its step) and ``grid.png`` of the first 64 images.
 
     python -m qgan.sample --checkpoint runs/hybridq-isic2019-MEL --n 1000 --out samples/mel
+
+In code, ``sample_images(ckpt, n, seed)`` gives the images of a loaded checkpoint.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from PIL import Image
+from torch import nn
 from tqdm import tqdm
 
 from qgan.artifacts import save_grid, to_uint8_images
 from qgan.checkpoint import load_checkpoint
-from qgan.models import Decoder, HybridQGenerator, ModelConfig
+from qgan.gan import Noise, UniformNoise, checkpoint_model, gan_class
 from qgan.noise import AdaptiveNoise
-from qgan.quantum import SIMULATORS, quantum_generator
+from qgan.quantum import SIMULATORS
 
 GRID = 64  # images in grid.png
 _KEYS = ("model_config", "generator", "noise")  # what a checkpoint needs for sampling
@@ -64,37 +69,51 @@ def sample(
     if (out / "samples.npz").exists() or any(out.glob("img_*.png")):
         raise ValueError(f"{out} already holds samples; choose a new --out")
     ckpt = load_checkpoint(checkpoint)
-    generator, model_cfg = load_generator(ckpt, sim)
-    bound = float(ckpt["noise"]["bound"])
-    noise = draw_noise(n, model_cfg.latent_dim, bound, seed)
-    images = generate(generator, noise, batch_size)
+    images, noise = sample_images(ckpt, n, seed, batch_size, sim)
+    source = checkpoint_noise(ckpt)
     step = int(ckpt.get("position", {}).get("step", -1))
-    return write_samples(out, images, noise, bound, str(checkpoint), step, seed)
+    return write_samples(out, images, noise, source, str(checkpoint), step, seed)
 
 
-def load_generator(ckpt: dict, sim: str | None = None) -> tuple[HybridQGenerator, ModelConfig]:
-    """The generator of a loaded checkpoint, in eval mode, on simulator ``sim`` (None: its own).
+def sample_images(
+    ckpt: dict, n: int, seed: int = 0, batch_size: int = 64, sim: str | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(images (n, C, H, W) in [-1, 1], noise (n, latent)) of a loaded checkpoint, any model.
 
-    Only the quantum layer and the decoder are built: the discriminator and encoder that
-    ``build_hybridq`` would add are not needed to sample. Their initial weights do not matter,
-    since the checkpoint's replace them.
+    The noise is the model's own kind, drawn all at once from a generator seeded ``seed``, so
+    the images do not depend on ``batch_size``.
+    """
+    generator, _ = load_generator(ckpt, sim)
+    noise = checkpoint_noise(ckpt).sample(n, torch.Generator().manual_seed(seed))
+    return generate(generator, noise, batch_size), noise
+
+
+def load_generator(ckpt: dict, sim: str | None = None) -> tuple[nn.Module, Any]:
+    """(generator in eval mode, its model config) of a loaded checkpoint, any model.
+
+    Only the generator side is built (no discriminator, no encoder), with placeholder weights
+    that the checkpoint's replace. ``sim`` replaces the simulator of a quantum model's layer
+    (None: the checkpoint's own); a classical model has none and ignores it.
     """
     missing = [k for k in _KEYS if k not in ckpt]
     if missing:
         raise ValueError(f"checkpoint has no {', '.join(missing)}: not a qgan generator checkpoint")
-    model_cfg = ckpt["model_config"]
-    if sim is not None:
-        model_cfg = dataclasses.replace(
-            model_cfg, quantum=dataclasses.replace(model_cfg.quantum, sim=sim)
-        )
-    decoder = Decoder(model_cfg.latent_dim, model_cfg.image_channels, model_cfg.decoder_channels)
-    generator = HybridQGenerator(quantum_generator(model_cfg.quantum), decoder)
+    generator, model_cfg = gan_class(checkpoint_model(ckpt)).generator_for(
+        ckpt["model_config"], sim
+    )
     try:
         generator.load_state_dict(ckpt["generator"])
     except RuntimeError as exc:  # torch lists every key; the first line says enough
         first = str(exc).splitlines()[0]
         raise ValueError(f"generator weights do not fit its model_config: {first}") from None
     return generator.eval(), model_cfg
+
+
+def checkpoint_noise(ckpt: dict) -> Noise:
+    """The noise source a checkpoint's generator trained with, in its saved state (bound b)."""
+    source = gan_class(checkpoint_model(ckpt)).noise_for(ckpt["model_config"])
+    source.load_state_dict(ckpt["noise"])
+    return source
 
 
 def draw_noise(n: int, latent_dim: int, bound: float, seed: int) -> torch.Tensor:
@@ -107,8 +126,8 @@ def draw_noise(n: int, latent_dim: int, bound: float, seed: int) -> torch.Tensor
 
 
 @torch.no_grad()
-def generate(generator: HybridQGenerator, noise: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """Images (N, C, H, W) in [-1, 1] of noise (N, latent_dim), ``batch_size`` rows at a time."""
+def generate(generator: nn.Module, noise: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """Images (N, C, H, W) in [-1, 1] of noise (N, latent), ``batch_size`` rows at a time."""
     batches = noise.split(batch_size)
     bar = tqdm(total=len(noise), unit="img", dynamic_ncols=True, disable=len(batches) <= 1)
     images = []
@@ -120,7 +139,7 @@ def generate(generator: HybridQGenerator, noise: torch.Tensor, batch_size: int) 
 
 
 def write_samples(
-    out: Path, images: torch.Tensor, noise: torch.Tensor, bound: float, checkpoint: str,
+    out: Path, images: torch.Tensor, noise: torch.Tensor, source: Noise, checkpoint: str,
     step: int, seed: int,
 ) -> Path:  # fmt: skip
     """``img_NNNNN.png`` per image (N, C, H, W) in [-1, 1], ``samples.npz`` and ``grid.png``."""
@@ -132,9 +151,10 @@ def write_samples(
         Image.fromarray(pic.squeeze(-1) if pic.shape[-1] == 1 else pic).save(
             out / f"img_{i:0{width}d}.png"
         )
+    bound = {"bound": source.bound} if isinstance(source, UniformNoise) else {}
     np.savez(
-        out / "samples.npz", images=images, noise=noise.numpy(), bound=bound,
-        checkpoint=checkpoint, step=step, seed=seed,
+        out / "samples.npz", images=images, noise=noise.numpy(), noise_kind=source.kind,
+        checkpoint=checkpoint, step=step, seed=seed, **bound,
     )  # fmt: skip
     return out
 

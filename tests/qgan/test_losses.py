@@ -3,6 +3,7 @@ MMD^2 by explicit double sums and for two single points, and the per-wiring comp
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -15,10 +16,12 @@ from qgan.losses import (
     autoencoder_loss,
     discriminator_loss,
     generator_loss,
+    generator_objective,
     mmd2,
     reconstruction_loss,
+    scaled_gradient_call,
 )
-from qgan.models import Decoder, Encoder, ModelConfig
+from qgan.models import Decoder, Discriminator, Encoder, ModelConfig
 from qgan.quantum import QuantumConfig
 
 BANDWIDTHS = (0.1, 0.5, 1.0)
@@ -118,3 +121,40 @@ def test_generator_losses_as_floats() -> None:
         "latent": 0.5,
         "reconstruction": 1.5,
     }
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.25, 1.0])
+def test_scaled_gradient_call_scales_parameter_gradients_only(weight: float) -> None:
+    decoder = Decoder(6, 3, 2)
+    latent = torch.randn(3, 6, requires_grad=True)
+    target = torch.rand(3, 3, 64, 64)
+    plain = ((decoder(latent) - target) ** 2).sum()
+    grads = torch.autograd.grad(plain, [latent, *decoder.parameters()])
+    scaled = ((scaled_gradient_call(decoder, weight, latent) - target) ** 2).sum()
+    torch.testing.assert_close(scaled, plain)  # the same value
+    got = torch.autograd.grad(scaled, [latent, *decoder.parameters()], allow_unused=True)
+    torch.testing.assert_close(got[0], grads[0])  # the input's gradient is untouched
+    for g, want in zip(got[1:], grads[1:], strict=True):
+        torch.testing.assert_close(torch.zeros_like(want) if g is None else g, weight * want)
+
+
+def test_decoder_adversarial_weight_zero_leaves_the_decoder_to_reconstruction() -> None:
+    """Weight 0: the decoder learns from reconstruction alone; the latents' gradient is kept."""
+    torch.manual_seed(0)
+    cfg = dataclasses.replace(_cfg("latent-match"), decoder_adversarial_weight=0.0)
+    encoder, decoder, disc = Encoder(6, 3, 4, 4), Decoder(6, 3, 2), Discriminator(3, ndf=8)
+    real = torch.rand(4, 3, 64, 64) * 2 - 1
+    fake_latent = torch.randn(4, 6, requires_grad=True)
+    losses = generator_objective(
+        cfg, disc, decoder, encoder, real, fake_latent, decoder(fake_latent)
+    )
+    got = torch.autograd.grad(losses.total, [fake_latent, *decoder.parameters()])
+    rec = autoencoder_loss(cfg, encoder, decoder, real)[0]
+    for g, want in zip(got[1:], torch.autograd.grad(rec, list(decoder.parameters())), strict=True):
+        torch.testing.assert_close(g, cfg.reconstruction_weight * want)
+    full = dataclasses.replace(cfg, decoder_adversarial_weight=1.0)
+    again = generator_objective(
+        full, disc, decoder, encoder, real, fake_latent, decoder(fake_latent)
+    )
+    torch.testing.assert_close(again.total, losses.total)
+    torch.testing.assert_close(torch.autograd.grad(again.total, fake_latent)[0], got[0])

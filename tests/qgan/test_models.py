@@ -36,9 +36,11 @@ SMALL_Q = QuantumConfig(n_sub=2, n_qubits=3, n_layers=2)  # 6 inputs, 12 weights
 BATCH = 8
 
 
-def _small(wiring: str = "latent-match", seed: int = 0) -> ModelConfig:
+def _small(wiring: str = "latent-match", seed: int = 0, **fields) -> ModelConfig:
     quantum = QuantumConfig(n_sub=2, n_qubits=3, n_layers=2, seed=seed)
-    return ModelConfig(latent_dim=6, ndf=8, encoder_wiring=wiring, seed=seed, quantum=quantum)
+    return ModelConfig(
+        latent_dim=6, ndf=8, encoder_wiring=wiring, seed=seed, quantum=quantum, **fields
+    )
 
 
 def _batch(seed: int = 0, dim: int = 6) -> tuple[torch.Tensor, torch.Tensor]:
@@ -101,8 +103,31 @@ def test_full_config_shapes_and_ranges() -> None:
         logits = discriminator(torch.cat([fake, real[:2]]))
     assert fake.shape == (2, 3, 64, 64) and fake.dtype == torch.float32
     assert fake.abs().max() <= 1
-    assert latent.shape == (BATCH, 100) and latent.abs().max() < 1
+    assert latent.shape == (BATCH, 100)  # standardized per coordinate over the batch
+    torch.testing.assert_close(latent.mean(0), torch.zeros(100), atol=1e-5, rtol=0)
+    # BatchNorm's eps = 1e-5 in var / (var + eps) keeps a tiny spread just under 1
+    torch.testing.assert_close(latent.var(0, unbiased=False), torch.ones(100), atol=0.02, rtol=0)
     assert logits.shape == (4,)
+
+
+def test_latent_norm_off_keeps_the_bounded_latents() -> None:
+    generator, encoder, _ = build_hybridq(_small(latent_norm=False))
+    real, noise = _batch()
+    with torch.no_grad():
+        assert encoder(real).abs().max() < 1  # tanh
+        torch.testing.assert_close(generator.latent(noise), generator.quantum(noise).float())
+
+
+def test_latent_norm_spreads_the_quantum_outputs() -> None:
+    """<Z> barely moves with noise in [0, pi/8); standardized, each coordinate has unit spread."""
+    generator, _, _ = build_hybridq(_small())
+    noise = torch.rand(32, 6, generator=torch.Generator().manual_seed(1)) * torch.pi / 8
+    with torch.no_grad():
+        raw, latent = generator.quantum(noise), generator.latent(noise)
+    assert raw.std(0).max() < 0.2  # the raw spread is small ...
+    torch.testing.assert_close(latent.std(0, unbiased=False), torch.ones(6), atol=0.02, rtol=0)
+    generator.eval()  # ... inference uses the running statistics, kept in the state dict
+    assert {"norm.running_mean", "norm.running_var"} <= set(generator.state_dict())
 
 
 @pytest.mark.parametrize(("channels", "stride"), [(4, 4), (1, 2), (8, 1)])
@@ -161,9 +186,14 @@ def test_count_parameters() -> None:
 
 # ---------------------------------------------------------------- gradient flow
 def _assert_decoder_fc_gradient_where_units_fire(generator, encoder, noise, real) -> None:
-    """decoder.fc gets gradient exactly on the units some decoded latent activates (ReLU)."""
+    """decoder.fc gets gradient exactly on the units some decoded latent activates (ReLU).
+
+    The decoder learns from the latents it decodes with a gradient: the encoded real ones
+    (reconstruction) when there is an encoder, whose wiring's default gives the decoder no
+    share of the adversarial gradient; the quantum ones otherwise.
+    """
     with torch.no_grad():
-        latents = [generator.latent(noise)] + ([encoder(real)] if encoder is not None else [])
+        latents = [generator.latent(noise)] if encoder is None else [encoder(real)]
         active = (generator.decoder.fc(torch.cat(latents)) > 0).any(0)  # (C * 64 * 64,)
     fc = generator.decoder.fc
     assert torch.equal(fc.bias.grad != 0, active)
@@ -193,15 +223,16 @@ def test_latent_match_trains_every_parameter() -> None:
 
 
 @pytest.mark.parametrize(
-    ("term", "trained"),
+    ("term", "weight", "trained"),
     [
-        ("adversarial", {"quantum", "decoder"}),
-        ("latent", {"quantum"}),  # the encoded latents are a stop-gradient target
-        ("reconstruction", {"decoder", "encoder"}),
+        ("adversarial", 0.0, {"quantum"}),  # the default: the decoder gets no share of L_adv
+        ("adversarial", 0.5, {"quantum", "decoder"}),
+        ("latent", 0.0, {"quantum"}),  # the encoded latents are a stop-gradient target
+        ("reconstruction", 0.0, {"decoder", "encoder"}),
     ],
 )
-def test_latent_match_terms_reach_their_parts(term: str, trained: set[str]) -> None:
-    cfg = _small("latent-match")
+def test_latent_match_terms_reach_their_parts(term: str, weight: float, trained: set[str]) -> None:
+    cfg = _small("latent-match", decoder_adversarial_weight=weight)
     generator, encoder, discriminator = build_hybridq(cfg)
     _, g = _objectives(cfg, generator, encoder, discriminator, *_batch())
     getattr(g, term).backward()
