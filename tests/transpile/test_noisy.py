@@ -97,6 +97,7 @@ def test_reduced_simulation_equals_the_full_device_simulation(manila):
     ideal = partial_trace(DensityMatrix(isa.remove_final_measurements(inplace=False)), [0, 4])
     assert 0.5 < ideal.expectation_value(rho_small.to_operator()).real < 0.999  # noise was on
 
+    # Aer keeps per-qubit readout errors in _local_readout_errors; it has no public getter
     readout_full = NoiseModel.from_backend(manila)._local_readout_errors
     readout_small = NoiseModel.from_backend(reduced_backend(manila, qubits))._local_readout_errors
     for j, q in enumerate(qubits):
