@@ -148,10 +148,12 @@ def _weights(cfg: BenchConfig) -> tuple[np.ndarray, float]:
         init = np.random.default_rng(cfg.seed).uniform(0.0, 1.0, N_SUB_TRAINED * per_sub)
         return init[: cfg.n_sub * per_sub], np.pi / 8
     ckpt = load_checkpoint(cfg.checkpoint)
-    keys = [k for k in ckpt.get("generator", {}) if "quantum" in k and k.endswith("weight")]
+    # the TorchConnector's weights: "quantum.weight" (its alias "quantum._weights" is skipped)
+    generator = ckpt.get("generator", {})
+    keys = sorted(k for k in generator if k.startswith("quantum.") and k.endswith("weight"))
     if not keys:
         raise ValueError(f"{cfg.checkpoint} holds no quantum generator weights (not HybridQ?)")
-    weights = ckpt["generator"][keys[0]].detach().cpu().numpy().astype(float)
+    weights = generator[keys[0]].detach().cpu().numpy().astype(float)
     if weights.size % per_sub or weights.size // per_sub < cfg.n_sub:
         raise ValueError(
             f"{cfg.checkpoint} has {weights.size} quantum weights, not {per_sub} per sub-generator "
