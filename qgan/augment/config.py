@@ -64,6 +64,7 @@ class LesionConfig:
     lr: float = _opt(1e-3, "Adam learning rate (the paper fine-tunes with 1e-3)")
     seeds: str = _opt("0,1,2", "seeds of the real subset, generated draw, weights and batches")
     select_by: str = _opt("macro_recall", f"metric that picks a model's best alpha: {SELECT_BY}")
+    threads: int = _opt(0, "torch CPU threads (0: torch's default; 1 is faster on a busy machine)")
     out: str = _opt("results/augment/lesions", "output folder: cells.jsonl, table2.md/.csv, plot")
     dry_run: bool = _opt(False, "print the resolved config and exit")
 
@@ -127,6 +128,7 @@ class DigitConfig:
     batch_size: int = _opt(16, "images per HQCNN step")
     lr: float = _opt(0.01, "Adam learning rate of the HQCNN (classical and quantum weights)")
     seeds: str = _opt("0,1,2", "seeds of the real draw, generated draw, weights and batches")
+    threads: int = _opt(0, "torch CPU threads (0: torch's default; 1 is faster on a busy machine)")
     out: str = _opt("results/augment/digits", "output folder: cells.jsonl, table_hqcnn.md/.csv")
     dry_run: bool = _opt(False, "print the resolved config and exit")
 
@@ -162,7 +164,7 @@ class DigitConfig:
 # alphas, models or rows to a sweep; move the generated images; pick the best alpha otherwise).
 _FREE_FIELDS = {
     "out", "dry_run", "seeds", "alphas", "models", "rows", "generated", "generated_map",
-    "select_by", "allow_repeats", "sample_batch", "data_root",
+    "select_by", "allow_repeats", "sample_batch", "data_root", "threads",
 }  # fmt: skip
 
 

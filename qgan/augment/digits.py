@@ -25,7 +25,7 @@ import torch
 
 from qgan.augment.cells import Cell, CellStore, run_cells
 from qgan.augment.config import AugmentError, DigitConfig, write_or_check_config
-from qgan.augment.fit import FitConfig, fit, predict_proba
+from qgan.augment.fit import FitConfig, fit, predict_proba, torch_threads
 from qgan.augment.hqcnn import HQCNN, HQCNNConfig
 from qgan.augment.mixing import assert_disjoint, draw_indices
 from qgan.augment.scores import classification_scores
@@ -50,7 +50,11 @@ class DigitRun:
 
 def run_digits(cfg: DigitConfig, progress: bool = True) -> Path:
     """Run (or resume) every (row, seed) cell and write ``table_hqcnn.md``; returns its path."""
-    cfg = cfg.resolved()
+    with torch_threads(cfg.threads):
+        return _run_digits(cfg.resolved(), progress)
+
+
+def _run_digits(cfg: DigitConfig, progress: bool) -> Path:
     out = Path(cfg.out)
     write_or_check_config(cfg, out)
     data = load_dataset(
@@ -86,9 +90,17 @@ def _pools(
     sources = locate(tuple(models), classes, "mnist", cfg.generated, cfg.generated_map)
     n = max(1, cfg.n_generated * CANDIDATES_PER_IMAGE)
     needed = {m: dict.fromkeys(classes, n) for m in models}
-    return gather_pools(
+    pools = gather_pools(
         sources, needed, out / "generated", IMAGE_SIZE, 1, test.image_ids, seed=cfg.split_seed
     )
+    for model, per_class in pools.items():
+        for cls, pool in per_class.items():
+            if len(pool.images) < cfg.n_generated:
+                raise AugmentError(
+                    f"{model} digit {cls}: {pool.path} holds {len(pool.images)} images, "
+                    f"--n-generated asks for {cfg.n_generated}; sample more or lower it"
+                )
+    return pools
 
 
 def draw_real(

@@ -21,7 +21,7 @@ import torch
 from qgan.augment.cells import Cell, CellStore, run_cells
 from qgan.augment.classifiers import build_classifier
 from qgan.augment.config import AugmentError, LesionConfig, write_or_check_config
-from qgan.augment.fit import FitConfig, fit, predict_proba
+from qgan.augment.fit import FitConfig, fit, predict_proba, torch_threads
 from qgan.augment.mixing import (
     assert_disjoint,
     draw_indices,
@@ -63,7 +63,11 @@ def plan(cfg: LesionConfig) -> list[Cell]:
 
 def run_lesions(cfg: LesionConfig, progress: bool = True) -> Path:
     """Run (or resume) every cell of ``cfg`` and write the tables; returns ``table2.md``."""
-    cfg = cfg.resolved()
+    with torch_threads(cfg.threads):
+        return _run_lesions(cfg.resolved(), progress)
+
+
+def _run_lesions(cfg: LesionConfig, progress: bool) -> Path:
     out = Path(cfg.out)
     write_or_check_config(cfg, out)
     data_cfg = DataConfig(

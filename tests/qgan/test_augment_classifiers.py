@@ -16,7 +16,7 @@ from qgan.augment.classifiers import (
     imagenet_weight_files,
 )
 from qgan.augment.config import AugmentError
-from qgan.augment.fit import FitConfig, fit, predict_proba
+from qgan.augment.fit import FitConfig, fit, predict_proba, torch_threads
 from qgan.augment.transforms import (
     color_jitter,
     flips_and_quarter_turns,
@@ -25,6 +25,13 @@ from qgan.augment.transforms import (
     rotate,
 )
 from qgan.vision import torchvision
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny tensors on a shared 2-core machine: one thread is far faster (see torch_threads)."""
+    with torch_threads(1):
+        yield
 
 
 def _fake_resnet18_file(path):
@@ -147,3 +154,12 @@ def test_rotation_by_zero_and_ninety_degrees():
     torch.testing.assert_close(out, again)
     corner = rotate(-torch.ones(1, 1, 10, 10), torch.tensor([45.0]))
     assert corner.max() <= -1 + 1e-6  # black stays black; the filled corners too
+
+
+def test_torch_threads_sets_and_restores():
+    before = torch.get_num_threads()  # 1 here, under this file's fixture
+    with torch_threads(2):
+        assert torch.get_num_threads() == 2
+    assert torch.get_num_threads() == before
+    with torch_threads(0):  # 0: leave as is
+        assert torch.get_num_threads() == before

@@ -13,8 +13,16 @@ import torch
 from qiskit.quantum_info import Statevector
 
 from circuits.ansatz import hqcnn_classifier
-from qgan.augment.fit import FitConfig, fit, predict_proba
+from qgan.augment.fit import FitConfig, fit, predict_proba, torch_threads
 from qgan.augment.hqcnn import HQCNN, HQCNNConfig
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny tensors on a shared 2-core machine: one thread is far faster (see torch_threads)."""
+    with torch_threads(1):
+        yield
+
 
 TINY = HQCNNConfig(n_classes=3, n_qubits=3, n_layers=2, channels=2, image_size=8, seed=1)
 
@@ -71,7 +79,6 @@ def test_counts_and_shapes():
     assert model(_images(5).float()).shape == (5, 3)
 
 
-@pytest.mark.slow  # ~7 s: twenty steps through the simulator
 def test_hqcnn_learns_a_separable_toy_task():
     # class c: bright c-th third of the image, a task even this tiny net should fit
     n = 12

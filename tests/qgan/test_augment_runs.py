@@ -20,8 +20,17 @@ import qgan.augment.lesions as lesions_mod
 from qgan.augment.__main__ import main
 from qgan.augment.config import AugmentError, DigitConfig, LesionConfig
 from qgan.augment.digits import run_digits
+from qgan.augment.fit import torch_threads
 from qgan.augment.lesions import run_lesions
 from qgan.data import DataConfig, load_train_test, save_split
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny tensors on a shared 2-core machine: one thread is far faster (see torch_threads)."""
+    with torch_threads(1):
+        yield
+
 
 CLASSES = ("MEL", "NV", "BCC")
 
@@ -91,8 +100,8 @@ def test_lesions_end_to_end_tables_plot_and_no_test_image_in_training(tmp_path, 
 
 
 def test_lesions_resume_runs_only_new_cells_and_refuses_other_settings(tmp_path, monkeypatch):
-    _pools(tmp_path / "gen", "fakegan", "synthetic", CLASSES, 40, (16, 16, 3))
-    cfg = _lesion_cfg(tmp_path)
+    _pools(tmp_path / "gen", "fakegan", "synthetic", CLASSES, 40, (8, 8, 3))
+    cfg = _lesion_cfg(tmp_path, image_size=8, limit=15)
     run_lesions(cfg, progress=False)
     calls = []
     real_cell = lesions_mod.lesion_cell
@@ -189,6 +198,13 @@ def test_digits_end_to_end_every_row(tmp_path, monkeypatch):
     text = table.read_text()
     assert "QGAN-customized, errors evened (ablation)" in text and "round by round" in text
     assert "seeds: 1 (0)" in text and "1 epochs" in text and "6 per class" in text
+
+
+def test_digits_refuse_a_pool_smaller_than_the_general_strategy_needs(tmp_path):
+    _write_idx(tmp_path / "data" / "mnist")
+    _pools(tmp_path / "gen", "dcgan", "mnist", "012", 3, (28, 28))
+    with pytest.raises(AugmentError, match="dcgan digit 0: .* holds 3 images, --n-generated asks"):
+        run_digits(_digit_cfg(tmp_path, rows="dcgan-general"), progress=False)
 
 
 def test_digits_without_gans_run_the_reference_rows(tmp_path):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from qgan.augment.fit import torch_threads
 from qgan.augment.strategies import (
     CHUNK,
     CustomizedConfig,
@@ -19,6 +20,13 @@ from qgan.augment.strategies import (
     general_counts,
     thresholds_from_accuracy,
 )
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny tensors on a shared 2-core machine: one thread is far faster (see torch_threads)."""
+    with torch_threads(1):
+        yield
 
 
 def test_general_is_balanced():
