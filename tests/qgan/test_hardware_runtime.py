@@ -1,0 +1,197 @@
+"""The ibm_* path of ``python -m qgan.hardware_infer`` with a stand-in IBM Quantum (no network).
+
+``QiskitRuntimeService`` is replaced by a stand-in whose device is FakeJakartaV2 and whose
+jobs live in a shared "cloud"; the Runtime estimator by one that evaluates every pub exactly
+with qiskit's ``StatevectorEstimator`` (an oracle independent of our fast simulator) and can
+be told to leave jobs queued or to fail them. Each job checks, when it is first waited on, that
+its id is already in the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import qiskit_ibm_runtime
+import torch
+from qiskit.primitives import StatevectorEstimator
+from qiskit.providers.exceptions import QiskitBackendNotFoundError
+from qiskit_ibm_runtime.exceptions import RuntimeJobFailureError, RuntimeJobTimeoutError
+from qiskit_ibm_runtime.fake_provider import FakeJakartaV2
+
+import qgan.hardware.runtime as hw_runtime
+from qgan.checkpoint import save_checkpoint
+from qgan.hardware.runtime import pub_values
+from qgan.hardware_infer import main
+from qgan.models import ModelConfig, build_generator
+from qgan.quantum import QuantumConfig
+from transpile.mitigation import MitigationConfig
+
+
+def tiny_checkpoint(folder: Path) -> str:
+    """last.pt of a 2 x 3-qubit, 2-layer HybridQ generator (no run folder: no real metrics)."""
+    cfg = ModelConfig(latent_dim=6, quantum=QuantumConfig(n_sub=2, n_qubits=3, n_layers=2, seed=2))
+    gen = build_generator(cfg)
+    gen.norm.running_var.copy_(torch.full((6,), 0.02))
+    ckpt = {"config": {"model": "hybridq"}, "model_config": cfg, "generator": gen.state_dict(),
+            "noise": {"bound": 1.5, "ratio0": None}}  # fmt: skip
+    return str(save_checkpoint(ckpt, folder / "last.pt"))
+
+
+class Cloud:
+    """IBM Quantum as the tests see it: the jobs, how they behave, what was submitted."""
+
+    def __init__(self, ledger: Path):
+        self.ledger, self.jobs, self.behaviour = ledger, {}, "done"
+        self.submitted, self.options = 0, []
+        self.device = FakeJakartaV2()
+
+
+class StandInJob:
+    def __init__(self, cloud: Cloud, job_id: str, result):
+        self.cloud, self.id, self._result = cloud, job_id, result
+
+    def job_id(self) -> str:
+        return self.id
+
+    def status(self) -> str:
+        return "QUEUED" if self.cloud.behaviour == "queued" else "DONE"
+
+    def result(self, timeout=None):
+        assert self.id in self.cloud.ledger.read_text(), "waited on a job before recording it"
+        if self.cloud.behaviour == "queued":
+            raise RuntimeJobTimeoutError(f"Timed out waiting for job to complete after {timeout}")
+        if self.cloud.behaviour == "fail":
+            raise RuntimeJobFailureError("Unable to retrieve job result. Error 1517: calibration")
+        return self._result
+
+
+class StandInEstimator:
+    def __init__(self, cloud: Cloud, mode, cfg: MitigationConfig):
+        assert mode is cloud.device  # job mode on the service's backend
+        self.cloud = cloud
+        cloud.options.append(cfg)
+
+    def run(self, pubs):
+        self.cloud.submitted += 1
+        job = StandInJob(self.cloud, f"job-{self.cloud.submitted}",
+                         StatevectorEstimator().run(pubs).result())  # fmt: skip
+        self.cloud.jobs[job.id] = job
+        return job
+
+
+class StandInService:
+    def __init__(self, cloud: Cloud, **kwargs):
+        self.cloud = cloud
+
+    def backend(self, name: str):
+        if name != "ibm_jakarta":
+            raise QiskitBackendNotFoundError("No backend matches the criteria.")
+        return self.cloud.device
+
+    def job(self, job_id: str):
+        return self.cloud.jobs[job_id]
+
+
+@pytest.fixture
+def cloud(tmp_path, monkeypatch):
+    cloud = Cloud(tmp_path / "hw" / "jobs.jsonl")
+    monkeypatch.setattr(qiskit_ibm_runtime, "QiskitRuntimeService",
+                        lambda **kwargs: StandInService(cloud, **kwargs))  # fmt: skip
+    monkeypatch.setattr(hw_runtime, "runtime_estimator",
+                        lambda mode, cfg: StandInEstimator(cloud, mode, cfg))  # fmt: skip
+    return cloud
+
+
+def _argv(tmp_path, *extra) -> list[str]:
+    ckpt = tiny_checkpoint(tmp_path)
+    out = str(tmp_path / "hw")
+    return ["--backend", "ibm_jakarta", "--checkpoint", ckpt, "--n", "6", "--chunk", "4",
+            "--mitigation", "none", "--timeout", "5", "--out", out, *extra]  # fmt: skip
+
+
+def _ledger(cloud: Cloud) -> list[dict]:
+    return [json.loads(line) for line in cloud.ledger.read_text().splitlines()]
+
+
+def test_job_ids_are_recorded_before_waiting_and_a_rerun_collects_them(cloud, tmp_path):
+    cloud.behaviour = "queued"
+    argv = _argv(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    text = str(exit_.value.code)
+    assert "job-1 on fake_jakarta is still QUEUED after 5 s" in text and "\n" not in text
+    assert "rerun the same command" in text and "without paying again" in text
+    assert cloud.submitted == 2  # both chunks submitted before waiting on the first
+    assert [(e["event"], e["job_id"]) for e in _ledger(cloud)] == [
+        ("submitted", "job-1"), ("submitted", "job-2")]  # fmt: skip
+    cloud.behaviour = "done"
+    main(argv)  # the same command again: collects job-1 and job-2, submits nothing
+    assert cloud.submitted == 2
+    out = tmp_path / "hw"
+    report = json.loads((out / "report.json").read_text())
+    assert report["job_ids"] == ["job-1", "job-2"]
+    assert report["runtime_options"]["resilience_level"] == 0
+    with np.load(out / "samples.npz") as z:  # exact Statevector values = the fast simulator's
+        np.testing.assert_allclose(z["z_mitigated"], z["z_exact"], atol=1e-6)
+        np.testing.assert_array_equal(z["z_raw"], z["z_mitigated"])  # mode none: raw
+    main(argv)  # a third time: everything from the chunk files
+    assert cloud.submitted == 2
+
+
+def test_a_failed_job_is_a_clear_error_and_a_rerun_submits_only_its_chunk(cloud, tmp_path):
+    cloud.behaviour = "fail"
+    argv = _argv(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    text = str(exit_.value.code)
+    assert "job-1 on fake_jakarta: Unable to retrieve job result. Error 1517" in text
+    assert "rerun to submit that chunk again" in text and "\n" not in text
+    assert [e["event"] for e in _ledger(cloud)] == ["submitted", "submitted", "failed"]
+    cloud.behaviour = "done"
+    main(argv)
+    assert cloud.submitted == 3  # chunk 0 again; chunk 1's job-2 collected, not resubmitted
+    report = json.loads((tmp_path / "hw" / "report.json").read_text())
+    assert report["job_ids"] == ["job-3", "job-2"]
+
+
+def test_mitigation_maps_to_runtime_options_and_trex_has_no_raw_values(cloud, tmp_path):
+    main(_argv(tmp_path, "--mitigation", "readout", "--shots", "2048", "--seed", "5"))
+    assert {(c.mode, c.shots, c.seed) for c in cloud.options} == {("readout", 2048, 5)}
+    out = tmp_path / "hw"
+    report = json.loads((out / "report.json").read_text())
+    assert report["runtime_options"]["resilience"]["measure_mitigation"] is True
+    assert "raw <Z> not available" in " ".join(report["notes"])
+    with np.load(out / "samples.npz") as z:
+        assert np.isnan(z["z_raw"]).all() and np.isfinite(z["z_mitigated"]).all()
+
+
+def test_an_unknown_ibm_device_is_one_line(cloud, tmp_path):
+    with pytest.raises(SystemExit) as exit_:
+        main(_argv(tmp_path)[:1] + ["ibm_nowhere"] + _argv(tmp_path)[2:])
+    text = str(exit_.value.code)
+    assert "ibm_nowhere" in text and "no such device" in text and "\n" not in text
+    assert cloud.submitted == 0
+
+
+class _Data:
+    def __init__(self, **arrays):
+        self.__dict__.update(arrays)
+
+
+class _Pub:
+    def __init__(self, **arrays):
+        self.data = _Data(**arrays)
+
+
+def test_pub_values_take_the_unscaled_values_as_raw_under_zne():
+    evs = np.array([[0.5, -0.2]])  # (P, O)
+    factors = np.array([[[0.4, 0.3, 0.2], [-0.1, -0.05, 0.0]]])  # (P, O, S): scales 1, 3, 5
+    raw, mitigated = pub_values([_Pub(evs=evs, evs_noise_factors=factors)],
+                                MitigationConfig(mode="zne"))  # fmt: skip
+    np.testing.assert_array_equal(raw, [[0.4, -0.1]])
+    np.testing.assert_array_equal(mitigated, evs)
+    raw, _ = pub_values([_Pub(evs=evs), _Pub(evs=evs)], MitigationConfig(mode="all"))
+    assert raw.shape == (1, 4) and np.isnan(raw).all()  # TREX-corrected: no raw values
