@@ -25,7 +25,7 @@ from qgan.checkpoint import load_checkpoint
 from qgan.data import DataError
 from qgan.data.roots import cache_folder
 from qgan.evaluation.derm import default_derm_path, expected_hash
-from qgan.evaluation.report import plot_fid_vs_epoch, write_table1
+from qgan.evaluation.report import class_order, plot_fid_vs_epoch, write_table1
 from qgan.evaluation.runs import Run, find_runs, real_images, sample_of
 from qgan.evaluation.samplers import generate_images
 from qgan.evaluation.stats import RealStats, real_statistics
@@ -115,7 +115,7 @@ def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
     for record in records:
         append_metrics(out / "eval.jsonl", record)
     write_table1([r for r in records if r["kind"] != "curve"], runs, scorer.notes(records), out)
-    plot_fid_vs_epoch([r for r in records if r["kind"] == "curve"], out)
+    plot_fid_vs_epoch([r for r in records if r["kind"] == "curve"], out, class_order(runs))
     return out
 
 
@@ -253,6 +253,9 @@ class Scorer:
         leaked = sorted({r["run"] for r in records if r.get("derm_train_overlap")})
         if leaked:
             lines.append("WARNING: the derm network trained on test images of " + ", ".join(leaked))
+        lines.append(f"{REFERENCE}: up to {self.cfg.n} real training images of the class, scored "
+                     "like a generator: the floor these sample sizes allow (the derm network was "
+                     "trained on them, which flatters this row a little)")  # fmt: skip
         lines.append(f"{self.cfg.n} generated images per run (noise seed {self.cfg.seed}); "
                      f"KID over {self.cfg.kid_subsets} subsets; SSIM over "
                      f"{self.cfg.ssim_pairs} pairs")  # fmt: skip

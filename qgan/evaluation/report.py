@@ -27,7 +27,7 @@ CSV_METRICS = ("fid", "kid_mean", "kid_std", "derm_fid", "derm_kid_mean", "derm_
 
 def write_table1(records: list[dict], runs: Iterable, notes: list[str], out: Path) -> list[Path]:
     """``out/table1.md`` and ``out/table1.csv`` from final and reference records."""
-    order = _class_order(runs)
+    order = class_order(runs)
     md = ["# Table 1: image quality per model and class", ""]
     md += [f"- {line}" for line in notes] + [""]
     rows = []
@@ -47,7 +47,7 @@ def write_table1(records: list[dict], runs: Iterable, notes: list[str], out: Pat
     return [out / "table1.md", out / "table1.csv"]
 
 
-def _class_order(runs: Iterable) -> list[str]:
+def class_order(runs: Iterable) -> list[str]:
     """Classes in the order the runs' configs list them (MEL, NV, BCC as trained)."""
     order: list[str] = []
     for run in runs:
@@ -125,11 +125,14 @@ def _csv_rows(dataset: str, records: list[dict], classes: list[str]) -> list[dic
     return rows
 
 
-def plot_fid_vs_epoch(records: list[dict], out: Path) -> Path | None:
+def plot_fid_vs_epoch(
+    records: list[dict], out: Path, classes: list[str] | None = None
+) -> Path | None:
     """Fig. 4a: FID against epoch, one panel per (data set, class), one line per model.
 
-    Inception FID when every point has it; otherwise derm-FID, and the axis says so.
-    Returns None (and writes nothing) when there is no snapshot score to plot.
+    Inception FID when every point has it; otherwise derm-FID, and the axis says so. Panels
+    follow ``classes`` (e.g. :func:`class_order`). Returns None (and writes nothing) when there
+    is no snapshot score to plot.
     """
     key = "fid" if records and all("fid" in r for r in records) else "derm_fid"
     points = [r for r in records if key in r]
@@ -140,7 +143,9 @@ def plot_fid_vs_epoch(records: list[dict], out: Path) -> Path | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = list(dict.fromkeys((r["dataset"], r["cls"]) for r in points))
+    rank = {c: i for i, c in enumerate(classes or [])}
+    panels = sorted(dict.fromkeys((r["dataset"], r["cls"]) for r in points),
+                    key=lambda p: rank.get(p[1], len(rank)))  # fmt: skip
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
     for ax, (dataset, cls) in zip(axes[0], panels, strict=True):
         here = [r for r in points if (r["dataset"], r["cls"]) == (dataset, cls)]

@@ -64,3 +64,12 @@ def _hybridq(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
     generator, model_cfg = load_generator(ckpt)
     noise = draw_noise(n, model_cfg.latent_dim, float(ckpt["noise"]["bound"]), seed)
     return to_uint8_images(generate(generator, noise, batch_size))
+
+
+@register_sampler("dcgan")
+@register_sampler("mosaiq")
+def _baseline(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
+    """The baselines through ``qgan.sample``: each model's own noise (N(0, 1) or U[0, b))."""
+    from qgan.sample import sample_images
+
+    return to_uint8_images(sample_images(ckpt, n, seed, batch_size)[0])
