@@ -332,7 +332,7 @@ def test_one_step_with_the_paper_lrs_lowers_both_objectives(wiring: str) -> None
     ("part", "term"),
     [
         ("quantum", "total"),
-        ("decoder", "total"),
+        ("decoder", "reconstruction"),  # the default gives it no share of L_adv's gradient
         ("encoder", "reconstruction"),  # the encoder only answers to L_rec (latents: sg target)
         ("discriminator", "d_loss"),
     ],
