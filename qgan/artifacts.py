@@ -48,7 +48,10 @@ def save_grid(images: torch.Tensor, path: Path, columns: int = 8) -> Path:
 
 
 def save_loss_curve(metrics: list[dict], path: Path) -> Path | None:
-    """Discriminator and generator losses and the noise bound against steps, as a PNG."""
+    """Discriminator and generator losses and the noise bound against steps, as a PNG.
+
+    Runs whose noise has no adaptive bound (DCGAN's N(0, 1)) get the losses panel alone.
+    """
     if not metrics:
         return None
     import matplotlib
@@ -57,7 +60,11 @@ def save_loss_curve(metrics: list[dict], path: Path) -> Path | None:
     import matplotlib.pyplot as plt
 
     steps = [m["step"] for m in metrics]
-    fig, (ax, ax_b) = plt.subplots(2, 1, figsize=(7, 5), sharex=True, height_ratios=(3, 1))
+    bounded = any("noise_bound" in m for m in metrics)
+    if bounded:
+        fig, (ax, ax_b) = plt.subplots(2, 1, figsize=(7, 5), sharex=True, height_ratios=(3, 1))
+    else:
+        fig, ax = plt.subplots(figsize=(7, 4))
     curves = {
         "d_loss": "discriminator",
         "g_adversarial": "generator (adversarial)",
@@ -69,9 +76,10 @@ def save_loss_curve(metrics: list[dict], path: Path) -> Path | None:
             ax.plot(steps, [m.get(key, np.nan) for m in metrics], label=label, lw=1)
     ax.set_ylabel("loss")
     ax.legend(fontsize=8)
-    ax_b.plot(steps, [m["noise_bound"] for m in metrics], color="k", lw=1)
-    ax_b.set_ylabel("noise bound b")
-    ax_b.set_xlabel("step")
+    if bounded:
+        ax_b.plot(steps, [m.get("noise_bound", np.nan) for m in metrics], color="k", lw=1)
+        ax_b.set_ylabel("noise bound b")
+    (ax_b if bounded else ax).set_xlabel("step")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

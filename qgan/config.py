@@ -16,7 +16,16 @@ from typing import Any
 
 from qgan.quantum import SIMULATORS
 
-MODELS = ("hybridq",)  # dcgan and mosaiq come with the evaluation work, through this flag
+MODELS = ("hybridq", "dcgan", "mosaiq")  # HybridQ and the paper's two baselines (Sec. 4.1)
+LEARNING_RATE_FLAGS = ("lr_quantum", "lr_classical", "lr_discriminator")
+# Each model's own learning rates, taken where a --lr-* flag is left at 0; None: the model has no
+# such part, and its flag must stay 0. HybridQ Sec. 4.1 (Adam); DCGAN: Radford et al. (Adam,
+# generator and discriminator alike); MosaiQ: its public code (SGD).
+LEARNING_RATES: dict[str, dict[str, float | None]] = {
+    "hybridq": {"lr_quantum": 0.3, "lr_classical": 2e-4, "lr_discriminator": 2e-3},
+    "dcgan": {"lr_quantum": None, "lr_classical": 2e-4, "lr_discriminator": 2e-4},
+    "mosaiq": {"lr_quantum": 0.3, "lr_classical": None, "lr_discriminator": 0.05},
+}
 
 
 def _opt(default: Any, help: str):
@@ -44,10 +53,19 @@ class TrainConfig:
     encoder_wiring: str = _opt(
         "latent-match", "how the pre-processing layer trains: latent-match | decoder-only"
     )
-    lr_quantum: float = _opt(0.3, "Adam learning rate of the quantum weights (the paper: 0.3)")
-    lr_classical: float = _opt(2e-4, "Adam learning rate of pre/post-processing (the paper)")
-    lr_discriminator: float = _opt(2e-3, "Adam learning rate of the discriminator (the paper)")
-    beta1: float = _opt(0.5, "Adam beta1 (DCGAN's; the paper gives none)")
+    lr_quantum: float = _opt(
+        0.0, "learning rate of the quantum weights; 0: the model's own (hybridq 0.3 Adam, "
+        "mosaiq 0.3 SGD)"
+    )  # fmt: skip
+    lr_classical: float = _opt(
+        0.0, "learning rate of the classical generator layers; 0: the model's own (hybridq "
+        "pre/post-processing 2e-4, dcgan generator 2e-4, Adam)"
+    )  # fmt: skip
+    lr_discriminator: float = _opt(
+        0.0, "learning rate of the discriminator; 0: the model's own (hybridq 2e-3, "
+        "dcgan 2e-4 Adam; mosaiq 0.05 SGD)"
+    )  # fmt: skip
+    beta1: float = _opt(0.5, "Adam beta1 (DCGAN's; the HybridQ paper gives none)")
     seed: int = _opt(0, "seed of data split, weights, noise and batch order")
     out: str = _opt("runs", "folder that receives one run folder per class")
     resume: str = _opt("", "run folder or checkpoint to continue exactly")
@@ -61,15 +79,27 @@ class TrainConfig:
             raise ValueError(f"unknown sim {self.sim!r}; choose one of {', '.join(SIMULATORS)}")
         for name in ("epochs", "batch_size", "image_size"):
             if getattr(self, name) < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
+                raise ValueError(f"--{_flag(name)} must be at least 1")
+        for name in LEARNING_RATE_FLAGS:
+            value = getattr(self, name)
+            if value < 0:
+                raise ValueError(f"--{_flag(name)} must be >= 0 (0: the model's own)")
+            if value and LEARNING_RATES[self.model][name] is None:
+                raise ValueError(f"--{_flag(name)} does not apply to {self.model}; leave it at 0")
 
     def resolved(self) -> TrainConfig:
-        """``auto`` data set and empty data root made concrete from the environment."""
+        """``auto`` data set, empty data root and 0 learning rates made concrete."""
         root = self.data_root or os.environ.get("QGAN_DATA", "")
         dataset = self.dataset
         if dataset == "auto":
             dataset = "isic2019" if root else "synthetic"
-        return dataclasses.replace(self, dataset=dataset, data_root=root)
+        return dataclasses.replace(self, dataset=dataset, data_root=root).with_model_defaults()
+
+    def with_model_defaults(self) -> TrainConfig:
+        """Learning rates left at 0 replaced by the model's own (``LEARNING_RATES``)."""
+        own = LEARNING_RATES[self.model]
+        lrs = {k: getattr(self, k) or (own[k] or 0.0) for k in LEARNING_RATE_FLAGS}
+        return dataclasses.replace(self, **lrs)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)
@@ -78,6 +108,10 @@ class TrainConfig:
     def from_dict(cls, data: dict) -> TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _flag(name: str) -> str:
+    return name.replace("_", "-")
 
 
 def add_arguments(parser: argparse.ArgumentParser, config_cls: type) -> None:

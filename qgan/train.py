@@ -1,4 +1,4 @@
-"""``python -m qgan.train``: train HybridQ, one unconditional GAN per class.
+"""``python -m qgan.train``: train HybridQ, DCGAN or MosaiQ (--model), one GAN per class.
 
 With no arguments it runs a short default that needs no download: ISIC 2019 MEL when
 ``$QGAN_DATA`` points at the data, else the synthetic set (it says which). Every run folder gets
@@ -15,7 +15,6 @@ from pathlib import Path
 
 from qgan.checkpoint import load_checkpoint
 from qgan.config import TrainConfig, add_arguments, from_arguments, write_config
-from qgan.models import parameter_counts
 
 # The no-argument run: minutes on a laptop CPU, enough to see images take shape.
 QUICK = {"epochs": 5, "limit": 256, "batch_size": 32}
@@ -28,6 +27,7 @@ def train(cfg: TrainConfig, extend: dict | None = None) -> list[Path]:
     ``epochs`` and ``max_steps`` (the flags given on the command line next to --resume).
     """
     from qgan.data import class_subset, load_train_test, save_split
+    from qgan.gan import gan_class
     from qgan.trainer import Trainer
 
     cfg = cfg.resolved()
@@ -39,8 +39,8 @@ def train(cfg: TrainConfig, extend: dict | None = None) -> list[Path]:
         f"data: {cfg.dataset}" + (f" from {cfg.data_root}" if cfg.data_root else " (made by code)")
     )
     train_set, _, split = load_train_test(data_cfg)
-    for cls in targets:  # an unknown class fails here, before any run folder is made
-        class_subset(train_set, cls)
+    for cls in targets:  # an unknown class or too few images fail here, before any run folder
+        gan_class(cfg.model).check(cfg, class_subset(train_set, cls).tensor())
     runs = []
     for cls in targets:
         run_cfg = dataclasses.replace(cfg, cls=cls)
@@ -89,9 +89,10 @@ def _data_config(cfg: TrainConfig):
 
 
 def _announce(trainer, run_dir: Path, n_images: int) -> None:
-    counts = parameter_counts(trainer.generator, trainer.encoder, trainer.discriminator)
+    counts = trainer.gan.parameter_counts()
     parts = ", ".join(f"{k} {v:,}" for k, v in counts.items())
-    print(f"run: {run_dir}  ({n_images} training images, {trainer.steps_per_epoch} steps/epoch)")
+    steps = trainer.steps_per_epoch
+    print(f"run: {run_dir}  ({trainer.cfg.model}, {n_images} training images, {steps} steps/epoch)")
     print(f"parameters: {parts}")
 
 

@@ -1,10 +1,11 @@
-"""HybridQ training of one unconditional GAN on one class (Jiao et al., section 4.1).
+"""Training of one unconditional GAN on one class, for every model (``qgan.gan``).
 
-Per step: adaptive noise (MosaiQ rule) -> quantum generator -> decoder; one discriminator step
-on real vs generated images, one generator-side step on the objective of the encoder wiring
-(``qgan.losses``), then the noise bound is updated from the two losses. Per epoch: a checkpoint,
-a sample grid from fixed noise and the loss curve. The batch order of epoch e is a permutation
-seeded by (seed, e), so a run resumed mid-epoch redoes exactly the batches it had not done.
+Per step, whatever the model (HybridQ, DCGAN, MosaiQ): noise -> generator; one discriminator
+step on real vs generated samples, one generator-side step on the model's objective, then the
+model's noise is updated from the two losses (the MosaiQ bound of HybridQ and MosaiQ; DCGAN's
+N(0, 1) stays). Per epoch: a checkpoint, a sample grid from fixed noise and the loss curve. The
+batch order of epoch e is a permutation seeded by (seed, e), so a run resumed mid-epoch redoes
+exactly the batches it had not done.
 """
 
 from __future__ import annotations
@@ -22,10 +23,7 @@ from tqdm import tqdm
 from qgan.artifacts import append_metrics, read_metrics, save_grid, save_loss_curve
 from qgan.checkpoint import restore_rng_states, rng_states, save_checkpoint
 from qgan.config import TrainConfig
-from qgan.losses import discriminator_objective, generator_objective
-from qgan.models import ModelConfig, build_hybridq, param_groups, parameter_counts
-from qgan.noise import AdaptiveNoise
-from qgan.quantum import QuantumConfig
+from qgan.gan import build_gan
 
 FIXED_NOISE_SEED = 12345  # the grid's noise: the same images epoch after epoch
 
@@ -38,50 +36,48 @@ class Position:
 
 
 class Trainer:
-    """Models, optimizers, noise and position of one per-class run; see the module docstring."""
+    """Model, optimizers, noise and position of one per-class run; see the module docstring."""
 
     def __init__(self, cfg: TrainConfig, images: torch.Tensor, run_dir: Path):
+        cfg = cfg.with_model_defaults()  # a config that did not go through resolved()
         self.cfg, self.images, self.run_dir = cfg, images, run_dir
-        self.model_cfg = model_config(cfg)
-        self.generator, self.encoder, self.discriminator = build_hybridq(self.model_cfg)
-        groups = param_groups(
-            self.generator, self.encoder, self.discriminator, lr_quantum=cfg.lr_quantum,
-            lr_classical=cfg.lr_classical, lr_discriminator=cfg.lr_discriminator,
-        )  # fmt: skip
-        betas = (cfg.beta1, 0.999)
-        self.opt_g = torch.optim.Adam(groups["generator"], betas=betas)
-        self.opt_d = torch.optim.Adam(groups["discriminator"], betas=betas)
-        self.noise = AdaptiveNoise()
+        self.gan = build_gan(cfg, images)
         self.noise_gen = torch.Generator().manual_seed(cfg.seed)
         self.pos = Position()
         self._stop = self._in_step = False
         fixed = torch.Generator().manual_seed(FIXED_NOISE_SEED)
-        self.fixed_noise = torch.rand(cfg.grid, self.model_cfg.latent_dim, generator=fixed)
+        self.fixed_noise = self.gan.noise.base(cfg.grid, fixed)  # scaled by the bound at use
+
+    @property
+    def generator(self):
+        return self.gan.generator
+
+    @property
+    def discriminator(self):
+        return self.gan.discriminator
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:
+        modules = {k: None if m is None else m.state_dict() for k, m in self.gan.modules().items()}
         return {
             "config": dataclasses.asdict(self.cfg),
-            "model_config": self.model_cfg,
-            "generator": self.generator.state_dict(),
-            "encoder": None if self.encoder is None else self.encoder.state_dict(),
-            "discriminator": self.discriminator.state_dict(),
-            "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(),
-            "noise": self.noise.state_dict(),
+            "model_config": self.gan.model_config,
+            **modules,
+            "opt_g": self.gan.opt_g.state_dict(),
+            "opt_d": self.gan.opt_d.state_dict(),
+            "noise": self.gan.noise.state_dict(),
             "position": dataclasses.asdict(self.pos),
             "rng": rng_states(self.noise_gen),
-            "parameters": parameter_counts(self.generator, self.encoder, self.discriminator),
+            "parameters": self.gan.parameter_counts(),
         }
 
     def load_state_dict(self, ckpt: dict) -> None:
-        self.generator.load_state_dict(ckpt["generator"])
-        if self.encoder is not None:
-            self.encoder.load_state_dict(ckpt["encoder"])
-        self.discriminator.load_state_dict(ckpt["discriminator"])
-        self.opt_g.load_state_dict(ckpt["opt_g"])
-        self.opt_d.load_state_dict(ckpt["opt_d"])
-        self.noise.load_state_dict(ckpt["noise"])
+        for name, module in self.gan.modules().items():
+            if module is not None:
+                module.load_state_dict(ckpt[name])
+        self.gan.opt_g.load_state_dict(ckpt["opt_g"])
+        self.gan.opt_d.load_state_dict(ckpt["opt_d"])
+        self.gan.noise.load_state_dict(ckpt["noise"])
         self.pos = Position(**ckpt["position"])
         restore_rng_states(ckpt["rng"], self.noise_gen)
 
@@ -150,8 +146,7 @@ class Trainer:
             record |= {"step": self.pos.step, "epoch": self.pos.epoch}
             append_metrics(self.run_dir / "metrics.jsonl", record)
             bar.update(1)
-            bar.set_postfix(d=f"{record['d_loss']:.3f}", g=f"{record['g_adversarial']:.3f}",
-                            b=f"{record['noise_bound']:.3f}", epoch=self.pos.epoch)  # fmt: skip
+            bar.set_postfix(_postfix(record) | {"epoch": self.pos.epoch})
         self.pos.epoch += 1
         self.pos.batch = 0
         self.end_of_epoch()
@@ -160,33 +155,27 @@ class Trainer:
         """One discriminator and one generator step on a real batch; returns the metrics."""
         start = time.perf_counter()
         self._in_step = True  # until the end: a state interrupted in between is not saved
-        noise = self.noise.sample(len(real), self.model_cfg.latent_dim, self.noise_gen)
-        fake_latent = self.generator.latent(noise)
-        fake = self.generator.decoder(fake_latent)
-        d_loss = discriminator_objective(self.discriminator, real, fake)
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
-        losses = generator_objective(
-            self.model_cfg, self.discriminator, self.generator.decoder, self.encoder,
-            real, fake_latent, fake,
-        )  # fmt: skip
-        self.opt_g.zero_grad(set_to_none=True)
-        losses.total.backward()
-        self.opt_g.step()
-        g = losses.as_floats()
-        bound = self.noise.update(d_loss.item(), g["adversarial"])
+        gan = self.gan
+        real_in = gan.real_input(real)
+        fake = gan.generate(gan.noise.sample(len(real), self.noise_gen))
+        d_loss = gan.d_loss(real_in, fake)
+        _descend(gan.opt_d, d_loss)
+        g = gan.g_losses(real_in, fake)
+        _descend(gan.opt_g, g["total"])
+        g = {k: float(v.detach()) for k, v in g.items()}
         record = {"d_loss": d_loss.item()} | {f"g_{k}": v for k, v in g.items()}
+        record |= gan.noise.update(record["d_loss"], g["adversarial"])
         self._in_step = False
-        return record | {"noise_bound": bound, "sec_per_step": time.perf_counter() - start}
+        return record | {"sec_per_step": time.perf_counter() - start}
 
     @torch.no_grad()
     def end_of_epoch(self) -> None:
-        fixed = self.fixed_noise * self.noise.bound  # U[0, b) from the fixed uniforms
-        was = self.generator.training
-        self.generator.eval()
-        images = self.generator(fixed)
-        self.generator.train(was)
+        fixed = self.gan.noise.scale(self.fixed_noise)  # e.g. U[0, b) from the fixed uniforms
+        generator = self.gan.generator
+        was = generator.training
+        generator.eval()
+        images = generator(fixed)
+        generator.train(was)
         save_grid(images, self.run_dir / f"samples_epoch{self.pos.epoch:03d}.png")
         metrics = read_metrics(self.run_dir / "metrics.jsonl")
         save_loss_curve(metrics, self.run_dir / "loss_curve.png")
@@ -195,6 +184,19 @@ class Trainer:
         # Per-epoch snapshots hold what sampling and FID-vs-epoch need (about 4 MB), not the
         # optimizer and discriminator states of last.pt (about 45 MB): 100 of them stay small.
         save_checkpoint(self.snapshot(state), self.run_dir / f"epoch{self.pos.epoch:03d}.pt")
+
+
+def _descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    """One optimizer step on ``loss``."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
+def _postfix(record: dict) -> dict[str, str]:
+    """The progress bar's losses (and noise bound, where the model has one)."""
+    keys = {"d": "d_loss", "g": "g_adversarial", "b": "noise_bound"}
+    return {short: f"{record[key]:.3f}" for short, key in keys.items() if key in record}
 
 
 def _install_sigint(trainer: Trainer):
@@ -214,8 +216,3 @@ def _install_sigint(trainer: Trainer):
 def _restore_sigint(previous) -> None:
     if previous is not None:
         signal.signal(signal.SIGINT, previous)
-
-
-def model_config(cfg: TrainConfig) -> ModelConfig:
-    quantum = QuantumConfig(n_layers=cfg.n_layers, sim=cfg.sim, dtype=cfg.dtype, seed=cfg.seed)
-    return ModelConfig(encoder_wiring=cfg.encoder_wiring, seed=cfg.seed, quantum=quantum)

@@ -1,0 +1,191 @@
+"""What the trainer runs: one GAN model (networks, optimizers, noise, objectives), any kind.
+
+``qgan.trainer.Trainer`` is one loop for every model; a model plugs in by subclassing
+``GANModel`` and naming itself in ``_CLASSES``. One training step is::
+
+    real_in = gan.real_input(real)              # what D sees of real images (images, PCA, ...)
+    fake = gan.generate(gan.noise.sample(B, g)) # one generator forward, kept for both sides
+    d = gan.d_loss(real_in, fake)               # step gan.opt_d on it
+    g = gan.g_losses(real_in, fake)             # {"total", "adversarial", ...}: step gan.opt_g
+    gan.noise.update(d, g["adversarial"])       # the adaptive bound, where the model has one
+
+and ``gan.generator(noise)`` gives images (B, C, H, W) in [-1, 1] for grids and sampling.
+Checkpoints hold ``gan.modules()`` by name, ``gan.model_config`` and ``gan.noise.state_dict()``,
+so ``generator_for`` and ``noise_for`` rebuild the sampling side from a checkpoint alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from qgan.noise import B_MIN, AdaptiveNoise
+
+# model name -> "module:class"; imported on demand so a run loads only its own model
+_CLASSES = {
+    "hybridq": "qgan.hybridq:HybridQ",
+    "dcgan": "qgan.baselines.dcgan:DCGAN",
+    "mosaiq": "qgan.baselines.mosaiq:MosaiQ",
+}
+
+
+class UniformNoise:
+    """Noise angles U[0, b) (B, dim) with the MosaiQ adaptive bound b (``qgan.noise``)."""
+
+    kind = "uniform"
+
+    def __init__(self, dim: int, bound: float = B_MIN):
+        self.dim = dim
+        self.adaptive = AdaptiveNoise(bound)
+
+    @property
+    def bound(self) -> float:
+        return self.adaptive.bound
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        return self.adaptive.sample(n, self.dim, generator)
+
+    def base(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """U[0, 1) draws; ``scale`` turns them into noise of the current bound (fixed grids)."""
+        return torch.rand(n, self.dim, generator=generator)
+
+    def scale(self, base: torch.Tensor) -> torch.Tensor:
+        return base * self.bound
+
+    def update(self, loss_d: float, loss_g: float) -> dict[str, float]:
+        """The MosaiQ rule after a generator step; returns the metrics line's entry."""
+        return {"noise_bound": self.adaptive.update(loss_d, loss_g)}
+
+    def state_dict(self) -> dict:
+        return self.adaptive.state_dict()  # {"bound", "ratio0"}, as HybridQ runs always had
+
+    def load_state_dict(self, state: dict) -> None:
+        self.adaptive.load_state_dict(state)
+
+
+class GaussianNoise:
+    """Fixed N(0, 1) noise (B, dim), as DCGAN draws it; nothing adapts."""
+
+    kind = "normal"
+
+    def __init__(self, dim: int):
+        self.dim = dim
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        return torch.randn(n, self.dim, generator=generator)
+
+    base = sample
+
+    def scale(self, base: torch.Tensor) -> torch.Tensor:
+        return base
+
+    def update(self, loss_d: float, loss_g: float) -> dict[str, float]:
+        return {}
+
+    def state_dict(self) -> dict:
+        return {"kind": self.kind}
+
+    def load_state_dict(self, state: dict) -> None:
+        if state.get("kind") != self.kind:
+            raise ValueError(f"noise state {state} is not N(0, 1) noise")
+
+
+Noise = UniformNoise | GaussianNoise
+
+
+class GANModel(ABC):
+    """One GAN as the trainer runs it; subclasses build everything in ``__init__(cfg, images)``.
+
+    Attributes:
+        model_config: The model's own frozen config (saved in checkpoints).
+        generator: noise (B, latent) -> images (B, C, H, W) in [-1, 1].
+        discriminator: The adversary, on whatever ``real_input`` returns.
+        noise: Its noise source (``UniformNoise`` or ``GaussianNoise``).
+        opt_g, opt_d: The generator-side and discriminator optimizers.
+    """
+
+    name: ClassVar[str]
+    model_config: Any
+    generator: nn.Module
+    discriminator: nn.Module
+    noise: Noise
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+
+    @classmethod
+    def check(cls, cfg, images: torch.Tensor) -> None:
+        """Raise ValueError (one line) if the model cannot train on ``images``; before any run."""
+        return None  # any images will do, unless a model says otherwise
+
+    def modules(self) -> dict[str, nn.Module | None]:
+        """The networks a checkpoint holds, by name (None: not built in this configuration)."""
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def real_input(self, real: torch.Tensor) -> torch.Tensor:
+        """What the discriminator sees of a real batch (B, C, H, W); the images by default."""
+        return real
+
+    @abstractmethod
+    def generate(self, noise: torch.Tensor) -> Any:
+        """One generator forward; whatever ``d_loss`` and ``g_losses`` need of the fakes."""
+
+    @abstractmethod
+    def d_loss(self, real_in: torch.Tensor, fake: Any) -> torch.Tensor:
+        """The discriminator's loss (fakes detached: only D learns from it)."""
+
+    @abstractmethod
+    def g_losses(self, real_in: torch.Tensor, fake: Any) -> dict[str, torch.Tensor]:
+        """Generator-side terms; "total" is minimized, "adversarial" drives the noise rule."""
+
+    @abstractmethod
+    def parameter_counts(self) -> dict[str, int]:
+        """Trainable parameters per part and their "total"."""
+
+    @classmethod
+    @abstractmethod
+    def generator_for(cls, model_config: Any, sim: str | None = None) -> tuple[nn.Module, Any]:
+        """(generator with placeholder weights, its config) from a checkpoint's model_config.
+
+        ``sim`` replaces the quantum simulator of quantum models (None: the saved one).
+        """
+
+    @classmethod
+    @abstractmethod
+    def noise_for(cls, model_config: Any) -> Noise:
+        """A noise source of the model's kind (its state comes from the checkpoint)."""
+
+
+def gan_class(name: str) -> type[GANModel]:
+    """The ``GANModel`` subclass of model ``name``; ValueError for an unknown one."""
+    if name not in _CLASSES:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(_CLASSES)}")
+    module, cls = _CLASSES[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def build_gan(cfg, images: torch.Tensor) -> GANModel:
+    """The model ``cfg.model`` of a (resolved) ``TrainConfig``, built for ``images``."""
+    cls = gan_class(cfg.model)
+    cls.check(cfg, images)
+    return cls(cfg, images)
+
+
+def checkpoint_model(ckpt: dict) -> str:
+    """The model a checkpoint was trained as (runs before ``--model`` existed were HybridQ)."""
+    return str(ckpt.get("config", {}).get("model", "hybridq"))
+
+
+def count_parameters(module: nn.Module | None) -> int:
+    """Trainable scalar parameters of ``module``; 0 for None."""
+    if module is None:
+        return 0
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def param_group(name: str, module: nn.Module, lr: float) -> dict:
+    """An optimizer parameter group of ``module``'s trainable parameters."""
+    return {"name": name, "params": [p for p in module.parameters() if p.requires_grad], "lr": lr}

@@ -1,0 +1,88 @@
+"""HybridQ (Jiao et al.) as the trainer runs it: ``qgan.models`` and ``qgan.losses`` wired up.
+
+Per step: adaptive noise U[0, b) -> quantum generator -> latents -> decoder -> images; the DCGAN
+discriminator judges images; the generator side minimizes the objective of the encoder wiring
+(``qgan.losses.generator_objective``). Adam with the paper's three learning rates (Sec. 4.1).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch import nn
+
+from qgan.gan import GANModel, UniformNoise
+from qgan.losses import discriminator_objective, generator_objective
+from qgan.models import (
+    HybridQGenerator,
+    ModelConfig,
+    build_generator,
+    build_hybridq,
+    param_groups,
+    parameter_counts,
+)
+from qgan.quantum import QuantumConfig
+
+
+def model_config(cfg) -> ModelConfig:
+    """HybridQ's ``ModelConfig`` of a ``TrainConfig``."""
+    quantum = QuantumConfig(n_layers=cfg.n_layers, sim=cfg.sim, dtype=cfg.dtype, seed=cfg.seed)
+    return ModelConfig(encoder_wiring=cfg.encoder_wiring, seed=cfg.seed, quantum=quantum)
+
+
+class HybridQ(GANModel):
+    """HybridQ's generator, encoder (latent-match wiring) and DCGAN discriminator."""
+
+    name = "hybridq"
+
+    def __init__(self, cfg, images: torch.Tensor):
+        self.model_config = model_config(cfg)
+        self.generator, self.encoder, self.discriminator = build_hybridq(self.model_config)
+        groups = param_groups(
+            self.generator, self.encoder, self.discriminator, lr_quantum=cfg.lr_quantum,
+            lr_classical=cfg.lr_classical, lr_discriminator=cfg.lr_discriminator,
+        )  # fmt: skip
+        betas = (cfg.beta1, 0.999)
+        self.opt_g = torch.optim.Adam(groups["generator"], betas=betas)
+        self.opt_d = torch.optim.Adam(groups["discriminator"], betas=betas)
+        self.noise = UniformNoise(self.model_config.latent_dim)
+
+    def modules(self) -> dict[str, nn.Module | None]:
+        return {
+            "generator": self.generator,
+            "encoder": self.encoder,
+            "discriminator": self.discriminator,
+        }
+
+    def generate(self, noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(quantum latents (B, 100), decoded images (B, 3, 64, 64)): one quantum forward."""
+        latent = self.generator.latent(noise)
+        return latent, self.generator.decoder(latent)
+
+    def d_loss(self, real_in: torch.Tensor, fake: tuple) -> torch.Tensor:
+        return discriminator_objective(self.discriminator, real_in, fake[1])
+
+    def g_losses(self, real_in: torch.Tensor, fake: tuple) -> dict[str, torch.Tensor]:
+        losses = generator_objective(
+            self.model_config, self.discriminator, self.generator.decoder, self.encoder,
+            real_in, fake[0], fake[1],
+        )  # fmt: skip
+        return {f.name: getattr(losses, f.name) for f in dataclasses.fields(losses)}
+
+    def parameter_counts(self) -> dict[str, int]:
+        return parameter_counts(self.generator, self.encoder, self.discriminator)
+
+    @classmethod
+    def generator_for(
+        cls, model_config: ModelConfig, sim: str | None = None
+    ) -> tuple[HybridQGenerator, ModelConfig]:
+        """The generator side alone: sampling needs no encoder or discriminator."""
+        if sim is not None:
+            quantum = dataclasses.replace(model_config.quantum, sim=sim)
+            model_config = dataclasses.replace(model_config, quantum=quantum)
+        return build_generator(model_config), model_config
+
+    @classmethod
+    def noise_for(cls, model_config: ModelConfig) -> UniformNoise:
+        return UniformNoise(model_config.latent_dim)
