@@ -79,8 +79,22 @@ def hardware_infer(cfg: HardwareConfig, *, networks=None) -> Path:
     z_raw, z_mitigated, jobs = _run_quantum(cfg, parts, backend, transpiled, mitigation,
                                             noise, Ledger(out, fingerprint))  # fmt: skip
     seconds["quantum"] = time.perf_counter() - tic
+    agreement, real, notes = _outputs(cfg, parts, out, noise, z_raw, z_mitigated, seconds,
+                                      networks)  # fmt: skip
+    seconds["total"] = time.perf_counter() - start
+    report = _report(cfg, parts, transpiled, mitigation, jobs, agreement, real, seconds)
+    report["notes"] = _notes(cfg, z_raw, saved) + notes
+    write_report(report, out)
+    print(f"{cfg.n} images in {out}: mean |<Z>_hw - <Z>_sim| "
+          f"{agreement['mean_abs_dz_mitigated']:.4f} ({cfg.mitigation}), image MSE "
+          f"{agreement['image_mse']:.4f}; report.md")  # fmt: skip
+    return out
+
+
+def _outputs(cfg, parts, out, noise, z_raw, z_mitigated, seconds: dict, networks):
+    """Decode, write images and samples.npz, and score: (agreement, real metrics, notes)."""
     tic = time.perf_counter()
-    z_exact = parts.exact_z(noise)
+    z_exact = parts.exact_z(noise)  # (N, L) the same noise on the exact simulator
     images, sim_images = parts.decode(z_mitigated), parts.decode(z_exact)
     raw_images = parts.decode(z_raw) if np.isfinite(z_raw).all() else None
     arrays = {"noise": noise, "z_raw": z_raw, "z_mitigated": z_mitigated, "z_exact": z_exact}
@@ -97,14 +111,7 @@ def hardware_infer(cfg: HardwareConfig, *, networks=None) -> Path:
         data_root=cfg.data_root, networks=networks,
     )  # fmt: skip
     seconds["metrics"] = time.perf_counter() - tic
-    seconds["total"] = time.perf_counter() - start
-    report = _report(cfg, parts, transpiled, mitigation, jobs, agreement, real, seconds)
-    report["notes"] = _notes(cfg, z_raw, saved) + notes
-    write_report(report, out)
-    print(f"{cfg.n} images in {out}: mean |<Z>_hw - <Z>_sim| "
-          f"{agreement['mean_abs_dz_mitigated']:.4f} ({cfg.mitigation}), image MSE "
-          f"{agreement['image_mse']:.4f}; report.md")  # fmt: skip
-    return out
+    return agreement, real, notes
 
 
 def setup(cfg: HardwareConfig) -> tuple[HardwareConfig, HybridQParts, RunRecord | None]:

@@ -195,3 +195,20 @@ def test_pub_values_take_the_unscaled_values_as_raw_under_zne():
     np.testing.assert_array_equal(mitigated, evs)
     raw, _ = pub_values([_Pub(evs=evs), _Pub(evs=evs)], MitigationConfig(mode="all"))
     assert raw.shape == (1, 4) and np.isnan(raw).all()  # TREX-corrected: no raw values
+
+
+@pytest.mark.hardware
+def test_a_real_ibm_device(tmp_path):
+    """Submits one small job (2 images, 2 x 3 qubits, 1024 shots) to $QGAN_IBM_BACKEND."""
+    import os
+
+    backend = os.environ.get("QGAN_IBM_BACKEND", "")
+    if not backend.startswith("ibm_"):
+        pytest.skip("set QGAN_IBM_BACKEND=ibm_<device> (and an IBM Quantum account) to run")
+    argv = ["--backend", backend, "--checkpoint", tiny_checkpoint(tmp_path), "--n", "2",
+            "--shots", "1024", "--mitigation", "readout", "--timeout", "3600",
+            "--out", str(tmp_path / "hw")]  # fmt: skip
+    main(argv)
+    report = json.loads((tmp_path / "hw" / "report.json").read_text())
+    assert len(report["job_ids"]) == 1
+    assert report["agreement"]["mean_abs_dz_mitigated"] < 0.3  # 3-qubit lines, 4 CNOTs each
