@@ -108,9 +108,9 @@ def _new_run_dir(out: Path, name: str) -> Path:
 
 def parse(argv: list[str]) -> TrainConfig:
     parser = argparse.ArgumentParser(
-        prog="python -m qgan.train", description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )  # fmt: skip
+        prog="python -m qgan.train",
+        description=__doc__.split("\n\n")[0],
+    )  # add_arguments writes each default into its help: no ArgumentDefaultsHelpFormatter
     add_arguments(parser, TrainConfig)
     cfg = from_arguments(parser.parse_args(argv), TrainConfig)
     if not argv:

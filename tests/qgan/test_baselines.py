@@ -114,9 +114,8 @@ def test_parameter_counts_are_the_papers(run):
         assert counts == {"quantum": 100, "discriminator": 7_521, "total": 7_621}
 
 
+@pytest.mark.parametrize("run", ["mosaiq"], indirect=True)
 def test_mosaiq_checkpoint_carries_its_pca(run):
-    if _model(run) != "mosaiq":
-        pytest.skip("MosaiQ only")
     generator = load_checkpoint(run / "epoch001.pt")["generator"]
     assert generator["pca.components"].shape == (100, 3 * 64 * 64)
     assert generator["pca.mean"].shape == (3 * 64 * 64,)
