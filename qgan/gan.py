@@ -95,6 +95,7 @@ class GaussianNoise:
 
 
 Noise = UniformNoise | GaussianNoise
+CALIBRATION_SAMPLES = 1024  # noise draws behind the inference statistics of BatchNorm layers
 
 
 class GANModel(ABC):
@@ -158,6 +159,13 @@ class GANModel(ABC):
     def noise_for(cls, model_config: Any) -> Noise:
         """A noise source of the model's kind (its state comes from the checkpoint)."""
 
+    def calibrate(self, generator: torch.Generator, n: int = CALIBRATION_SAMPLES) -> None:
+        """Set the generator's BatchNorm statistics for inference from ``n`` fresh noise draws.
+
+        See ``precise_batchnorm``; the trainer calls it before each epoch's grid and snapshot.
+        """
+        precise_batchnorm(self.generator, self.noise.sample(n, generator))
+
 
 def gan_class(name: str) -> type[GANModel]:
     """The ``GANModel`` subclass of model ``name``; ValueError for an unknown one."""
@@ -189,3 +197,30 @@ def count_parameters(module: nn.Module | None) -> int:
 def param_group(name: str, module: nn.Module, lr: float) -> dict:
     """An optimizer parameter group of ``module``'s trainable parameters."""
     return {"name": name, "params": [p for p in module.parameters() if p.requires_grad], "lr": lr}
+
+
+@torch.no_grad()
+def precise_batchnorm(module: nn.Module, inputs: torch.Tensor, batch_size: int = 256) -> None:
+    """Replace every BatchNorm's running statistics by their exact average over ``inputs``.
+
+    Running averages (momentum 0.1) trail a generator whose weights move fast: HybridQ's
+    quantum weights at lr 0.3 shift <Z> by a sizeable fraction of its tiny spread in a few
+    steps, and on MEL the stale mean put inference latents ~0.8 standard deviations off the
+    training ones, so every sample decoded alike. Recomputing them with the final weights
+    ("precise BN", Wu & Johnson 2021) gives inference the statistics training used. Batches of
+    ``batch_size`` are averaged with equal weight per sample (``momentum=None``); the module's
+    train/eval mode and momenta are restored.
+    """
+    norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    momenta, was_training = [m.momentum for m in norms], module.training
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative moving average: the plain mean over batches
+    module.train()
+    for batch in inputs.split(batch_size):
+        module(batch)
+    module.train(was_training)
+    for m, momentum in zip(norms, momenta, strict=True):
+        m.momentum = momentum

@@ -61,8 +61,8 @@ LR_DISCRIMINATOR = 2e-3  # ... of the discriminator
 class ModelConfig:
     """Sizes and wiring of the HybridQ model.
 
-    With the defaults: encoder 102,696, quantum 600, decoder 827,449, discriminator 2,765,568
-    parameters, 3,696,313 in all: the paper's "3.7M". The paper's DCGAN "6.3M" is generator
+    With the defaults: encoder 102,596, quantum 600, decoder 827,449, discriminator 2,765,568
+    parameters, 3,696,213 in all: the paper's "3.7M". The paper's DCGAN "6.3M" is generator
     (3,576,704) plus discriminator (2,765,568), so its counts include the discriminator, and
     HybridQ's generator side is ~0.93M. (``decoder_channels=8`` would make the generator side
     alone 3.4M and the whole model 6.2M, the size of DCGAN.)
@@ -76,6 +76,8 @@ class ModelConfig:
     ndf: int = 64  # DCGAN discriminator width (Radford et al.)
     encoder_wiring: str = "latent-match"  # latent-match | decoder-only (module docstring)
     latent_weight: float = 1.0  # lambda_lat on MMD^2(quantum latents, encoded real latents)
+    covariance_weight: float = 0.0  # lambda_cov: first two moments matched too (an ablation)
+    latent_two_sided: bool = False  # the latent term moves the encoder too (an ablation)
     reconstruction_weight: float = 1.0  # lambda_rec on the autoencoder's MSE
     mmd_bandwidths: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0)  # RBF widths per coordinate
     latent_norm: bool = True  # standardize quantum and encoder latents (module docstring)
@@ -117,7 +119,8 @@ class Encoder(nn.Module):
         padding = max(0, (4 - stride) // 2)  # stride 2: the DCGAN 4x4/2/1 halving; 4: patches
         self.conv = nn.Conv2d(image_channels, channels, 4, stride, padding)
         side = (IMAGE_SIZE + 2 * padding - 4) // stride + 1
-        self.fc = nn.Linear(channels * side * side, latent_dim)
+        # A bias before the standardization would be subtracted right away: none then.
+        self.fc = nn.Linear(channels * side * side, latent_dim, bias=not norm)
         self.norm = nn.BatchNorm1d(latent_dim, affine=False) if norm else nn.Tanh()
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:

@@ -26,6 +26,7 @@ from qgan.config import TrainConfig
 from qgan.gan import build_gan
 
 FIXED_NOISE_SEED = 12345  # the grid's noise: the same images epoch after epoch
+CALIBRATION_STREAM = 1 << 40  # offsets the seeds of BatchNorm calibration noise from batch orders
 
 
 @dataclass
@@ -170,6 +171,11 @@ class Trainer:
 
     @torch.no_grad()
     def end_of_epoch(self) -> None:
+        # inference statistics from noise of its own stream, seeded by (seed, epoch): the
+        # training stream is untouched, so a resumed run stays exact
+        seed = self.cfg.seed * 100003 + self.pos.epoch + CALIBRATION_STREAM
+        calibration = torch.Generator().manual_seed(seed)
+        self.gan.calibrate(calibration)
         fixed = self.gan.noise.scale(self.fixed_noise)  # e.g. U[0, b) from the fixed uniforms
         generator = self.gan.generator
         was = generator.training

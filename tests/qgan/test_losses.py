@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -14,6 +15,7 @@ from qgan.losses import (
     GeneratorLosses,
     adversarial_loss,
     autoencoder_loss,
+    covariance_gap,
     discriminator_loss,
     generator_loss,
     generator_objective,
@@ -89,11 +91,18 @@ def test_generator_loss_per_wiring() -> None:
     logits = torch.randn(4)
     fake = torch.rand(4, 6, requires_grad=True)
     real = torch.rand(4, 6, requires_grad=True)
-    adv, lat = generator_loss(_cfg("latent-match"), logits, fake, real)
+    cfg = dataclasses.replace(_cfg("latent-match"), latent_two_sided=True, covariance_weight=0.5)
+    adv, lat = generator_loss(cfg, logits, fake, real)
     torch.testing.assert_close(adv, adversarial_loss(logits))
-    torch.testing.assert_close(lat, mmd2(fake, real, _cfg("latent-match").mmd_bandwidths))
+    want = mmd2(fake, real, cfg.mmd_bandwidths) + cfg.covariance_weight * covariance_gap(fake, real)
+    torch.testing.assert_close(lat, want)
     lat.backward()
-    assert fake.grad.any() and real.grad is None  # the encoded latents are a stop-gradient target
+    assert fake.grad.any() and real.grad.any()  # two-sided: the encoder follows the prior too
+    fake.grad = real.grad = None
+    _, lat = generator_loss(_cfg("latent-match"), logits, fake, real)  # the defaults
+    torch.testing.assert_close(lat, mmd2(fake, real, cfg.mmd_bandwidths))
+    lat.backward()
+    assert fake.grad.any() and real.grad is None  # the encoded latents as a stop-gradient target
     with pytest.raises(ValueError, match="encoded real latents"):
         generator_loss(_cfg("latent-match"), logits, fake, None)
     adv, lat = generator_loss(_cfg("decoder-only"), logits, fake, None)
@@ -158,3 +167,13 @@ def test_decoder_adversarial_weight_zero_leaves_the_decoder_to_reconstruction() 
     )
     torch.testing.assert_close(again.total, losses.total)
     torch.testing.assert_close(torch.autograd.grad(again.total, fake_latent)[0], got[0])
+
+
+def test_covariance_gap_against_numpy() -> None:
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.randn(7, 3, generator=gen), torch.randn(5, 3, generator=gen) * 2 + 1
+    xn, yn = x.double().numpy(), y.double().numpy()
+    mean = ((xn.mean(0) - yn.mean(0)) ** 2).sum() / 3
+    cov = ((np.cov(xn, rowvar=False) - np.cov(yn, rowvar=False)) ** 2).sum() / 3
+    assert covariance_gap(x, y).item() == pytest.approx(mean + cov, rel=1e-5)
+    assert covariance_gap(x, x).item() == 0
