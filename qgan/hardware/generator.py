@@ -20,8 +20,8 @@ from qiskit import QuantumCircuit
 
 from circuits.ansatz import Ansatz
 from qgan.checkpoint import load_checkpoint
+from qgan.generation import draw_noise, load_generator
 from qgan.models import HybridQGenerator, ModelConfig
-from qgan.sample import draw_noise, load_generator
 
 RUNNABLE = "hybridq"
 # why each other model cannot run here, in one line each

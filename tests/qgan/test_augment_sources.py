@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-import qgan.sample
+import qgan.generation
 from qgan.augment.config import AugmentError
 from qgan.augment.sources import (
     Source,
@@ -79,7 +79,7 @@ def test_a_checkpoint_is_sampled_once_and_reused(tmp_path, monkeypatch):
         _npz(out / "samples.npz", n=n, checkpoint=str(checkpoint))
         return out
 
-    monkeypatch.setattr(qgan.sample, "sample", fake_sample)
+    monkeypatch.setattr(qgan.generation, "sample", fake_sample)
     source = Source("gan", "MEL", checkpoint=tmp_path / "run" / "last.pt")
     first = sampled_npz(source, 7, tmp_path / "cache", seed=3, batch_size=4)
     again = sampled_npz(source, 7, tmp_path / "cache", seed=3, batch_size=4)

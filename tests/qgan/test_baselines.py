@@ -21,7 +21,7 @@ from qgan.artifacts import save_grid, to_uint8_images
 from qgan.checkpoint import load_checkpoint
 from qgan.config import LEARNING_RATES, TrainConfig
 from qgan.evaluation.samplers import generate_images
-from qgan.sample import load_generator, sample_images
+from qgan.generation import load_generator, sample_images
 from qgan.sample import main as sample_main
 from qgan.train import main
 from qgan.trainer import FIXED_NOISE_SEED
