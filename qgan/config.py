@@ -53,6 +53,18 @@ class TrainConfig:
     encoder_wiring: str = _opt(
         "latent-match", "how the pre-processing layer trains: latent-match | decoder-only"
     )
+    raw_latents: bool = _opt(
+        False, "hybridq ablation: decode raw <Z> values (no latent standardization)"
+    )
+    decoder_adversarial_weight: float = _opt(
+        0.0, "hybridq latent-match: the decoder's share of the adversarial gradient"
+    )
+    covariance_weight: float = _opt(
+        0.0, "hybridq latent-match ablation: weight of a mean+covariance term on the latents"
+    )
+    latent_two_sided: bool = _opt(
+        False, "hybridq latent-match ablation: the latent term also moves the encoder"
+    )
     lr_quantum: float = _opt(
         0.0, "learning rate of the quantum weights; 0: the model's own (hybridq 0.3 Adam, "
         "mosaiq 0.3 SGD)"

@@ -28,7 +28,11 @@ from qgan.quantum import QuantumConfig
 def model_config(cfg) -> ModelConfig:
     """HybridQ's ``ModelConfig`` of a ``TrainConfig``."""
     quantum = QuantumConfig(n_layers=cfg.n_layers, sim=cfg.sim, dtype=cfg.dtype, seed=cfg.seed)
-    return ModelConfig(encoder_wiring=cfg.encoder_wiring, seed=cfg.seed, quantum=quantum)
+    return ModelConfig(
+        encoder_wiring=cfg.encoder_wiring, seed=cfg.seed, quantum=quantum,
+        latent_norm=not cfg.raw_latents, decoder_adversarial_weight=cfg.decoder_adversarial_weight,
+        covariance_weight=cfg.covariance_weight, latent_two_sided=cfg.latent_two_sided,
+    )  # fmt: skip
 
 
 class HybridQ(GANModel):

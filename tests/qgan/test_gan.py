@@ -51,3 +51,16 @@ def test_trainer_calibrates_the_generator_at_each_epoch_end(tmp_path, monkeypatc
     train(cfg)
     assert len(calls) == 2
     assert calls[0].initial_seed() != calls[1].initial_seed()  # a stream per epoch
+
+
+def test_hybridq_ablation_flags_reach_the_model_config() -> None:
+    from qgan.hybridq import model_config
+    from qgan.train import parse
+
+    default = model_config(parse([]))
+    assert default.latent_norm and default.decoder_adversarial_weight == 0.0
+    assert default.covariance_weight == 0.0 and not default.latent_two_sided
+    argv = "--raw-latents --decoder-adversarial-weight 0.5 --covariance-weight 2 --latent-two-sided"
+    cfg = model_config(parse(argv.split()))
+    assert not cfg.latent_norm and cfg.decoder_adversarial_weight == 0.5
+    assert cfg.covariance_weight == 2.0 and cfg.latent_two_sided
