@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from qgan.losses import adversarial_loss, discriminator_loss
 from qgan.noise import B_MIN, AdaptiveNoise
 
 # model name -> "module:class"; imported on demand so a run loads only its own model
@@ -134,13 +135,20 @@ class GANModel(ABC):
     def generate(self, noise: torch.Tensor) -> Any:
         """One generator forward; whatever ``d_loss`` and ``g_losses`` need of the fakes."""
 
-    @abstractmethod
     def d_loss(self, real_in: torch.Tensor, fake: Any) -> torch.Tensor:
-        """The discriminator's loss (fakes detached: only D learns from it)."""
+        """The discriminator's loss (fakes detached: only D learns from it).
 
-    @abstractmethod
+        The plain GAN's BCE by default, for models whose ``generate`` returns what D judges.
+        """
+        return discriminator_loss(self.discriminator(real_in), self.discriminator(fake.detach()))
+
     def g_losses(self, real_in: torch.Tensor, fake: Any) -> dict[str, torch.Tensor]:
-        """Generator-side terms; "total" is minimized, "adversarial" drives the noise rule."""
+        """Generator-side terms; "total" is minimized, "adversarial" drives the noise rule.
+
+        The plain GAN's non-saturating loss by default (the same contract as ``d_loss``).
+        """
+        adversarial = adversarial_loss(self.discriminator(fake))
+        return {"total": adversarial, "adversarial": adversarial}
 
     @abstractmethod
     def parameter_counts(self) -> dict[str, int]:

@@ -16,7 +16,6 @@ import torch
 from torch import nn
 
 from qgan.gan import GANModel, GaussianNoise, count_parameters, param_group
-from qgan.losses import adversarial_loss, discriminator_loss
 from qgan.models import IMAGE_SIZE, Discriminator
 
 
@@ -104,13 +103,6 @@ class DCGAN(GANModel):
 
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
         return self.generator(noise)  # (B, 3, 64, 64)
-
-    def d_loss(self, real_in: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        return discriminator_loss(self.discriminator(real_in), self.discriminator(fake.detach()))
-
-    def g_losses(self, real_in: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
-        adversarial = adversarial_loss(self.discriminator(fake))
-        return {"total": adversarial, "adversarial": adversarial}
 
     def parameter_counts(self) -> dict[str, int]:
         counts = {

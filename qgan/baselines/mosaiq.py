@@ -46,7 +46,6 @@ from torch import nn
 
 from qgan.baselines.pca import PCA
 from qgan.gan import GANModel, UniformNoise, count_parameters, param_group
-from qgan.losses import adversarial_loss, discriminator_loss
 from qgan.quantum import QuantumConfig, quantum_generator
 
 
@@ -204,13 +203,6 @@ class MosaiQ(GANModel):
 
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
         return self.generator.features(noise)  # (B, 100)
-
-    def d_loss(self, real_in: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        return discriminator_loss(self.discriminator(real_in), self.discriminator(fake.detach()))
-
-    def g_losses(self, real_in: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
-        adversarial = adversarial_loss(self.discriminator(fake))
-        return {"total": adversarial, "adversarial": adversarial}
 
     def parameter_counts(self) -> dict[str, int]:
         counts = {
