@@ -113,6 +113,17 @@ class TrainConfig:
         lrs = {k: getattr(self, k) or (own[k] or 0.0) for k in LEARNING_RATE_FLAGS}
         return dataclasses.replace(self, **lrs)
 
+    def data_config(self):
+        """The ``qgan.data.DataConfig`` of this (resolved) config: a run, its resume and its
+        evaluation all read the data through it."""
+        from qgan.data import DataConfig  # the data stack loads only when data is wanted
+
+        classes = tuple(c.strip() for c in self.classes.split(",") if c.strip())
+        return DataConfig(
+            dataset=self.dataset, data_root=self.data_root or None, classes=classes,
+            size=self.image_size, seed=self.seed, limit=self.limit or None,
+        )  # fmt: skip
+
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)
 

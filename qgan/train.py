@@ -33,7 +33,7 @@ def train(cfg: TrainConfig, extend: dict | None = None) -> list[Path]:
     cfg = cfg.resolved()
     if cfg.resume:
         return [_resume(cfg, extend or {})]
-    data_cfg = _data_config(cfg)
+    data_cfg = cfg.data_config()
     targets = data_cfg.classes if cfg.cls == "all" else (cfg.cls,)
     print(
         f"data: {cfg.dataset}" + (f" from {cfg.data_root}" if cfg.data_root else " (made by code)")
@@ -68,24 +68,13 @@ def _resume(cfg: TrainConfig, extend: dict) -> Path:
     run_cfg = dataclasses.replace(saved, resume="", **extend)
     run_dir = Path(cfg.resume) if Path(cfg.resume).is_dir() else Path(cfg.resume).parent
     write_config(run_cfg, run_dir)  # config.json says what the run now aims for
-    train_set, _, _ = load_train_test(_data_config(saved))
+    train_set, _, _ = load_train_test(saved.data_config())
     trainer = Trainer(run_cfg, class_subset(train_set, saved.cls).tensor(), run_dir)
     trainer.load_state_dict(ckpt)
     truncate_metrics(run_dir / "metrics.jsonl", trainer.pos.step)
     print(f"resuming {run_dir} at step {trainer.pos.step} (epoch {trainer.pos.epoch})")
     trainer.fit()
     return run_dir
-
-
-def _data_config(cfg: TrainConfig):
-    """The data of a (resolved) run config; a new run and its resume must read the same."""
-    from qgan.data import DataConfig
-
-    classes = tuple(c.strip() for c in cfg.classes.split(",") if c.strip())
-    return DataConfig(
-        dataset=cfg.dataset, data_root=cfg.data_root or None, classes=classes,
-        size=cfg.image_size, seed=cfg.seed, limit=cfg.limit or None,
-    )  # fmt: skip
 
 
 def _announce(trainer, run_dir: Path, n_images: int) -> None:

@@ -8,6 +8,7 @@ are the ones it never trained on.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qgan.config import TrainConfig
 from qgan.data import DataConfig, LesionData, class_subset, load_dataset, load_split, select
 
 _SNAPSHOT = re.compile(r"^epoch(\d+)\.pt$")
@@ -120,16 +122,9 @@ def _refuse_duplicates(runs: list[Run]) -> None:
 
 def data_config(run: Run, data_root: str | None = None) -> DataConfig:
     """The data the run trained on, as ``qgan.train`` loaded it (``data_root`` overrides)."""
-    cfg = run.config
-    classes = tuple(c.strip() for c in str(cfg.get("classes", cfg["cls"])).split(",") if c.strip())
-    return DataConfig(
-        dataset=run.dataset,
-        data_root=data_root or cfg.get("data_root") or None,
-        classes=classes,
-        size=run.image_size,
-        seed=int(cfg.get("seed", 0)),
-        limit=int(cfg.get("limit", 0)) or None,
-    )
+    data_keys = ("dataset", "data_root", "classes", "image_size", "seed", "limit")
+    cfg = TrainConfig(**{k: run.config[k] for k in data_keys if k in run.config}).data_config()
+    return dataclasses.replace(cfg, data_root=data_root) if data_root else cfg
 
 
 @functools.lru_cache(maxsize=4)
