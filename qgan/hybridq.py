@@ -19,19 +19,23 @@ from qgan.models import (
     ModelConfig,
     build_generator,
     build_hybridq,
+    dcgan_sides,
     param_groups,
     parameter_counts,
 )
 from qgan.quantum import QuantumConfig
 
 
-def model_config(cfg) -> ModelConfig:
-    """HybridQ's ``ModelConfig`` of a ``TrainConfig``."""
+def model_config(cfg, images: torch.Tensor | None = None) -> ModelConfig:
+    """HybridQ's ``ModelConfig`` of a ``TrainConfig``, sized for ``images`` (B, c, S, S)."""
+    shape = {}
+    if images is not None:
+        shape = {"image_channels": int(images.shape[1]), "image_size": int(images.shape[-1])}
     quantum = QuantumConfig(n_layers=cfg.n_layers, sim=cfg.sim, dtype=cfg.dtype, seed=cfg.seed)
     return ModelConfig(
         encoder_wiring=cfg.encoder_wiring, seed=cfg.seed, quantum=quantum,
         latent_norm=not cfg.raw_latents, decoder_adversarial_weight=cfg.decoder_adversarial_weight,
-        covariance_weight=cfg.covariance_weight, latent_two_sided=cfg.latent_two_sided,
+        covariance_weight=cfg.covariance_weight, latent_two_sided=cfg.latent_two_sided, **shape,
     )  # fmt: skip
 
 
@@ -40,8 +44,12 @@ class HybridQ(GANModel):
 
     name = "hybridq"
 
+    @classmethod
+    def check(cls, cfg, images: torch.Tensor) -> None:
+        dcgan_sides(images.shape[-1])  # the discriminator's; a ValueError naming sizes that work
+
     def __init__(self, cfg, images: torch.Tensor):
-        self.model_config = model_config(cfg)
+        self.model_config = model_config(cfg, images)
         self.generator, self.encoder, self.discriminator = build_hybridq(self.model_config)
         groups = param_groups(
             self.generator, self.encoder, self.discriminator, lr_quantum=cfg.lr_quantum,
@@ -60,7 +68,7 @@ class HybridQ(GANModel):
         }
 
     def generate(self, noise: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(quantum latents (B, 100), decoded images (B, 3, 64, 64)): one quantum forward."""
+        """(quantum latents (B, 100), decoded images (B, c, S, S)): one quantum forward."""
         latent = self.generator.latent(noise)
         return latent, self.generator.decoder(latent)
 

@@ -50,7 +50,7 @@ from torch import nn
 
 from qgan.quantum import QuantumConfig, quantum_generator
 
-IMAGE_SIZE = 64  # HybridQ resizes every image to 64x64; the DCGAN discriminator assumes it
+IMAGE_SIZE = 64  # HybridQ resizes every image to 64x64 (digits: 28x28, see ``dcgan_sides``)
 WIRINGS = ("latent-match", "decoder-only")
 LR_QUANTUM = 0.3  # HybridQ Sec. 4.1: Adam learning rate of the quantum circuits
 LR_CLASSICAL = 2e-4  # ... of the classical pre- and post-processing layers
@@ -70,6 +70,7 @@ class ModelConfig:
 
     latent_dim: int = 100  # 10 sub-generators x 10 qubits, one <Z> each; = quantum in/out width
     image_channels: int = 3  # RGB skin-lesion images
+    image_size: int = IMAGE_SIZE  # pixels a side; any size ``dcgan_sides`` accepts (28 for digits)
     encoder_channels: int = 4  # filters of the 4x4 pre-processing convolution
     encoder_stride: int = 4  # 4x4 patches without overlap: (B, 4, 16, 16) -> 1024 features
     decoder_channels: int = 2  # C of the feed-forward output (B, C, 64, 64); sets the 3.7M total
@@ -90,6 +91,7 @@ class ModelConfig:
             raise ValueError(
                 f"encoder_wiring must be one of {WIRINGS}, got {self.encoder_wiring!r}"
             )
+        dcgan_sides(self.image_size)  # ValueError for a size the discriminator cannot take
         width = self.quantum.n_sub * self.quantum.n_qubits
         if width != self.latent_dim:
             raise ValueError(
@@ -104,7 +106,7 @@ class ModelConfig:
 
 
 class Encoder(nn.Module):
-    """Pre-processing: image (B, c, 64, 64) -> latent (B, latent_dim).
+    """Pre-processing: image (B, c, S, S) -> latent (B, latent_dim); S = 64 in the paper.
 
     4x4 convolution + LeakyReLU(0.2), flatten, one feed-forward layer, then the same latent map
     as the quantum side: standardized per coordinate (``norm=True``) or tanh into (-1, 1), the
@@ -113,12 +115,18 @@ class Encoder(nn.Module):
     """
 
     def __init__(
-        self, latent_dim: int, image_channels: int, channels: int, stride: int, norm: bool = True
+        self,
+        latent_dim: int,
+        image_channels: int,
+        channels: int,
+        stride: int,
+        norm: bool = True,
+        image_size: int = IMAGE_SIZE,
     ):
         super().__init__()
         padding = max(0, (4 - stride) // 2)  # stride 2: the DCGAN 4x4/2/1 halving; 4: patches
         self.conv = nn.Conv2d(image_channels, channels, 4, stride, padding)
-        side = (IMAGE_SIZE + 2 * padding - 4) // stride + 1
+        side = (image_size + 2 * padding - 4) // stride + 1
         # A bias before the standardization would be subtracted right away: none then.
         self.fc = nn.Linear(channels * side * side, latent_dim, bias=not norm)
         self.norm = nn.BatchNorm1d(latent_dim, affine=False) if norm else nn.Tanh()
@@ -129,7 +137,7 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """Post-processing: latent (B, latent_dim) -> image (B, c, 64, 64) in (-1, 1).
+    """Post-processing: latent (B, latent_dim) -> image (B, c, S, S) in (-1, 1); S = 64 here.
 
     One feed-forward layer straight to (C, 64, 64) + ReLU, a 3x3 convolution (padding 1) and
     tanh, as the paper describes, with no upsampling. The feed-forward layer holds almost all
@@ -137,10 +145,12 @@ class Decoder(nn.Module):
     discriminator included, to the paper's 3.7M (see ``ModelConfig``).
     """
 
-    def __init__(self, latent_dim: int, image_channels: int, channels: int):
+    def __init__(
+        self, latent_dim: int, image_channels: int, channels: int, image_size: int = IMAGE_SIZE
+    ):
         super().__init__()
-        self.channels = channels
-        self.fc = nn.Linear(latent_dim, channels * IMAGE_SIZE * IMAGE_SIZE)
+        self.channels, self.image_size = channels, image_size
+        self.fc = nn.Linear(latent_dim, channels * image_size * image_size)
         self.conv = nn.Conv2d(channels, image_channels, 3, padding=1)
         # DCGAN's init, N(0, 0.02) weights and zero biases. torch's default, uniform within
         # 1/sqrt(fan_in), starts the 8192 pixels as a loud random texture that the paper's lr 2e-4
@@ -151,32 +161,57 @@ class Decoder(nn.Module):
             nn.init.zeros_(layer.bias)
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
-        h = torch.relu(self.fc(latent)).view(-1, self.channels, IMAGE_SIZE, IMAGE_SIZE)
-        return torch.tanh(self.conv(h))  # (B, image_channels, 64, 64)
+        side = self.image_size
+        h = torch.relu(self.fc(latent)).view(-1, self.channels, side, side)
+        return torch.tanh(self.conv(h))  # (B, image_channels, S, S)
+
+
+def dcgan_sides(image_size: int) -> list[int]:
+    """Sides a DCGAN halves an ``image_size`` image through, down to its last feature map.
+
+    Stride-2 4x4 convolutions halve the side while it is even and above 7: 64 -> 32 -> 16 -> 8
+    -> 4 (Radford et al.), 32 -> ... -> 4, 28 -> 14 -> 7 (MNIST). The last side is the kernel of
+    the discriminator's final convolution and of the generator's first one. ValueError for a
+    size that cannot be halved at least once or does not end at 7 pixels or fewer.
+    """
+    sides = [int(image_size)]
+    while sides[-1] > 7 and sides[-1] % 2 == 0:
+        sides.append(sides[-1] // 2)
+    if len(sides) < 2 or sides[-1] > 7:
+        raise ValueError(
+            f"image size {image_size} does not halve down to 7 pixels or fewer; use a size "
+            f"s * 2^k with s <= 7 and k >= 1 (--image-size 64, 32 or 28)"
+        )
+    return sides
 
 
 class Discriminator(nn.Module):
-    """The DCGAN discriminator (Radford et al. 2016) for 64x64 images -> logits (B,).
+    """The DCGAN discriminator (Radford et al. 2016) -> logits (B,).
 
-    conv 4x4/2 (ndf) + LeakyReLU(0.2); three conv 4x4/2 + BatchNorm + LeakyReLU(0.2) with 2, 4
-    and 8 ndf channels (64 -> 32 -> 16 -> 8 -> 4 pixels); conv 4x4 to one logit. No biases (the
-    BatchNorms have their own), no sigmoid: the losses take logits. DCGAN init: conv weights
-    N(0, 0.02), BatchNorm weights N(1, 0.02) and biases 0. ndf = 64 gives 2,765,568 parameters.
+    At 64x64: conv 4x4/2 (ndf) + LeakyReLU(0.2); three conv 4x4/2 + BatchNorm + LeakyReLU(0.2)
+    with 2, 4 and 8 ndf channels (64 -> 32 -> 16 -> 8 -> 4 pixels); conv 4x4 to one logit. Other
+    sizes halve through ``dcgan_sides`` the same way (28: 28 -> 14 -> 7, then a 7x7 conv). No
+    biases (the BatchNorms have their own), no sigmoid: the losses take logits. DCGAN init: conv
+    weights N(0, 0.02), BatchNorm weights N(1, 0.02) and biases 0. ndf = 64 at 64x64x3 gives
+    2,765,568 parameters.
     """
 
-    def __init__(self, image_channels: int = 3, ndf: int = 64):
+    def __init__(self, image_channels: int = 3, ndf: int = 64, image_size: int = IMAGE_SIZE):
         super().__init__()
+        sides = dcgan_sides(image_size)
         layers: list[nn.Module] = [
             nn.Conv2d(image_channels, ndf, 4, 2, 1, bias=False),
             nn.LeakyReLU(0.2, inplace=True),
         ]
-        for mult in (1, 2, 4):
+        width = ndf
+        for _ in sides[2:]:
             layers += [
-                nn.Conv2d(ndf * mult, ndf * mult * 2, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(ndf * mult * 2),
+                nn.Conv2d(width, width * 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(width * 2),
                 nn.LeakyReLU(0.2, inplace=True),
             ]
-        layers.append(nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False))  # (B, 1, 1, 1)
+            width *= 2
+        layers.append(nn.Conv2d(width, 1, sides[-1], 1, 0, bias=False))  # (B, 1, 1, 1)
         self.main = nn.Sequential(*layers)
         self.apply(_dcgan_init)
 
@@ -215,7 +250,7 @@ class HybridQGenerator(nn.Module):
         return self.norm(self.quantum(noise).to(self.decoder.fc.weight.dtype))
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.latent(noise))  # (B, c, 64, 64)
+        return self.decoder(self.latent(noise))  # (B, c, S, S)
 
 
 def build_hybridq(
@@ -229,13 +264,13 @@ def build_hybridq(
     """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
-        decoder = Decoder(cfg.latent_dim, cfg.image_channels, cfg.decoder_channels)
-        discriminator = Discriminator(cfg.image_channels, cfg.ndf)
+        decoder = _decoder(cfg)
+        discriminator = Discriminator(cfg.image_channels, cfg.ndf, cfg.image_size)
         encoder = None
         if cfg.uses_encoder:
             encoder = Encoder(
                 cfg.latent_dim, cfg.image_channels, cfg.encoder_channels, cfg.encoder_stride,
-                norm=cfg.latent_norm,
+                norm=cfg.latent_norm, image_size=cfg.image_size,
             )  # fmt: skip
     return build_generator(cfg, decoder), encoder, discriminator
 
@@ -247,8 +282,12 @@ def build_generator(cfg: ModelConfig, decoder: Decoder | None = None) -> HybridQ
     checkpoint's, running statistics of the latent standardization included).
     """
     if decoder is None:
-        decoder = Decoder(cfg.latent_dim, cfg.image_channels, cfg.decoder_channels)
+        decoder = _decoder(cfg)
     return HybridQGenerator(quantum_generator(cfg.quantum), decoder, norm=cfg.latent_norm)
+
+
+def _decoder(cfg: ModelConfig) -> Decoder:
+    return Decoder(cfg.latent_dim, cfg.image_channels, cfg.decoder_channels, cfg.image_size)
 
 
 def param_groups(

@@ -6,6 +6,8 @@ each with BatchNorm + ReLU, then ConvTranspose 4x4/2 to 3 channels at 64x64 and 
 discriminator is ``qgan.models.Discriminator`` (the DCGAN one HybridQ uses too). With
 nz = 100, ngf = ndf = 64: generator 3,576,704 + discriminator 2,765,568 = 6,342,272
 parameters, the paper's "6.3M". Noise N(0, 1); BCE losses; Adam lr 2e-4, beta1 0.5 for both.
+Other image sizes mirror ``qgan.models.dcgan_sides``: 28x28 digits grow 1 -> 7 -> 14 -> 28 with
+2 and 1 x ngf channels (the usual DCGAN for MNIST).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import torch
 from torch import nn
 
 from qgan.gan import GANModel, GaussianNoise, count_parameters, param_group
-from qgan.models import IMAGE_SIZE, Discriminator
+from qgan.models import IMAGE_SIZE, Discriminator, dcgan_sides
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class DCGANConfig:
     ngf: int = 64  # generator width
     ndf: int = 64  # discriminator width
     channels: int = 3  # RGB images
+    image_size: int = IMAGE_SIZE  # pixels a side (``qgan.models.dcgan_sides``)
     seed: int = 0  # initial weights
 
     @property
@@ -36,26 +39,29 @@ class DCGANConfig:
 
 
 class DCGANGenerator(nn.Module):
-    """z (B, nz) -> images (B, channels, 64, 64) in (-1, 1); DCGAN init (see ``_dcgan_init``)."""
+    """z (B, nz) -> images (B, channels, S, S) in (-1, 1); DCGAN init (see ``_dcgan_init``)."""
 
-    def __init__(self, nz: int = 100, ngf: int = 64, channels: int = 3):
+    def __init__(
+        self, nz: int = 100, ngf: int = 64, channels: int = 3, image_size: int = IMAGE_SIZE
+    ):
         super().__init__()
+        sides = dcgan_sides(image_size)[::-1]  # 64 px: 4, 8, 16, 32, 64
         layers: list[nn.Module] = []
-        widths = (nz, ngf * 8, ngf * 4, ngf * 2, ngf)  # 1 -> 4 -> 8 -> 16 -> 32 pixels
+        widths = (nz, *(ngf * 2**k for k in range(len(sides) - 2, -1, -1)))  # nz, 8, 4, 2, 1 x ngf
         for i, (c_in, c_out) in enumerate(zip(widths, widths[1:], strict=False)):
-            stride, padding = (1, 0) if i == 0 else (2, 1)
+            kernel, stride, padding = (sides[0], 1, 0) if i == 0 else (4, 2, 1)
             layers += [
-                nn.ConvTranspose2d(c_in, c_out, 4, stride, padding, bias=False),
+                nn.ConvTranspose2d(c_in, c_out, kernel, stride, padding, bias=False),
                 nn.BatchNorm2d(c_out),
                 nn.ReLU(inplace=True),
             ]
-        layers += [nn.ConvTranspose2d(ngf, channels, 4, 2, 1, bias=False), nn.Tanh()]  # 64 px
+        layers += [nn.ConvTranspose2d(ngf, channels, 4, 2, 1, bias=False), nn.Tanh()]  # S px
         self.nz = nz
         self.main = nn.Sequential(*layers)
         self.apply(_dcgan_init)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.main(z.view(-1, self.nz, 1, 1))  # (B, channels, 64, 64)
+        return self.main(z.view(-1, self.nz, 1, 1))  # (B, channels, S, S)
 
 
 def _dcgan_init(module: nn.Module) -> None:
@@ -71,8 +77,8 @@ def build_dcgan(cfg: DCGANConfig) -> tuple[DCGANGenerator, Discriminator]:
     """(generator, discriminator), weights drawn from ``cfg.seed`` (torch's global RNG kept)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
-        generator = DCGANGenerator(cfg.nz, cfg.ngf, cfg.channels)
-        discriminator = Discriminator(cfg.channels, cfg.ndf)
+        generator = DCGANGenerator(cfg.nz, cfg.ngf, cfg.channels, cfg.image_size)
+        discriminator = Discriminator(cfg.channels, cfg.ndf, cfg.image_size)
     return generator, discriminator
 
 
@@ -83,14 +89,11 @@ class DCGAN(GANModel):
 
     @classmethod
     def check(cls, cfg, images: torch.Tensor) -> None:
-        if tuple(images.shape[-2:]) != (IMAGE_SIZE, IMAGE_SIZE):
-            raise ValueError(
-                f"dcgan makes {IMAGE_SIZE}x{IMAGE_SIZE} images; got {tuple(images.shape[-2:])} "
-                f"(use --image-size {IMAGE_SIZE})"
-            )
+        dcgan_sides(images.shape[-1])  # a ValueError naming the sizes that work
 
     def __init__(self, cfg, images: torch.Tensor):
-        self.model_config = DCGANConfig(channels=int(images.shape[1]), seed=cfg.seed)
+        channels, size = int(images.shape[1]), int(images.shape[-1])
+        self.model_config = DCGANConfig(channels=channels, image_size=size, seed=cfg.seed)
         self.generator, self.discriminator = build_dcgan(self.model_config)
         betas = (cfg.beta1, 0.999)
         self.opt_g = torch.optim.Adam(
@@ -102,7 +105,7 @@ class DCGAN(GANModel):
         self.noise = GaussianNoise(self.model_config.nz)
 
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
-        return self.generator(noise)  # (B, 3, 64, 64)
+        return self.generator(noise)  # (B, channels, S, S)
 
     def parameter_counts(self) -> dict[str, int]:
         counts = {
@@ -117,7 +120,7 @@ class DCGAN(GANModel):
     ) -> tuple[DCGANGenerator, DCGANConfig]:
         """The generator; ``sim`` does not apply (no quantum layer)."""
         cfg = model_config
-        return DCGANGenerator(cfg.nz, cfg.ngf, cfg.channels), cfg
+        return DCGANGenerator(cfg.nz, cfg.ngf, cfg.channels, cfg.image_size), cfg
 
     @classmethod
     def noise_for(cls, model_config: DCGANConfig) -> GaussianNoise:

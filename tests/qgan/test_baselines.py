@@ -9,7 +9,9 @@ redrawn from the checkpoint alone, and a straight run for resumed ones.
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -209,7 +211,8 @@ def test_evaluation_draws_baseline_images_through_qgan_sample(run):
         ({"model": "dcgan", "lr_quantum": 0.1}, "--lr-quantum does not apply to dcgan"),
         ({"model": "mosaiq", "lr_classical": 0.1}, "--lr-classical does not apply to mosaiq"),
         ({"model": "mosaiq", "limit": 10}, "needs more than 100; got 8"),
-        ({"model": "dcgan", "image_size": 32}, "use --image-size 64"),
+        ({"model": "dcgan", "image_size": 50}, "(--image-size 64, 32 or 28)"),
+        ({"model": "hybridq", "image_size": 36}, "(--image-size 64, 32 or 28)"),
     ],
 )
 def test_bad_model_flags_exit_with_one_line_and_make_nothing(tmp_path, flags, message):
@@ -220,3 +223,31 @@ def test_bad_model_flags_exit_with_one_line_and_make_nothing(tmp_path, flags, me
     assert text.startswith("error: ") and "\n" not in text
     assert message in text
     assert not (tmp_path / "runs").exists()
+
+
+# ------------------------------------------------------------------------------ digits
+def _write_idx(path: Path, array: np.ndarray) -> None:
+    """The MNIST idx format: 0, 0, 0x08 (ubyte), ndim, big-endian uint32 dims, the bytes."""
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.mark.parametrize("model", ["hybridq", "dcgan"])
+def test_28x28_grayscale_digits_train_and_sample_at_their_size(tmp_path, monkeypatch, model):
+    """The digit GANs of the HQCNN experiment: 1-channel 28x28 images in, the same out."""
+    root = tmp_path / "data" / "mnist"
+    root.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    _write_idx(root / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (60, 28, 28)))
+    _write_idx(root / "t10k-labels-idx1-ubyte.gz", np.arange(60) % 3)
+    monkeypatch.setenv("QGAN_DATA", str(tmp_path / "data"))
+    flags = {"model": model, "dataset": "mnist", "classes": "0,1,2", "cls": "0",
+             "image_size": 28, "epochs": 1, "max_steps": 2, "batch_size": 8, "grid": 4,
+             "out": str(tmp_path / "runs")}  # fmt: skip
+    main(_argv(flags))
+    run = tmp_path / "runs" / f"{model}-mnist-0"
+    assert Image.open(run / "samples_epoch001.png").mode == "L"
+    sample_main(["--checkpoint", str(run), "--n", "3", "--out", str(tmp_path / "s")])
+    images = _npz(tmp_path / "s")["images"]
+    assert images.shape == (3, 28, 28, 1) and images.dtype == np.uint8 and images.std() > 0

@@ -26,6 +26,7 @@ from qgan.models import (
     ModelConfig,
     build_hybridq,
     count_parameters,
+    dcgan_sides,
     param_groups,
     parameter_counts,
 )
@@ -143,6 +144,34 @@ def test_decoder_and_discriminator_small() -> None:
     image = decoder(torch.rand(5, 6) * 2 - 1)
     assert image.shape == (5, 3, 64, 64) and image.abs().max() <= 1
     assert discriminator(image).shape == (5,)
+
+
+@pytest.mark.parametrize(
+    ("size", "sides"), [(64, [64, 32, 16, 8, 4]), (32, [32, 16, 8, 4]), (28, [28, 14, 7])]
+)
+def test_dcgan_sides_halve_down_to_the_last_feature_map(size: int, sides: list[int]) -> None:
+    assert dcgan_sides(size) == sides
+    discriminator = Discriminator(1, ndf=8, image_size=size)
+    assert discriminator(torch.zeros(2, 1, size, size)).shape == (2,)
+    decoder = Decoder(6, 1, 2, image_size=size)
+    assert decoder(torch.zeros(2, 6)).shape == (2, 1, size, size)
+    encoder = Encoder(6, 1, 4, 4, image_size=size)
+    assert encoder(torch.zeros(3, 1, size, size)).shape == (3, 6)
+
+
+@pytest.mark.parametrize("size", [7, 9, 50, 36])
+def test_sizes_a_dcgan_cannot_take_are_refused(size: int) -> None:
+    with pytest.raises(ValueError, match="--image-size 64, 32 or 28"):
+        ModelConfig(image_size=size)
+
+
+def test_digit_config_keeps_the_quantum_side_and_shrinks_the_classical_one() -> None:
+    generator, encoder, discriminator = build_hybridq(ModelConfig(image_channels=1, image_size=28))
+    counts = parameter_counts(generator, encoder, discriminator)
+    # decoder fc 100 -> 2 x 28 x 28 (+ bias) and conv 2 -> 1 (3x3 + bias); the quantum side as is
+    assert counts["quantum"] == 600
+    assert counts["decoder"] == 100 * 1568 + 1568 + 2 * 9 + 1
+    assert counts["discriminator"] == 64 * 16 + 128 * 64 * 16 + 2 * 128 + 128 * 49
 
 
 def test_discriminator_dcgan_init() -> None:
