@@ -44,6 +44,10 @@ class TrainConfig:
     classes: str = _opt("MEL,NV,BCC", "the data set's classes in play (comma-separated)")
     image_size: int = _opt(64, "images are resized to this many pixels a side")
     limit: int = _opt(0, "at most this many images per class (0: all)")
+    train_per_class: int = _opt(
+        0, "train on a seeded draw of this many training-side images per class (0: all); the "
+        "HQCNN study's digit GANs train on the classifier's 100",
+    )  # fmt: skip
     epochs: int = _opt(100, "training epochs (the paper: 100)")
     batch_size: int = _opt(64, "images per step")
     max_steps: int = _opt(0, "stop after this many steps in all (0: no limit), for smoke runs")
@@ -92,6 +96,8 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "image_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{_flag(name)} must be at least 1")
+        if self.train_per_class < 0:
+            raise ValueError("--train-per-class must be at least 0 (0: every training image)")
         for name in LEARNING_RATE_FLAGS:
             value = getattr(self, name)
             if value < 0:

@@ -13,6 +13,8 @@ import dataclasses
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from qgan.checkpoint import load_checkpoint
 from qgan.config import TrainConfig, add_arguments, from_arguments, write_config
 
@@ -26,7 +28,7 @@ def train(cfg: TrainConfig, extend: dict | None = None) -> list[Path]:
     With ``cfg.resume``, the run continues with its own saved config; ``extend`` may change its
     ``epochs`` and ``max_steps`` (the flags given on the command line next to --resume).
     """
-    from qgan.data import class_subset, load_train_test, save_split
+    from qgan.data import class_subset, save_split
     from qgan.gan import gan_class
     from qgan.trainer import Trainer
 
@@ -38,7 +40,7 @@ def train(cfg: TrainConfig, extend: dict | None = None) -> list[Path]:
     print(
         f"data: {cfg.dataset}" + (f" from {cfg.data_root}" if cfg.data_root else " (made by code)")
     )
-    train_set, _, split = load_train_test(data_cfg)
+    train_set, split = training_side(cfg)
     for cls in targets:  # an unknown class or too few images fail here, before any run folder
         gan_class(cfg.model).check(cfg, class_subset(train_set, cls).tensor())
     runs = []
@@ -58,7 +60,7 @@ def train(cfg: TrainConfig, extend: dict | None = None) -> list[Path]:
 def _resume(cfg: TrainConfig, extend: dict) -> Path:
     """Continue a run exactly where its last.pt stopped, with its saved config (+ ``extend``)."""
     from qgan.artifacts import truncate_metrics
-    from qgan.data import class_subset, load_train_test
+    from qgan.data import class_subset
     from qgan.trainer import Trainer
 
     ckpt = load_checkpoint(cfg.resume)
@@ -68,13 +70,40 @@ def _resume(cfg: TrainConfig, extend: dict) -> Path:
     run_cfg = dataclasses.replace(saved, resume="", **extend)
     run_dir = Path(cfg.resume) if Path(cfg.resume).is_dir() else Path(cfg.resume).parent
     write_config(run_cfg, run_dir)  # config.json says what the run now aims for
-    train_set, _, _ = load_train_test(saved.data_config())
+    train_set, _ = training_side(saved)
     trainer = Trainer(run_cfg, class_subset(train_set, saved.cls).tensor(), run_dir)
     trainer.load_state_dict(ckpt)
     truncate_metrics(run_dir / "metrics.jsonl", trainer.pos.step)
     print(f"resuming {run_dir} at step {trainer.pos.step} (epoch {trainer.pos.epoch})")
     trainer.fit()
     return run_dir
+
+
+def training_side(cfg: TrainConfig):
+    """(the images the GANs train on, the split to record) of a resolved ``TrainConfig``.
+
+    The training side of the lesion split; with ``train_per_class`` only a seeded draw (``seed``)
+    of that many images per class, and the recorded split's ``train_ids`` become those images:
+    what ``split.json`` says a generator saw is what it saw.
+    """
+    from qgan.data import load_train_test, take
+
+    train_set, _, split = load_train_test(cfg.data_config())
+    n = cfg.train_per_class
+    if n:
+        rng = np.random.default_rng([cfg.seed, n])
+        keep = []
+        for label, name in enumerate(train_set.class_names):
+            members = np.flatnonzero(train_set.labels == label)
+            if len(members) < n:
+                raise ValueError(
+                    f"class {name} has {len(members)} training images, --train-per-class {n} "
+                    "asks for more; lower it"
+                )
+            keep.append(rng.choice(members, n, replace=False))
+        train_set = take(train_set, np.sort(np.concatenate(keep)))
+        split = dataclasses.replace(split, train_ids=tuple(sorted(map(str, train_set.image_ids))))
+    return train_set, split
 
 
 def _announce(trainer, run_dir: Path, n_images: int) -> None:

@@ -101,6 +101,9 @@ class LesionConfig:
         return dataclasses.replace(self, data_root=_data_root(self.data_root))
 
 
+REAL_SOURCES = ("draw", "gan")
+
+
 @dataclass(frozen=True)
 class DigitConfig:
     """arXiv:2505.24780: an HQCNN on MNIST 0/1/2, general and customized QGAN augmentation."""
@@ -108,6 +111,11 @@ class DigitConfig:
     data_root: str = _opt("", "folder holding mnist/ or the MNIST idx files (default: $QGAN_DATA)")
     digits: str = _opt("0,1,2", "digit classes, comma-separated (the paper: 0,1,2)")
     n_train: int = _opt(100, "real training images per class (the paper: 100)")
+    real: str = _opt(
+        "draw", "where the real training images come from: draw (a seeded draw per seed) | gan "
+        "(exactly the images the digit GANs trained on, as the paper: train them with "
+        "--train-per-class N_TRAIN)",
+    )  # fmt: skip
     n_val: int = _opt(50, "real validation images per class, for the customized strategy only")
     test_fraction: float = _opt(0.2, "held-out share of each class (the GANs' split)")
     split_seed: int = _opt(0, "seed of the train/test split (qgan.train's --seed: same split)")
@@ -135,6 +143,7 @@ class DigitConfig:
     def __post_init__(self) -> None:
         for row in self.row_names:
             _check_choice("rows", row, DIGIT_ROWS)
+        _check_choice("real", self.real, REAL_SOURCES)
         if not 0.0 <= self.threshold_low <= self.threshold_high <= 1.0:
             raise AugmentError("need 0 <= --threshold-low <= --threshold-high <= 1")
         _check_positive(self, ("n_train", "epochs", "batch_size", "rounds", "n_qubits", "n_layers"))

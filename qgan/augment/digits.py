@@ -3,7 +3,11 @@
 Data, per seed: from the training side of a seeded split (the split the digit GANs trained on),
 ``n_train`` real images per class to train on and ``n_val`` per class to measure the HQCNN's
 errors by (customized strategy only; no row trains on them); the test set is the whole held-out
-side, the same for every cell. Rows:
+side, the same for every cell. With ``real="gan"`` the real training images are exactly the
+ones the digit GANs trained on (``python -m qgan.train --train-per-class``, read from their
+``split.json``), the same for every seed, as in the paper, where the QGAN trains on the
+classifier's data: generated images then carry no information from real images the classifier
+lacks. Rows:
 
 * ``none``: the real images only.
 * ``rotation``: plus ``n_generated`` rotated copies per class (random real images of the class,
@@ -46,6 +50,7 @@ class DigitRun:
     test: LesionData
     pools: dict[str, dict[str, Pool]]  # model -> digit -> generated images
     progress: bool = True
+    real_ids: frozenset[str] | None = None  # real="gan": the GANs' training images, every seed
 
 
 def run_digits(cfg: DigitConfig, progress: bool = True) -> Path:
@@ -67,9 +72,13 @@ def _run_digits(cfg: DigitConfig, progress: bool) -> Path:
     store = CellStore(out / "cells.jsonl")
     cells = [Cell(row, 0.0, seed) for seed in cfg.seed_values for row in cfg.row_names]
     done = store.done()
-    pending = {_model_of(cfg, c.row) for c in cells if c.key not in done} - {None}
+    todo = [c for c in cells if c.key not in done]
+    pending = {_model_of(cfg, c.row) for c in todo} - {None}
+    if cfg.real == "gan" and todo:
+        pending.add(cfg.qgan_model)  # its split.json names the real images of every row
     pools = _pools(cfg, data.class_names, sorted(pending), test, out)
-    run = DigitRun(cfg, train_side, test, pools, progress)
+    real_ids = gan_real_ids(pools) if cfg.real == "gan" and todo else None
+    run = DigitRun(cfg, train_side, test, pools, progress, real_ids)
     records = run_cells(cells, lambda cell: digit_cell(cell, run), store, desc="hqcnn cells")
     notes = _notes(run, records) + pool_notes(pools)
     title = f"HQCNN on MNIST {'/'.join(data.class_names)} (arXiv:2505.24780)"
@@ -103,14 +112,46 @@ def _pools(
     return pools
 
 
+def gan_real_ids(pools: dict[str, dict[str, Pool]]) -> frozenset[str]:
+    """The real images the digit GANs trained on: one set, named by every pool's split.json."""
+    seen: dict[frozenset[str], str] = {}
+    for model, per_class in pools.items():
+        for cls, pool in per_class.items():
+            if pool.seen_ids is None:
+                raise AugmentError(
+                    f"--real gan: {model} digit {cls} ({pool.path}) has no split.json naming "
+                    "its training images; give its run folder, or use --real draw"
+                )
+            seen.setdefault(pool.seen_ids, f"{model} digit {cls}")
+    if len(seen) != 1:
+        raise AugmentError(
+            f"--real gan: the digit GANs trained on different images ({', '.join(seen.values())}"
+            "); train them all with the same --seed and --train-per-class"
+        )
+    return next(iter(seen))
+
+
 def draw_real(
-    data: LesionData, n_train: int, n_val: int, seed: int
+    data: LesionData, n_train: int, n_val: int, seed: int, fixed: frozenset[str] | None = None
 ) -> tuple[LesionData, LesionData]:
-    """Disjoint training and validation draws, ``n_train`` and ``n_val`` per class, seeded."""
+    """Disjoint training and validation draws, ``n_train`` and ``n_val`` per class, seeded.
+
+    ``fixed``: the training images are these ids (exactly ``n_train`` per class); only the
+    validation images are drawn, from the rest.
+    """
     rng = np.random.default_rng(seed)
+    fixed_mask = np.isin(data.image_ids.astype(str), sorted(fixed or ()))
     train, val = [], []
     for label, name in enumerate(data.class_names):
         members = rng.permutation(np.flatnonzero(data.labels == label))
+        if fixed is not None:
+            chosen, rest = members[fixed_mask[members]], members[~fixed_mask[members]]
+            if len(chosen) != n_train:
+                raise AugmentError(
+                    f"--real gan: the digit GANs trained on {len(chosen)} images of digit {name}"
+                    f", --n-train is {n_train}; make them agree (qgan.train --train-per-class)"
+                )
+            members = np.concatenate([chosen, rest])
         if len(members) < n_train + n_val:
             raise AugmentError(
                 f"digit {name}: {len(members)} training-side images, {n_train}+{n_val} wanted; "
@@ -124,7 +165,7 @@ def draw_real(
 def digit_cell(cell: Cell, run: DigitRun) -> dict:
     """Train the HQCNN of one (row, seed) and score it on the real test set."""
     cfg, classes = run.cfg, run.train_side.class_names
-    train, val = draw_real(run.train_side, cfg.n_train, cfg.n_val, cell.seed)
+    train, val = draw_real(run.train_side, cfg.n_train, cfg.n_val, cell.seed, run.real_ids)
     for part in (train, val):
         assert_disjoint(part.image_ids.tolist(), run.test.image_ids.tolist(), cell.key)
     x, y = train.tensor(), torch.from_numpy(train.labels)
@@ -200,14 +241,18 @@ def _notes(run: DigitRun, records: list[dict]) -> list[str]:
     seeds = sorted({int(r["seed"]) for r in records})
     minutes = sum(r.get("seconds", 0.0) for r in records) / 60
     test = ", ".join(f"{c}: {n}" for c, n in run.test.counts().items())
+    draws, source = "real images", " (a fresh draw per seed)"
+    if cfg.real == "gan":
+        draws = "validation images"
+        source = ", exactly the images the digit GANs trained on (the same for every seed)"
     return [
         f"HQCNN: 3x3 conv ({cfg.channels} channels), 2x2 max-pool, ReLU, linear -> "
         f"{cfg.n_qubits} angles, {cfg.n_layers} x [RY, RZ, CNOT ring], <Z> -> linear -> logits; "
         f"{params['classical']} classical + {params['quantum']} quantum parameters; exact "
         f"simulator; Adam lr {cfg.lr:g}, {cfg.epochs} epochs, batch {cfg.batch_size}",
-        f"seeds: {len(seeds)} ({', '.join(map(str, seeds))}); each draws its own real images, "
+        f"seeds: {len(seeds)} ({', '.join(map(str, seeds))}); each draws its own {draws}, "
         "added images, weights and batch order; ± is the sample std over seeds",
-        f"real training images: {cfg.n_train} per class; validation (customized rows only, "
+        f"real training images: {cfg.n_train} per class{source}; validation (customized rows only, "
         f"never trained on): {cfg.n_val} per class; test: {len(run.test)} real held-out "
         f"images ({test}), split seed {cfg.split_seed}",
         f"added images: {cfg.n_generated} per class (rotation: +-{cfg.rotation_degrees:g} "

@@ -22,7 +22,9 @@ from qgan.augment.config import AugmentError, DigitConfig, LesionConfig
 from qgan.augment.digits import run_digits
 from qgan.augment.fit import torch_threads
 from qgan.augment.lesions import run_lesions
+from qgan.config import TrainConfig
 from qgan.data import DataConfig, load_train_test, save_split
+from qgan.train import training_side
 
 
 @pytest.fixture(autouse=True)
@@ -223,3 +225,61 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
         main(argv + ["--out", str(tmp_path / "o")])
     main(["lesions", "--dry-run", "--seeds", "4"])
     assert json.loads(capsys.readouterr().out)["seeds"] == "4"
+
+
+def _gan_trained_on(tmp_path, models, per_class: int) -> frozenset[str]:
+    """Give every digit pool a split.json naming ``per_class`` training images per digit, as
+    ``qgan.train --train-per-class`` writes it (its split: test fraction 0.2); returns them."""
+
+    cfg = TrainConfig(
+        dataset="mnist", data_root=str(tmp_path / "data"), classes="0,1,2", image_size=28,
+        train_per_class=per_class,
+    ).resolved()  # fmt: skip
+    _, split = training_side(cfg)
+    for model in models:
+        for digit in "012":
+            run = tmp_path / "gen" / f"{model}-mnist-{digit}"
+            save_split(split, run)
+            images = np.load(run / "samples.npz")["images"]
+            np.savez(run / "samples.npz", images=images, checkpoint=str(run / "last.pt"))
+    return frozenset(split.train_ids)
+
+
+def test_digits_real_gan_trains_every_seed_on_the_gans_own_images(tmp_path, monkeypatch):
+    _write_idx(tmp_path / "data" / "mnist")
+    _pools(tmp_path / "gen", "hybridq", "mnist", "012", 20, (28, 28))
+    _pools(tmp_path / "gen", "dcgan", "mnist", "012", 20, (28, 28), seed=1)
+    gan_ids = _gan_trained_on(tmp_path, ("hybridq", "dcgan"), per_class=6)
+    draws = []
+    real = digits_mod.draw_real
+    monkeypatch.setattr(
+        digits_mod, "draw_real", lambda *a: (lambda r: draws.append(r) or r)(real(*a))
+    )
+    rows = "none,qgan-general,qgan-customized"
+    table = run_digits(
+        _digit_cfg(tmp_path, rows=rows, seeds="0,1", real="gan", test_fraction=0.2), progress=False
+    )
+    assert len(draws) == 6 and len(gan_ids) == 18
+    for train, val in draws:
+        assert set(train.image_ids.astype(str)) == gan_ids  # the same 18 images every seed
+        assert not set(val.image_ids.astype(str)) & gan_ids and len(val) == 12
+    assert {tuple(sorted(v.image_ids)) for _, v in draws[:3]} != {
+        tuple(sorted(v.image_ids)) for _, v in draws[3:]
+    }  # validation is still drawn per seed
+    assert "exactly the images the digit GANs trained on" in table.read_text()
+
+
+def test_digits_real_gan_refuses_gans_of_other_images_or_sizes(tmp_path):
+    _write_idx(tmp_path / "data" / "mnist")
+    _pools(tmp_path / "gen", "hybridq", "mnist", "012", 20, (28, 28))
+    _pools(tmp_path / "gen", "dcgan", "mnist", "012", 20, (28, 28), seed=1)
+    cfg = _digit_cfg(tmp_path, rows="none,dcgan-general", real="gan", test_fraction=0.2)
+    with pytest.raises(AugmentError, match="has no split.json naming its training images"):
+        run_digits(cfg, progress=False)
+    _gan_trained_on(tmp_path, ("hybridq",), per_class=6)
+    _gan_trained_on(tmp_path, ("dcgan",), per_class=7)
+    with pytest.raises(AugmentError, match="the digit GANs trained on different images"):
+        run_digits(cfg, progress=False)
+    _gan_trained_on(tmp_path, ("hybridq", "dcgan"), per_class=5)
+    with pytest.raises(AugmentError, match="trained on 5 images of digit 0, --n-train is 6"):
+        run_digits(cfg, progress=False)

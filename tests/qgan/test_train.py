@@ -19,7 +19,7 @@ import torch
 import qgan.hybridq
 from qgan.checkpoint import load_checkpoint
 from qgan.config import TrainConfig
-from qgan.train import QUICK, _new_run_dir, main, parse
+from qgan.train import QUICK, _new_run_dir, main, parse, training_side
 from qgan.trainer import Trainer
 
 BASE = {
@@ -299,3 +299,24 @@ def test_auto_dataset_is_synthetic_without_qgan_data_and_isic2019_with_it(
     assert TrainConfig(dataset="mnist").resolved().dataset == "mnist"  # explicit wins
     main(["--dry-run"])
     assert json.loads(capsys.readouterr().out)["dataset"] == "isic2019"
+
+
+def test_train_per_class_draws_that_many_and_records_exactly_them(tmp_path):
+    cfg = TrainConfig(dataset="synthetic", limit=20, train_per_class=5, seed=3).resolved()
+    train_set, split = training_side(cfg)
+    assert set(train_set.counts().values()) == {5}
+    assert split.train_ids == tuple(sorted(train_set.image_ids.astype(str)))
+    again, _ = training_side(cfg)
+    assert list(again.image_ids) == list(train_set.image_ids)  # seeded
+    other, _ = training_side(dataclasses.replace(cfg, seed=4))
+    assert set(other.image_ids) != set(train_set.image_ids)
+    full, full_split = training_side(dataclasses.replace(cfg, train_per_class=0))
+    assert set(train_set.image_ids) < set(full.image_ids)
+    assert split.test_ids == full_split.test_ids  # the test side does not move
+    with pytest.raises(ValueError, match="--train-per-class 50 asks for more"):
+        training_side(dataclasses.replace(cfg, train_per_class=50))
+    main(["--dataset", "synthetic", "--limit", "20", "--train-per-class", "5", "--seed", "3",
+          "--epochs", "1",
+          "--batch-size", "5", "--max-steps", "1", "--out", str(tmp_path)])  # fmt: skip
+    written = json.loads((tmp_path / "hybridq-synthetic-MEL" / "split.json").read_text())
+    assert written["train"] == list(split.train_ids)
