@@ -6,7 +6,8 @@
 
 Scores every model x class on the run's held-out real test images: Inception FID (pytorch-fid's
 weights, when present), derm-FID and derm-KID (the project's derm feature network) and SSIM
-diversity; writes table1.md, table1.csv, fid_vs_epoch.png and eval.jsonl to --out.
+diversity; writes table1.md, table1.csv, fid_vs_epoch.png, samples.png (16 images of every
+model and class beside 16 real test images) and eval.jsonl to --out.
 """
 
 from __future__ import annotations

@@ -25,7 +25,14 @@ from qgan.checkpoint import load_checkpoint
 from qgan.data import DataError
 from qgan.data.roots import cache_folder
 from qgan.evaluation.derm import default_derm_path, expected_hash
-from qgan.evaluation.report import class_order, plot_fid_vs_epoch, write_table1
+from qgan.evaluation.report import (
+    MODEL_ORDER,
+    class_order,
+    plot_fid_vs_epoch,
+    plot_samples,
+    tile,
+    write_table1,
+)
 from qgan.evaluation.runs import Run, find_runs, real_images, sample_of
 from qgan.evaluation.samplers import generate_images
 from qgan.evaluation.stats import RealStats, real_statistics
@@ -50,7 +57,9 @@ def _opt(default: Any, help: str):
 
 @dataclass(frozen=True)
 class EvalConfig:
-    out: str = _opt("eval", "folder for table1.md, table1.csv, fid_vs_epoch.png, eval.jsonl")
+    out: str = _opt(
+        "eval", "folder for table1.md, table1.csv, fid_vs_epoch.png, samples.png, eval.jsonl"
+    )
     n: int = _opt(1000, "generated images per run for the table (final checkpoint)")
     curve_n: int = _opt(500, "generated images per epoch snapshot for fid_vs_epoch.png (0: none)")
     curve_every: int = _opt(1, "score every k-th epoch snapshot for the curve")
@@ -64,10 +73,11 @@ class EvalConfig:
     kid_subset_size: int = _opt(1000, "images per KID subset, capped at the smaller set")
     ssim_pairs: int = _opt(500, "random image pairs for SSIM diversity")
     batch_size: int = _opt(100, "images per generator / feature network call")
+    samples: int = _opt(16, "images per model and class in samples.png (0: no figure)")
 
     def __post_init__(self) -> None:
         least_of = {"n": 2, "curve_every": 1, "kid_subsets": 1, "kid_subset_size": 2,
-                    "ssim_pairs": 1, "batch_size": 1}  # fmt: skip
+                    "ssim_pairs": 1, "batch_size": 1, "samples": 0}  # fmt: skip
         for name, least in least_of.items():
             if getattr(self, name) < least:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least {least}")
@@ -116,7 +126,26 @@ def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
         append_metrics(out / "eval.jsonl", record)
     write_table1([r for r in records if r["kind"] != "curve"], runs, scorer.notes(records), out)
     plot_fid_vs_epoch([r for r in records if r["kind"] == "curve"], out, class_order(runs))
+    if cfg.samples:
+        plot_samples(sample_tiles(runs, cfg, cfg.samples), out)
     return out
+
+
+def sample_tiles(runs: list[Run], cfg: EvalConfig, n: int = 16) -> dict[tuple[str, str], Any]:
+    """(class, column) -> a mosaic, 4 images wide: ``n`` real test images of the class, then
+    ``n`` images of each run's final checkpoint (seed ``cfg.seed``), classes in training order."""
+    rank = {c: i for i, c in enumerate(class_order(runs))}
+    models = {m: i for i, m in enumerate(MODEL_ORDER)}
+    runs = sorted(runs, key=lambda r: (rank.get(r.cls, len(rank)), models.get(r.model, 9), r.label))
+    tiles = {}
+    for run in runs:
+        if (run.cls, "real test") not in tiles:
+            real = real_images(run, "test", cfg.data_root or None)
+            tiles[(run.cls, "real test")] = tile(sample_of(real, n, cfg.seed))
+    for run in runs:
+        images = generate_images(load_checkpoint(run.final_checkpoint()), n, cfg.seed, n)
+        tiles[(run.cls, run.label)] = tile(images)
+    return tiles
 
 
 def load_networks(runs: list[Run], cfg: EvalConfig) -> Networks:

@@ -160,3 +160,44 @@ def plot_fid_vs_epoch(
     fig.savefig(out / "fid_vs_epoch.png", dpi=100)
     plt.close(fig)
     return out / "fid_vs_epoch.png"
+
+
+def tile(images: np.ndarray, columns: int = 4) -> np.ndarray:
+    """uint8 images (N, H, W, C) as one (rows * H, columns * W, C) mosaic, 1-pixel white gaps."""
+    n, h, w, c = images.shape
+    rows = -(-n // columns)
+    out = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1, c), 255, dtype=np.uint8)
+    for i, image in enumerate(images):
+        r, col = divmod(i, columns)
+        out[r * (h + 1) : r * (h + 1) + h, col * (w + 1) : col * (w + 1) + w] = image
+    return out
+
+
+def plot_samples(tiles: dict[tuple[str, str], np.ndarray], out: Path) -> Path | None:
+    """One panel per (class, column) of uint8 mosaics: rows are classes, columns the real test
+    images and then each model, in the order ``tiles`` lists them. Returns None if empty."""
+    if not tiles:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = list(dict.fromkeys(cls for cls, _ in tiles))
+    columns = list(dict.fromkeys(col for _, col in tiles))
+    fig, axes = plt.subplots(len(rows), len(columns), squeeze=False,
+                             figsize=(2.3 * len(columns), 2.4 * len(rows)))  # fmt: skip
+    for r, cls in enumerate(rows):
+        for c, col in enumerate(columns):
+            ax = axes[r][c]
+            ax.axis("off")
+            mosaic = tiles.get((cls, col))
+            if mosaic is None:
+                continue
+            gray = mosaic.shape[-1] == 1
+            ax.imshow(mosaic.squeeze(-1) if gray else mosaic, cmap="gray" if gray else None)
+            ax.set_title(f"{col}, {cls}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out / "samples.png", dpi=100)
+    plt.close(fig)
+    return out / "samples.png"

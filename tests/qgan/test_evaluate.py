@@ -24,7 +24,8 @@ from qgan.config import TrainConfig
 from qgan.data import DataConfig, class_subset, load_dataset
 from qgan.evaluate import main
 from qgan.evaluation.derm import DermConfig, train_derm_network
-from qgan.evaluation.pipeline import EvalConfig, evaluate
+from qgan.evaluation.pipeline import EvalConfig, evaluate, sample_tiles
+from qgan.evaluation.report import tile
 from qgan.evaluation.runs import find_runs
 from qgan.evaluation.samplers import SAMPLERS, generate_images
 from qgan.evaluation.stats import real_statistics
@@ -110,6 +111,7 @@ def test_evaluate_writes_table1_csv_curve_and_jsonl(setup, tmp_path, capsys):
     fake = {r["metric"]: r for r in table if r["model"] == "fake"}
     assert fake["ssim_diversity"]["NV"] == "" and float(fake["ssim_diversity"]["MEL"]) < 0.1
     assert (out / "fid_vs_epoch.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     records = [json.loads(line) for line in (mel / "eval.jsonl").read_text().splitlines()]
     kinds = sorted((r["kind"], r["checkpoint"]) for r in records)
     assert kinds == [("curve", "epoch001.pt"), ("curve", "epoch002.pt"), ("final", "last.pt")]
@@ -152,7 +154,8 @@ def test_a_second_evaluation_reuses_scores_and_statistics(setup, tmp_path, monke
         raise AssertionError("a checkpoint was scored again")
 
     monkeypatch.setattr(pipeline, "generate_images", refuse)
-    evaluate([str(results)], _config(setup, tmp_path, out=str(tmp_path / "again")))
+    # samples.png draws 16 fresh images per run by design: off, so any generation is a rescore
+    evaluate([str(results)], _config(setup, tmp_path, out=str(tmp_path / "again"), samples=0))
     assert sorted((tmp_path / "cache" / "stats").iterdir()) == stats
     assert (tmp_path / "again" / "table1.md").read_text().count("| hybridq |") == 3  # 3 tables
 
@@ -265,3 +268,18 @@ def test_without_a_derm_network_the_report_says_how_to_build_it(setup, tmp_path,
     hint = "python -m qgan.evaluate features --train --dataset synthetic --image-size 64"
     assert hint in capsys.readouterr().out and hint in (out / "table1.md").read_text()
     assert _csv(out / "table1.csv")[0]["metric"] == "ssim_diversity"
+
+
+def test_sample_tiles_put_real_test_images_first_then_models_in_the_papers_order(setup, tmp_path):
+    root, _, _ = setup
+    tiles = sample_tiles(find_runs([str(root / "results")]), _config(setup, tmp_path))
+    assert list(tiles) == [("MEL", "real test"), ("NV", "real test"), ("MEL", "hybridq"),
+                           ("MEL", "fake"), ("NV", "hybridq")]  # fmt: skip
+    side = 4 * 65 - 1  # 4 x 4 images of 64 px, 1-pixel gaps
+    fakes = [t for (_, column), t in tiles.items() if column != "real test"]
+    assert all(t.shape == (side, side, 3) and t.dtype == np.uint8 for t in fakes)
+    assert tiles[("MEL", "real test")].shape[1] == side  # all of the few tiny test images
+    assert not np.array_equal(tiles[("MEL", "real test")], tiles[("MEL", "hybridq")])
+    assert (tile(np.zeros((3, 2, 2, 1), np.uint8), columns=2) == np.array(
+        [[0, 0, 255, 0, 0], [0, 0, 255, 0, 0], [255] * 5, [0, 0, 255, 255, 255],
+         [0, 0, 255, 255, 255]], np.uint8)[..., None]).all()  # fmt: skip
