@@ -17,6 +17,7 @@ from typing import Any
 from qgan.quantum import SIMULATORS
 
 MODELS = ("hybridq", "dcgan", "mosaiq")  # HybridQ and the paper's two baselines (Sec. 4.1)
+DECODER_BIAS_INITS = ("zero", "data-mean")  # HybridQ's decoder output bias (qgan.models)
 LEARNING_RATE_FLAGS = ("lr_quantum", "lr_classical", "lr_discriminator")
 # Each model's own learning rates, taken where a --lr-* flag is left at 0; None: the model has no
 # such part, and its flag must stay 0. HybridQ Sec. 4.1 (Adam); DCGAN: Radford et al. (Adam,
@@ -69,6 +70,10 @@ class TrainConfig:
     latent_two_sided: bool = _opt(
         False, "hybridq latent-match ablation: the latent term also moves the encoder"
     )
+    decoder_bias_init: str = _opt(
+        "zero", "hybridq decoder output bias at the start: zero (DCGAN init) | data-mean (atanh "
+        "of the class's mean pixel per channel; the digit GANs use it)",
+    )  # fmt: skip
     lr_quantum: float = _opt(
         0.0, "learning rate of the quantum weights; 0: the model's own (hybridq 0.3 Adam, "
         "mosaiq 0.3 SGD)"
@@ -96,6 +101,11 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "image_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{_flag(name)} must be at least 1")
+        if self.decoder_bias_init not in DECODER_BIAS_INITS:
+            raise ValueError(
+                f"unknown --decoder-bias-init {self.decoder_bias_init!r}; choose one of "
+                f"{', '.join(DECODER_BIAS_INITS)}"
+            )
         if self.train_per_class < 0:
             raise ValueError("--train-per-class must be at least 0 (0: every training image)")
         for name in LEARNING_RATE_FLAGS:

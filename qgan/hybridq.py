@@ -20,6 +20,7 @@ from qgan.models import (
     build_generator,
     build_hybridq,
     dcgan_sides,
+    init_output_bias,
     param_groups,
     parameter_counts,
 )
@@ -35,7 +36,8 @@ def model_config(cfg, images: torch.Tensor | None = None) -> ModelConfig:
     return ModelConfig(
         encoder_wiring=cfg.encoder_wiring, seed=cfg.seed, quantum=quantum,
         latent_norm=not cfg.raw_latents, decoder_adversarial_weight=cfg.decoder_adversarial_weight,
-        covariance_weight=cfg.covariance_weight, latent_two_sided=cfg.latent_two_sided, **shape,
+        covariance_weight=cfg.covariance_weight, latent_two_sided=cfg.latent_two_sided,
+        decoder_bias_init=cfg.decoder_bias_init, **shape,
     )  # fmt: skip
 
 
@@ -51,6 +53,8 @@ class HybridQ(GANModel):
     def __init__(self, cfg, images: torch.Tensor):
         self.model_config = model_config(cfg, images)
         self.generator, self.encoder, self.discriminator = build_hybridq(self.model_config)
+        if self.model_config.decoder_bias_init == "data-mean":
+            init_output_bias(self.generator.decoder, images)
         groups = param_groups(
             self.generator, self.encoder, self.discriminator, lr_quantum=cfg.lr_quantum,
             lr_classical=cfg.lr_classical, lr_discriminator=cfg.lr_discriminator,

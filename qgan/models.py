@@ -83,6 +83,7 @@ class ModelConfig:
     mmd_bandwidths: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0)  # RBF widths per coordinate
     latent_norm: bool = True  # standardize quantum and encoder latents (module docstring)
     decoder_adversarial_weight: float = 0.0  # latent-match: decoder's share of L_adv's gradient
+    decoder_bias_init: str = "zero"  # zero | data-mean: see ``init_output_bias``
     seed: int = 0  # initial classical weights; the quantum ones use quantum.seed
     quantum: QuantumConfig = field(default_factory=QuantumConfig)  # 10 x 10 qubits, 6 layers
 
@@ -164,6 +165,20 @@ class Decoder(nn.Module):
         side = self.image_size
         h = torch.relu(self.fc(latent)).view(-1, self.channels, side, side)
         return torch.tanh(self.conv(h))  # (B, image_channels, S, S)
+
+
+@torch.no_grad()
+def init_output_bias(decoder: Decoder, images: torch.Tensor) -> None:
+    """Start the decoder's output at the data's mean colour: conv bias = atanh(channel mean).
+
+    With N(0, 0.02) weights the decoder's first images are tanh(bias) everywhere, and at the
+    paper's lr 2e-4 Adam moves a bias by about 2e-4 per step: from 0 the output needs thousands
+    of steps to reach, e.g., MNIST's black (-1) background. Seen on 28x28 digits after 600
+    steps: grey backgrounds with 0 (conv bias -0.004), black ones with this init. ``images``
+    (N, c, S, S) in [-1, 1]; the mean is clamped to +-0.95 to keep atanh finite.
+    """
+    mean = images.mean(dim=(0, 2, 3)).clamp(-0.95, 0.95)
+    decoder.conv.bias.copy_(torch.atanh(mean).to(decoder.conv.bias.dtype))
 
 
 def dcgan_sides(image_size: int) -> list[int]:

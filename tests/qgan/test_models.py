@@ -27,6 +27,7 @@ from qgan.models import (
     build_hybridq,
     count_parameters,
     dcgan_sides,
+    init_output_bias,
     param_groups,
     parameter_counts,
 )
@@ -172,6 +173,17 @@ def test_digit_config_keeps_the_quantum_side_and_shrinks_the_classical_one() -> 
     assert counts["quantum"] == 600
     assert counts["decoder"] == 100 * 1568 + 1568 + 2 * 9 + 1
     assert counts["discriminator"] == 64 * 16 + 128 * 64 * 16 + 2 * 128 + 128 * 49
+
+
+def test_data_mean_bias_init_starts_the_output_at_the_mean_colour() -> None:
+    """Oracle: a zero latent gives fc(0) = 0 -> conv(0) = bias, so the image is tanh(bias)."""
+    levels = torch.tensor([-0.9, 0.3, 0.99])  # the last is clamped to 0.95
+    images = levels.view(1, 3, 1, 1).expand(4, 3, 8, 8)
+    decoder = Decoder(6, 3, 2, image_size=8)
+    init_output_bias(decoder, images)
+    image = decoder(torch.zeros(1, 6))
+    assert torch.allclose(image[0, :, 3, 3], torch.tensor([-0.9, 0.3, 0.95]), atol=1e-6)
+    assert torch.allclose(image, image[:, :, :1, :1].expand_as(image))  # flat: the mean colour
 
 
 def test_discriminator_dcgan_init() -> None:

@@ -246,6 +246,8 @@ def test_resume_reads_the_same_classes_as_the_run(tmp_path):
         ({"epochs": 0}, "--epochs must be at least 1"),
         ({"batch_size": 0}, "--batch-size must be at least 1"),
         ({"resume": "missing"}, "no checkpoint at"),
+        ({"decoder_bias_init": "mean"}, "unknown --decoder-bias-init 'mean'; choose one of"),
+        ({"train_per_class": -1}, "--train-per-class must be at least 0"),
     ],
 )
 def test_bad_inputs_exit_with_one_line(tmp_path, overrides, message):
