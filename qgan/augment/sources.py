@@ -154,11 +154,24 @@ def _generator_record(checkpoint: Path | None) -> tuple[frozenset[str] | None, d
         try:
             ckpt = torch.load(checkpoint, map_location="cpu", weights_only=False)
             record["step"] = int(ckpt.get("position", {}).get("step", -1))
-            weights = {k: v for k, v in ckpt["generator"].items() if not k.endswith(_BUFFERS)}
-            record["n_params"] = int(sum(v.numel() for v in weights.values()))
+            record["n_params"] = _generator_parameters(ckpt)
         except Exception:  # noqa: BLE001 - the record is informative only
             pass
     return seen, record
+
+
+def _generator_parameters(ckpt: dict) -> int:
+    """Trainable parameters of what draws the images: the trainer's own count (total less the
+    discriminator and HybridQ's encoder), else the generator's weights less BatchNorm state.
+
+    The state dict overcounts: MosaiQ's PCA is buffers (1.2M numbers, none trained), and a
+    TorchConnector holds its weights twice.
+    """
+    counts = ckpt.get("parameters") or {}
+    if "total" in counts:
+        return int(counts["total"] - counts.get("discriminator", 0) - counts.get("encoder", 0))
+    weights = {k: v for k, v in ckpt["generator"].items() if not k.endswith(_BUFFERS)}
+    return int(sum(v.numel() for v in weights.values()))
 
 
 def gather_pools(

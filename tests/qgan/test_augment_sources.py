@@ -19,6 +19,7 @@ from qgan.augment.sources import (
     sampled_npz,
 )
 from qgan.data import Split, save_split
+from qgan.generation import load_generator
 
 
 def _npz(path, n=5, shape=(16, 16, 3), **extra):
@@ -87,11 +88,12 @@ def test_a_checkpoint_is_sampled_once_and_reused(tmp_path, monkeypatch):
     assert np.load(first)["images"].shape[0] == 7
 
 
-def _run_folder(tmp_path, train_ids, n_params=10, step=7):
+def _run_folder(tmp_path, train_ids, n_params=10, step=7, counts=None):
     run = tmp_path / "gan-isic2019-MEL"
     run.mkdir(parents=True)
     generator = {"w": torch.zeros(n_params), "bn.running_mean": torch.zeros(99)}
-    torch.save({"generator": generator, "position": {"step": step}}, run / "last.pt")
+    ckpt = {"generator": generator, "position": {"step": step}}
+    torch.save(ckpt | ({"parameters": counts} if counts else {}), run / "last.pt")
     save_split(Split(tuple(train_ids), ("t1",), 0.2, 0), run)
     _npz(run / "samples.npz", checkpoint=str(run / "last.pt"))
     return run
@@ -112,6 +114,16 @@ def test_pools_know_their_generator_and_refuse_one_that_saw_test_images(tmp_path
         gather_pools(sources, needed, tmp_path / "cache", 16, 3, np.array(["b", "t2"]))
 
 
+def test_generator_size_is_the_trainers_count_less_discriminator_and_encoder(tmp_path):
+    """MosaiQ's PCA buffers and a TorchConnector's second handle on its weights are no
+    parameters: the trainer's own count wins over the state dict's size."""
+    counts = {"encoder": 5, "quantum": 600, "decoder": 100, "discriminator": 50, "total": 755}
+    _run_folder(tmp_path, ["a"], n_params=123_456, counts=counts)
+    sources = locate(("gan",), ("MEL",), "isic2019", str(tmp_path), "")
+    pools = gather_pools(sources, {"gan": {"MEL": 5}}, tmp_path / "c", 16, 3, np.array(["t"]))
+    assert pools["gan"]["MEL"].generator["n_params"] == 700
+
+
 @pytest.mark.slow  # ~20 s: trains a real one-layer HybridQ generator for two steps
 def test_a_real_checkpoint_is_sampled_into_the_cache(tmp_path):
     from qgan.train import main as train_main
@@ -124,4 +136,7 @@ def test_a_real_checkpoint_is_sampled_into_the_cache(tmp_path):
     )
     pool = pools["hybridq"]["MEL"]
     assert pool.images.shape == (6, 16, 16, 3) and pool.seen_ids
-    assert pool.generator["step"] == 2 and pool.generator["n_params"] > 0
+    assert pool.generator["step"] == 2
+    generator, _ = load_generator(torch.load(pool.generator["checkpoint"], weights_only=False))
+    trainable = sum(p.numel() for p in generator.parameters() if p.requires_grad)
+    assert pool.generator["n_params"] == trainable  # quantum + decoder, each weight once
