@@ -80,7 +80,7 @@ def _run_digits(cfg: DigitConfig, progress: bool) -> Path:
     real_ids = gan_real_ids(pools) if cfg.real == "gan" and todo else None
     run = DigitRun(cfg, train_side, test, pools, progress, real_ids)
     records = run_cells(cells, lambda cell: digit_cell(cell, run), store, desc="hqcnn cells")
-    notes = _notes(run, records) + pool_notes(pools)
+    notes = _notes(run, records) + pool_notes(pools, out)
     title = f"HQCNN on MNIST {'/'.join(data.class_names)} (arXiv:2505.24780)"
     return write_digit_report(out, records, data.class_names, cfg.row_names, notes, title)
 

@@ -84,7 +84,7 @@ def _run_lesions(cfg: LesionConfig, progress: bool) -> Path:
     pools = _pools(cfg, train, test, pending, out)
     run = LesionRun(cfg, train, test, test.tensor(), pools, progress)
     records = run_cells(cells, lambda cell: lesion_cell(cell, run), store, desc="lesion cells")
-    notes = _notes(run, records) + pool_notes(pools)
+    notes = _notes(run, records) + pool_notes(pools, out)
     title = f"Table 2: {cfg.classifier} on {cfg.dataset} {'/'.join(train.class_names)}"
     return write_lesion_report(
         out, records, train.class_names, cfg.model_names, cfg.select_by, notes, title

@@ -202,9 +202,25 @@ def gather_pools(
     return pools
 
 
-def pool_notes(pools: dict[str, dict[str, Pool]]) -> list[str]:
-    """One line per model: images, where from, generator size and steps, test-set check."""
-    notes = []
+def pool_notes(pools: dict[str, dict[str, Pool]], out: Path | None = None) -> list[str]:
+    """One line per model: images, where from, generator size and steps, test-set check.
+
+    With ``out``, the lines are also kept in ``out/pool_notes.json`` and the lines of models
+    gathered by earlier runs into the same folder come back too: a resumed run gathers only
+    the models with cells left, and its table must still describe every model in it.
+    """
+    notes = _pool_lines(pools)
+    if out is None:
+        return list(notes.values())
+    path = Path(out) / "pool_notes.json"
+    known = json.loads(path.read_text()) if path.is_file() else {}
+    known |= notes
+    path.write_text(json.dumps(known, indent=1) + "\n")
+    return list(known.values())
+
+
+def _pool_lines(pools: dict[str, dict[str, Pool]]) -> dict[str, str]:
+    notes = {}
     for model, per_class in pools.items():
         parts = []
         for cls, pool in per_class.items():
@@ -213,5 +229,5 @@ def pool_notes(pools: dict[str, dict[str, Pool]]) -> list[str]:
             steps = f", {gen['step']} training steps" if gen.get("step", -1) >= 0 else ""
             check = "test set checked" if pool.seen_ids is not None else "its training ids unknown"
             parts.append(f"{cls}: {len(pool.images)} images{size}{steps} ({check})")
-        notes.append(f"{model} generated images: " + "; ".join(parts))
+        notes[model] = f"{model} generated images: " + "; ".join(parts)
     return notes

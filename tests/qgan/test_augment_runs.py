@@ -117,6 +117,12 @@ def test_lesions_resume_runs_only_new_cells_and_refuses_other_settings(tmp_path,
     calls.clear()
     run_lesions(dataclasses.replace(cfg, seeds="0,1"), progress=False)
     assert calls == []
+    _pools(tmp_path / "gen", "othergan", "synthetic", CLASSES, 40, (8, 8, 3), seed=2)
+    table = run_lesions(dataclasses.replace(cfg, seeds="0,1", models="fakegan,othergan"),
+                        progress=False)  # fmt: skip
+    assert calls == ["othergan|0.500000|0", "othergan|0.500000|1"]
+    text = table.read_text()  # the resumed run gathered othergan only; both are described
+    assert "- fakegan generated images: " in text and "- othergan generated images: " in text
     with pytest.raises(AugmentError, match=r"epochs=1 \(now 2\)"):
         run_lesions(dataclasses.replace(cfg, epochs=2), progress=False)
 
