@@ -71,8 +71,9 @@ class TrainConfig:
         False, "hybridq latent-match ablation: the latent term also moves the encoder"
     )
     decoder_bias_init: str = _opt(
-        "zero", "hybridq decoder output bias at the start: zero (DCGAN init) | data-mean (atanh "
-        "of the class's mean pixel per channel; the digit GANs use it)",
+        "data-mean", "hybridq decoder output bias at the start: data-mean (atanh of the class's "
+        "mean pixel per channel: MEL derm-FID 44 vs 66 at 40 epochs) | zero (DCGAN init; the "
+        "README's Table 1 runs)",
     )  # fmt: skip
     lr_quantum: float = _opt(
         0.0, "learning rate of the quantum weights; 0: the model's own (hybridq 0.3 Adam, "

@@ -83,7 +83,7 @@ class ModelConfig:
     mmd_bandwidths: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0)  # RBF widths per coordinate
     latent_norm: bool = True  # standardize quantum and encoder latents (module docstring)
     decoder_adversarial_weight: float = 0.0  # latent-match: decoder's share of L_adv's gradient
-    decoder_bias_init: str = "zero"  # zero | data-mean: see ``init_output_bias``
+    decoder_bias_init: str = "zero"  # zero | data-mean (``init_output_bias``; train default)
     seed: int = 0  # initial classical weights; the quantum ones use quantum.seed
     quantum: QuantumConfig = field(default_factory=QuantumConfig)  # 10 x 10 qubits, 6 layers
 
