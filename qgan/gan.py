@@ -16,6 +16,7 @@ so ``generator_for`` and ``noise_for`` rebuild the sampling side from a checkpoi
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
@@ -195,16 +196,13 @@ def checkpoint_model(ckpt: dict) -> str:
     return str(ckpt.get("config", {}).get("model", "hybridq"))
 
 
-def count_parameters(module: nn.Module | None) -> int:
-    """Trainable scalar parameters of ``module``; 0 for None."""
-    if module is None:
-        return 0
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
-
-
-def param_group(name: str, module: nn.Module, lr: float) -> dict:
-    """An optimizer parameter group of ``module``'s trainable parameters."""
-    return {"name": name, "params": [p for p in module.parameters() if p.requires_grad], "lr": lr}
+def on_simulator(model_config: Any, sim: str | None) -> Any:
+    """``model_config`` with its quantum layer on simulator ``sim`` (None: unchanged), for
+    sampling a generator on another simulator than it trained on."""
+    if sim is None:
+        return model_config
+    quantum = dataclasses.replace(model_config.quantum, sim=sim)
+    return dataclasses.replace(model_config, quantum=quantum)
 
 
 @torch.no_grad()

@@ -12,7 +12,7 @@ import dataclasses
 import torch
 from torch import nn
 
-from qgan.gan import GANModel, UniformNoise
+from qgan.gan import GANModel, UniformNoise, on_simulator
 from qgan.losses import discriminator_objective, generator_objective
 from qgan.models import (
     HybridQGenerator,
@@ -94,9 +94,7 @@ class HybridQ(GANModel):
         cls, model_config: ModelConfig, sim: str | None = None
     ) -> tuple[HybridQGenerator, ModelConfig]:
         """The generator side alone: sampling needs no encoder or discriminator."""
-        if sim is not None:
-            quantum = dataclasses.replace(model_config.quantum, sim=sim)
-            model_config = dataclasses.replace(model_config, quantum=quantum)
+        model_config = on_simulator(model_config, sim)
         return build_generator(model_config), model_config
 
     @classmethod

@@ -323,18 +323,19 @@ def param_groups(
         "latent-match" its reconstruction loss is part of the generator-side objective.
     """
     gen = [
-        _group("quantum", generator.quantum, lr_quantum),
-        _group("decoder", generator.decoder, lr_classical),
+        param_group("quantum", generator.quantum, lr_quantum),
+        param_group("decoder", generator.decoder, lr_classical),
     ]
     if encoder is not None:
-        gen.append(_group("encoder", encoder, lr_classical))
+        gen.append(param_group("encoder", encoder, lr_classical))
     return {
         "generator": gen,
-        "discriminator": [_group("discriminator", discriminator, lr_discriminator)],
+        "discriminator": [param_group("discriminator", discriminator, lr_discriminator)],
     }
 
 
-def _group(name: str, module: nn.Module, lr: float) -> dict:
+def param_group(name: str, module: nn.Module, lr: float) -> dict:
+    """An optimizer parameter group of ``module``'s trainable parameters."""
     return {"name": name, "params": [p for p in module.parameters() if p.requires_grad], "lr": lr}
 
 
@@ -349,10 +350,14 @@ def parameter_counts(
     generator: HybridQGenerator, encoder: Encoder | None, discriminator: Discriminator
 ) -> dict[str, int]:
     """Trainable parameters per part: encoder, quantum, decoder, discriminator and total."""
-    counts = {
-        "encoder": count_parameters(encoder),
-        "quantum": count_parameters(generator.quantum),
-        "decoder": count_parameters(generator.decoder),
-        "discriminator": count_parameters(discriminator),
-    }
+    return with_total(
+        encoder=count_parameters(encoder),
+        quantum=count_parameters(generator.quantum),
+        decoder=count_parameters(generator.decoder),
+        discriminator=count_parameters(discriminator),
+    )
+
+
+def with_total(**counts: int) -> dict[str, int]:
+    """Parameter counts by part, plus their ``total``: every model's ``parameter_counts``."""
     return counts | {"total": sum(counts.values())}

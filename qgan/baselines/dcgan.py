@@ -17,8 +17,15 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from qgan.gan import GANModel, GaussianNoise, count_parameters, param_group
-from qgan.models import IMAGE_SIZE, Discriminator, dcgan_sides
+from qgan.gan import GANModel, GaussianNoise
+from qgan.models import (
+    IMAGE_SIZE,
+    Discriminator,
+    count_parameters,
+    dcgan_sides,
+    param_group,
+    with_total,
+)
 
 
 @dataclass(frozen=True)
@@ -108,11 +115,10 @@ class DCGAN(GANModel):
         return self.generator(noise)  # (B, channels, S, S)
 
     def parameter_counts(self) -> dict[str, int]:
-        counts = {
-            "generator": count_parameters(self.generator),
-            "discriminator": count_parameters(self.discriminator),
-        }
-        return counts | {"total": sum(counts.values())}
+        return with_total(
+            generator=count_parameters(self.generator),
+            discriminator=count_parameters(self.discriminator),
+        )
 
     @classmethod
     def generator_for(

@@ -37,7 +37,6 @@ The PCA (100 x 12,288 components, mean, coefficient range) is fitted, not traine
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -45,7 +44,8 @@ import torch
 from torch import nn
 
 from qgan.baselines.pca import PCA
-from qgan.gan import GANModel, UniformNoise, count_parameters, param_group
+from qgan.gan import GANModel, UniformNoise, on_simulator
+from qgan.models import count_parameters, param_group, with_total
 from qgan.quantum import QuantumConfig, quantum_generator
 
 
@@ -205,20 +205,17 @@ class MosaiQ(GANModel):
         return self.generator.features(noise)  # (B, 100)
 
     def parameter_counts(self) -> dict[str, int]:
-        counts = {
-            "quantum": count_parameters(self.generator.quantum),
-            "discriminator": count_parameters(self.discriminator),
-        }
-        return counts | {"total": sum(counts.values())}
+        return with_total(
+            quantum=count_parameters(self.generator.quantum),
+            discriminator=count_parameters(self.discriminator),
+        )
 
     @classmethod
     def generator_for(
         cls, model_config: MosaiQConfig, sim: str | None = None
     ) -> tuple[MosaiQGenerator, MosaiQConfig]:
         """The generator with an empty PCA (the checkpoint's buffers fill it)."""
-        if sim is not None:
-            quantum = dataclasses.replace(model_config.quantum, sim=sim)
-            model_config = dataclasses.replace(model_config, quantum=quantum)
+        model_config = on_simulator(model_config, sim)
         return MosaiQGenerator(model_config, quantum_generator(model_config.quantum)), model_config
 
     @classmethod
