@@ -148,9 +148,11 @@ def _weights(cfg: BenchConfig) -> tuple[np.ndarray, float]:
         init = np.random.default_rng(cfg.seed).uniform(0.0, 1.0, N_SUB_TRAINED * per_sub)
         return init[: cfg.n_sub * per_sub], np.pi / 8
     ckpt = load_checkpoint(cfg.checkpoint)
-    # the TorchConnector's weights: "quantum.weight" (its alias "quantum._weights" is skipped)
+    # the TorchConnector's weights: "prior.weight" (its alias "prior._weights" is skipped); runs
+    # from before the ablation priors named the layer "quantum"
     generator = ckpt.get("generator", {})
-    keys = sorted(k for k in generator if k.startswith("quantum.") and k.endswith("weight"))
+    keys = sorted(k for k in generator if k.split(".")[0] in ("prior", "quantum")
+                  and k.count(".") == 1 and k.endswith(".weight"))  # fmt: skip
     if not keys:
         raise ValueError(f"{cfg.checkpoint} holds no quantum generator weights (not HybridQ?)")
     weights = generator[keys[0]].detach().cpu().numpy().astype(float)

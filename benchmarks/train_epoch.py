@@ -44,13 +44,13 @@ def run(cfg: TrainConfig) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(cfg, images, Path(tmp))
         trainer.step(images[: cfg.batch_size])  # warm-up: compiles the circuit, fills caches
-        trainer.generator.quantum.timing.update(forward=0.0, backward=0.0)
+        trainer.generator.prior.timing.update(forward=0.0, backward=0.0)
         start = time.perf_counter()
         order = range(trainer.steps_per_epoch)
         for b in order:
             trainer.step(images[b * cfg.batch_size : (b + 1) * cfg.batch_size])
         seconds = time.perf_counter() - start
-    timing = trainer.generator.quantum.timing
+    timing = trainer.generator.prior.timing
     quantum = timing["forward"] + timing["backward"]
     record = {
         "name": "train_epoch", "dataset": dataset, "cls": "MEL", "images": len(images),

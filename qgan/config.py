@@ -14,19 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qgan.decoders import DECODERS
+from qgan.priors import PRIORS
 from qgan.quantum import SIMULATORS
+from qgan.registry import LR_FLAGS, MODELS, OBJECTIVES, learning_rates, model_entry
 
-MODELS = ("hybridq", "dcgan", "mosaiq")  # HybridQ and the paper's two baselines (Sec. 4.1)
-DECODER_BIAS_INITS = ("zero", "data-mean")  # HybridQ's decoder output bias (qgan.models)
-LEARNING_RATE_FLAGS = ("lr_quantum", "lr_classical", "lr_discriminator")
-# Each model's own learning rates, taken where a --lr-* flag is left at 0; None: the model has no
-# such part, and its flag must stay 0. HybridQ Sec. 4.1 (Adam); DCGAN: Radford et al. (Adam,
-# generator and discriminator alike); MosaiQ: its public code (SGD).
-LEARNING_RATES: dict[str, dict[str, float | None]] = {
-    "hybridq": {"lr_quantum": 0.3, "lr_classical": 2e-4, "lr_discriminator": 2e-3},
-    "dcgan": {"lr_quantum": None, "lr_classical": 2e-4, "lr_discriminator": 2e-4},
-    "mosaiq": {"lr_quantum": 0.3, "lr_classical": None, "lr_discriminator": 0.05},
-}
+DECODER_BIAS_INITS = ("zero", "data-mean")  # HybridQ's decoder output bias (qgan.decoders)
+HYBRIDQ_ONLY = {"decoder": "conv", "decoder_width": 16, "prior": "quantum"}  # flags: defaults
+# Fields added after runs existed, with the value every earlier run had (saved configs lack them).
+LEGACY_VALUES = {"objective": "paper", "decoder": "paper", "decoder_width": 16, "prior": "quantum"}
 
 
 def _opt(default: Any, help: str):
@@ -36,6 +32,11 @@ def _opt(default: Any, help: str):
 @dataclass(frozen=True)
 class TrainConfig:
     model: str = _opt("hybridq", f"generative model: {' | '.join(MODELS)}")
+    objective: str = _opt(
+        "", f"adversarial game: {' | '.join(OBJECTIVES)}; empty: the model's own (hybridq "
+        "live, dcgan and mosaiq paper). paper = each paper's BCE and learning rates (hybridq "
+        "0.3 / 2e-4 / 2e-3); live = BCE + DiffAugment + R1 with balanced rates",
+    )  # fmt: skip
     dataset: str = _opt(
         "auto", "data set (isic2019, ham10000, fitzpatrick17k, dermamnist, mnist, synthetic); "
         "auto: isic2019 when $QGAN_DATA is set, else synthetic"
@@ -55,6 +56,16 @@ class TrainConfig:
     sim: str = _opt("fast", f"quantum simulator: {' | '.join(SIMULATORS)}")
     dtype: str = _opt("float64", "fast simulator arithmetic: float64 | float32")
     n_layers: int = _opt(6, "layers of each 10-qubit sub-generator")
+    decoder: str = _opt(
+        "conv", f"hybridq post-processing: {' | '.join(DECODERS)} (paper: fc + ReLU + 3x3 conv "
+        "as the paper says; conv: upsampling convolutions, qgan.decoders)",
+    )  # fmt: skip
+    decoder_width: int = _opt(16, "hybridq conv decoder: channels at full size")
+    prior: str = _opt(
+        "quantum", f"hybridq latent prior: {' | '.join(PRIORS)} (mlp: a classical map with "
+        "the quantum generator's 600 parameters; none: the noise itself); the ablation of "
+        "what the quantum part adds",
+    )  # fmt: skip
     encoder_wiring: str = _opt(
         "latent-match", "how the pre-processing layer trains: latent-match | decoder-only"
     )
@@ -62,8 +73,9 @@ class TrainConfig:
         False, "hybridq ablation: decode raw <Z> values (no latent standardization)"
     )
     decoder_adversarial_weight: float = _opt(
-        0.0, "hybridq latent-match: the decoder's share of the adversarial gradient"
-    )
+        1.0, "hybridq latent-match: the decoder's share of the adversarial gradient (0: the "
+        "decoder learns from the reconstruction only)",
+    )  # fmt: skip
     covariance_weight: float = _opt(
         0.0, "hybridq latent-match ablation: weight of a mean+covariance term on the latents"
     )
@@ -76,17 +88,16 @@ class TrainConfig:
         "README's Table 1 runs)",
     )  # fmt: skip
     lr_quantum: float = _opt(
-        0.0, "learning rate of the quantum weights; 0: the model's own (hybridq 0.3 Adam, "
-        "mosaiq 0.3 SGD)"
+        0.0, "learning rate of the quantum weights (hybridq: of its prior); 0: the "
+        "objective's, else the model's own (qgan.registry)",
     )  # fmt: skip
     lr_classical: float = _opt(
-        0.0, "learning rate of the classical generator layers; 0: the model's own (hybridq "
-        "pre/post-processing 2e-4, dcgan generator 2e-4, Adam)"
+        0.0, "learning rate of the classical generator layers; 0: the objective's, else the "
+        "model's own",
     )  # fmt: skip
     lr_discriminator: float = _opt(
-        0.0, "learning rate of the discriminator; 0: the model's own (hybridq 2e-3, "
-        "dcgan 2e-4 Adam; mosaiq 0.05 SGD)"
-    )  # fmt: skip
+        0.0, "learning rate of the discriminator; 0: the objective's, else the model's own"
+    )
     beta1: float = _opt(0.5, "Adam beta1 (DCGAN's; the HybridQ paper gives none)")
     seed: int = _opt(0, "seed of data split, weights, noise and batch order")
     out: str = _opt("runs", "folder that receives one run folder per class")
@@ -95,8 +106,20 @@ class TrainConfig:
     dry_run: bool = _opt(False, "print the resolved config and exit")
 
     def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
+        entry = model_entry(self.model)  # ValueError naming the models
+        if self.objective and self.objective not in entry.objectives:
+            raise ValueError(
+                f"unknown --objective {self.objective!r} for {self.model}; choose one of "
+                f"{', '.join(entry.objectives)}"
+            )
+        for name, allowed in (("decoder", DECODERS), ("prior", PRIORS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(
+                    f"unknown --{name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}"
+                )
+        for name, default in HYBRIDQ_ONLY.items():
+            if self.model != "hybridq" and getattr(self, name) != default:
+                raise ValueError(f"--{_flag(name)} applies to hybridq only; leave it out")
         if self.sim not in SIMULATORS:
             raise ValueError(f"unknown sim {self.sim!r}; choose one of {', '.join(SIMULATORS)}")
         for name in ("epochs", "batch_size", "image_size"):
@@ -109,15 +132,15 @@ class TrainConfig:
             )
         if self.train_per_class < 0:
             raise ValueError("--train-per-class must be at least 0 (0: every training image)")
-        for name in LEARNING_RATE_FLAGS:
+        for name in LR_FLAGS:
             value = getattr(self, name)
             if value < 0:
                 raise ValueError(f"--{_flag(name)} must be >= 0 (0: the model's own)")
-            if value and LEARNING_RATES[self.model][name] is None:
+            if value and entry.learning_rates[name] is None:
                 raise ValueError(f"--{_flag(name)} does not apply to {self.model}; leave it at 0")
 
     def resolved(self) -> TrainConfig:
-        """``auto`` data set, empty data root and 0 learning rates made concrete."""
+        """``auto`` data set, empty data root, objective and 0 learning rates made concrete."""
         root = self.data_root or os.environ.get("QGAN_DATA", "")
         dataset = self.dataset
         if dataset == "auto":
@@ -125,10 +148,12 @@ class TrainConfig:
         return dataclasses.replace(self, dataset=dataset, data_root=root).with_model_defaults()
 
     def with_model_defaults(self) -> TrainConfig:
-        """Learning rates left at 0 replaced by the model's own (``LEARNING_RATES``)."""
-        own = LEARNING_RATES[self.model]
-        lrs = {k: getattr(self, k) or (own[k] or 0.0) for k in LEARNING_RATE_FLAGS}
-        return dataclasses.replace(self, **lrs)
+        """The model's own objective where none is given, and learning rates left at 0 replaced
+        by that objective's, else the model's own (``qgan.registry.learning_rates``)."""
+        objective = self.objective or model_entry(self.model).objective
+        own = learning_rates(self.model, objective)
+        lrs = {k: getattr(self, k) or (own[k] or 0.0) for k in LR_FLAGS}
+        return dataclasses.replace(self, objective=objective, **lrs)
 
     def data_config(self):
         """The ``qgan.data.DataConfig`` of this (resolved) config: a run, its resume and its
@@ -146,8 +171,11 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
+        """A saved config; fields it predates take the value runs had then (``LEGACY_VALUES``)."""
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        hybridq = data.get("model", "hybridq") == "hybridq"
+        legacy = {k: v for k, v in LEGACY_VALUES.items() if hybridq or k not in HYBRIDQ_ONLY}
+        return cls(**legacy | {k: v for k, v in data.items() if k in known})
 
 
 def _flag(name: str) -> str:

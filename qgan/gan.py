@@ -1,13 +1,15 @@
 """What the trainer runs: one GAN model (networks, optimizers, noise, objectives), any kind.
 
 ``qgan.trainer.Trainer`` is one loop for every model; a model plugs in by subclassing
-``GANModel`` and naming itself in ``_CLASSES``. One training step is::
+``GANModel`` and declaring itself in ``qgan.registry.MODELS``. One training step is::
 
     real_in = gan.real_input(real)              # what D sees of real images (images, PCA, ...)
     fake = gan.generate(gan.noise.sample(B, g)) # one generator forward, kept for both sides
-    d = gan.d_loss(real_in, fake)               # step gan.opt_d on it
+    d = gan.d_loss(real_in, fake)               # {"total", "loss", health}: step gan.opt_d
     g = gan.g_losses(real_in, fake)             # {"total", "adversarial", ...}: step gan.opt_g
-    gan.noise.update(d, g["adversarial"])       # the adaptive bound, where the model has one
+    gan.noise.update(*gan.game.noise_losses(d["loss"], g["adversarial"]))  # the MosaiQ bound
+
+``gan.game`` (``qgan.objectives.Game``) is the run's objective: losses, DiffAugment, R1.
 
 and ``gan.generator(noise)`` gives images (B, C, H, W) in [-1, 1] for grids and sampling.
 Checkpoints hold ``gan.modules()`` by name, ``gan.model_config`` and ``gan.noise.state_dict()``,
@@ -24,15 +26,11 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from qgan.losses import adversarial_loss, discriminator_loss
 from qgan.noise import B_MIN, AdaptiveNoise
+from qgan.objectives import Game
+from qgan.registry import model_entry, objective_entry
 
-# model name -> "module:class"; imported on demand so a run loads only its own model
-_CLASSES = {
-    "hybridq": "qgan.hybridq:HybridQ",
-    "dcgan": "qgan.baselines.dcgan:DCGAN",
-    "mosaiq": "qgan.baselines.mosaiq:MosaiQ",
-}
+AUGMENT_STREAM = 1 << 41  # offsets the seed of the DiffAugment stream from the other streams
 
 
 class UniformNoise:
@@ -118,6 +116,7 @@ class GANModel(ABC):
     noise: Noise
     opt_g: torch.optim.Optimizer
     opt_d: torch.optim.Optimizer
+    game: Game
 
     @classmethod
     def check(cls, cfg, images: torch.Tensor) -> None:
@@ -136,19 +135,24 @@ class GANModel(ABC):
     def generate(self, noise: torch.Tensor) -> Any:
         """One generator forward; whatever ``d_loss`` and ``g_losses`` need of the fakes."""
 
-    def d_loss(self, real_in: torch.Tensor, fake: Any) -> torch.Tensor:
-        """The discriminator's loss (fakes detached: only D learns from it).
+    def start_game(self, cfg) -> None:
+        """``self.game``: the objective ``cfg.objective`` played by ``self.discriminator``, with
+        its augmentation stream seeded from ``cfg.seed``."""
+        stream = torch.Generator().manual_seed(cfg.seed + AUGMENT_STREAM)
+        self.game = Game(objective_entry(cfg.objective), self.discriminator, stream)
 
-        The plain GAN's BCE by default, for models whose ``generate`` returns what D judges.
-        """
-        return discriminator_loss(self.discriminator(real_in), self.discriminator(fake.detach()))
+    def d_loss(self, real_in: torch.Tensor, fake: Any) -> dict[str, Any]:
+        """The discriminator's objective (fakes detached: only D learns from it):
+        ``Game.d_step``'s dict, "total" to descend. For models whose ``generate`` returns what
+        D judges."""
+        return self.game.d_step(real_in, fake.detach())
 
     def g_losses(self, real_in: torch.Tensor, fake: Any) -> dict[str, torch.Tensor]:
         """Generator-side terms; "total" is minimized, "adversarial" drives the noise rule.
 
-        The plain GAN's non-saturating loss by default (the same contract as ``d_loss``).
+        The game's adversarial loss alone by default (the same contract as ``d_loss``).
         """
-        adversarial = adversarial_loss(self.discriminator(fake))
+        adversarial = self.game.g_adversarial(fake)
         return {"total": adversarial, "adversarial": adversarial}
 
     @abstractmethod
@@ -178,9 +182,7 @@ class GANModel(ABC):
 
 def gan_class(name: str) -> type[GANModel]:
     """The ``GANModel`` subclass of model ``name``; ValueError for an unknown one."""
-    if name not in _CLASSES:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(_CLASSES)}")
-    module, cls = _CLASSES[name].split(":")
+    module, cls = model_entry(name).path.split(":")
     return getattr(importlib.import_module(module), cls)
 
 

@@ -1,8 +1,10 @@
 """HybridQ (Jiao et al.) as the trainer runs it: ``qgan.models`` and ``qgan.losses`` wired up.
 
-Per step: adaptive noise U[0, b) -> quantum generator -> latents -> decoder -> images; the DCGAN
-discriminator judges images; the generator side minimizes the objective of the encoder wiring
-(``qgan.losses.generator_objective``). Adam with the paper's three learning rates (Sec. 4.1).
+Per step: adaptive noise U[0, b) -> prior (the quantum generator) -> latents -> decoder ->
+images; the DCGAN discriminator judges images in the run's game (``qgan.objectives``: the
+paper's BCE, or BCE with DiffAugment and R1); the generator side minimizes the objective of the
+encoder wiring (``qgan.losses.generator_objective``). Adam with three learning rates: quantum,
+classical (encoder and decoder) and discriminator (``qgan.registry.learning_rates``).
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ import dataclasses
 import torch
 from torch import nn
 
+from qgan.decoders import init_output_bias
 from qgan.gan import GANModel, UniformNoise, on_simulator
-from qgan.losses import discriminator_objective, generator_objective
+from qgan.losses import generator_objective
 from qgan.models import (
     HybridQGenerator,
     ModelConfig,
     build_generator,
     build_hybridq,
     dcgan_sides,
-    init_output_bias,
     param_groups,
     parameter_counts,
 )
@@ -35,6 +37,7 @@ def model_config(cfg, images: torch.Tensor | None = None) -> ModelConfig:
     quantum = QuantumConfig(n_layers=cfg.n_layers, sim=cfg.sim, dtype=cfg.dtype, seed=cfg.seed)
     return ModelConfig(
         encoder_wiring=cfg.encoder_wiring, seed=cfg.seed, quantum=quantum,
+        decoder=cfg.decoder, decoder_width=cfg.decoder_width, prior=cfg.prior,
         latent_norm=not cfg.raw_latents, decoder_adversarial_weight=cfg.decoder_adversarial_weight,
         covariance_weight=cfg.covariance_weight, latent_two_sided=cfg.latent_two_sided,
         decoder_bias_init=cfg.decoder_bias_init, **shape,
@@ -42,7 +45,10 @@ def model_config(cfg, images: torch.Tensor | None = None) -> ModelConfig:
 
 
 class HybridQ(GANModel):
-    """HybridQ's generator, encoder (latent-match wiring) and DCGAN discriminator."""
+    """HybridQ's generator, encoder (latent-match wiring) and DCGAN discriminator.
+
+    ``cfg`` is a resolved ``TrainConfig`` (its learning rates and objective made concrete).
+    """
 
     name = "hybridq"
 
@@ -55,6 +61,7 @@ class HybridQ(GANModel):
         self.generator, self.encoder, self.discriminator = build_hybridq(self.model_config)
         if self.model_config.decoder_bias_init == "data-mean":
             init_output_bias(self.generator.decoder, images)
+        self.start_game(cfg)
         groups = param_groups(
             self.generator, self.encoder, self.discriminator, lr_quantum=cfg.lr_quantum,
             lr_classical=cfg.lr_classical, lr_discriminator=cfg.lr_discriminator,
@@ -76,12 +83,12 @@ class HybridQ(GANModel):
         latent = self.generator.latent(noise)
         return latent, self.generator.decoder(latent)
 
-    def d_loss(self, real_in: torch.Tensor, fake: tuple) -> torch.Tensor:
-        return discriminator_objective(self.discriminator, real_in, fake[1])
+    def d_loss(self, real_in: torch.Tensor, fake: tuple) -> dict:
+        return self.game.d_step(real_in, fake[1].detach())
 
     def g_losses(self, real_in: torch.Tensor, fake: tuple) -> dict[str, torch.Tensor]:
         losses = generator_objective(
-            self.model_config, self.discriminator, self.generator.decoder, self.encoder,
+            self.model_config, self.game.g_adversarial, self.generator.decoder, self.encoder,
             real_in, fake[0], fake[1],
         )  # fmt: skip
         return {f.name: getattr(losses, f.name) for f in dataclasses.fields(losses)}

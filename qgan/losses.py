@@ -1,20 +1,22 @@
-"""HybridQ's training losses, per encoder wiring (see ``qgan.models``).
+"""HybridQ's generator-side losses, per encoder wiring (see ``qgan.models``).
 
-Pure pieces on tensors, then the two objectives a training step needs:
+Pure pieces on tensors, then the objective of the generator side's step:
 
     fake_latent = generator.latent(noise)          # (B, 100), one quantum forward per step
     fake = generator.decoder(fake_latent)          # (B, 3, 64, 64)
-    d_loss = discriminator_objective(discriminator, real, fake)          # step the D optimizer
-    g = generator_objective(cfg, discriminator, generator.decoder, encoder, real, fake_latent, fake)
-    g.total.backward()                                                    # step the G optimizer
+    d = game.d_step(real, fake.detach())           # qgan.objectives: step the D optimizer
+    g = generator_objective(cfg, game.g_adversarial, generator.decoder, encoder, real,
+                            fake_latent, fake)
+    g.total.backward()                             # step the generator-side optimizer
 
-Losses use logits (``binary_cross_entropy_with_logits`` written as softplus), which is the
-numerically stable form of DCGAN's BCE on sigmoid outputs.
+The adversarial term is the game's (``qgan.objectives.Game.g_adversarial``: BCE's
+non-saturating loss or the hinge one, on augmented images); this module adds the latent-space
+terms of the wiring.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -24,15 +26,7 @@ from torch.func import functional_call
 
 from qgan.models import ModelConfig
 
-
-def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """L_D = mean softplus(-D(x)) + mean softplus(D(G(z))): BCE, real -> 1, fake -> 0."""
-    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
-
-
-def adversarial_loss(fake_logits: torch.Tensor) -> torch.Tensor:
-    """L_adv = mean softplus(-D(G(z))) = -mean log sigmoid(D(G(z))): non-saturating G loss."""
-    return F.softplus(-fake_logits).mean()
+Adversarial = Callable[[torch.Tensor], torch.Tensor]  # generated images -> the G-side loss
 
 
 def reconstruction_loss(recon: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
@@ -58,15 +52,12 @@ def mmd2(x: torch.Tensor, y: torch.Tensor, bandwidths: Sequence[float]) -> torch
     return k[:n, :n].mean() + k[n:, n:].mean() - 2 * k[:n, n:].mean()
 
 
-def generator_loss(
-    cfg: ModelConfig,
-    fake_logits: torch.Tensor,
-    fake_latent: torch.Tensor,
-    real_latent: torch.Tensor | None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(L_adv, L_lat) of the wiring; the generator side minimizes L_adv + lambda_lat L_lat.
+def latent_loss(
+    cfg: ModelConfig, fake_latent: torch.Tensor, real_latent: torch.Tensor | None
+) -> torch.Tensor:
+    """L_lat of the wiring; the generator side minimizes L_adv + lambda_lat L_lat + ...
 
-    latent-match: L_lat = MMD^2(q, r) + lambda_cov covariance_gap(q, r) with q the quantum
+    latent-match: L_lat = MMD^2(q, r) + lambda_cov covariance_gap(q, r) with q the prior's
     latents and r = E(x) the encoded real ones. With ``cfg.latent_two_sided`` r keeps its
     gradient, so the term also pulls the encoder's latents toward what the quantum generator can
     produce (its sub-generators see disjoint noise, so its latents are independent across blocks
@@ -74,16 +65,15 @@ def generator_loss(
     Otherwise r is a stop-gradient target, moved only by the autoencoder.
     decoder-only: L_lat = 0 (``real_latent`` is ignored and may be None).
     """
-    adv = adversarial_loss(fake_logits)
     if not cfg.uses_encoder:
-        return adv, adv.new_zeros(())
+        return fake_latent.new_zeros(())
     if real_latent is None:
         raise ValueError("the latent-match wiring needs the encoded real latents")
     target = real_latent if cfg.latent_two_sided else real_latent.detach()
     lat = mmd2(fake_latent, target, cfg.mmd_bandwidths)
     if cfg.covariance_weight:
         lat = lat + cfg.covariance_weight * covariance_gap(fake_latent, target)
-    return adv, lat
+    return lat
 
 
 def covariance_gap(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -134,16 +124,9 @@ class GeneratorLosses:
         return {name: float(getattr(self, name).detach()) for name in names}
 
 
-def discriminator_objective(
-    discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor
-) -> torch.Tensor:
-    """L_D on a real batch and a generated one (detached here: only D learns from it)."""
-    return discriminator_loss(discriminator(real), discriminator(fake.detach()))
-
-
 def generator_objective(
     cfg: ModelConfig,
-    discriminator: nn.Module,
+    adversarial: Adversarial,
     decoder: nn.Module,
     encoder: nn.Module | None,
     real: torch.Tensor,
@@ -152,19 +135,20 @@ def generator_objective(
 ) -> GeneratorLosses:
     """Generator-side objective of ``cfg.encoder_wiring``.
 
-    total = L_adv(D(Dec(q))) + lambda_lat MMD^2(q, sg(E(x))) + lambda_rec mean (Dec(E(x)) - x)^2
-    in latent-match; total = L_adv(D(Dec(q))) in decoder-only. q = ``fake_latent`` (the quantum
-    latents), ``fake`` = Dec(q). Its gradient reaches the quantum weights (through L_adv and
+    total = L_adv(Dec(q)) + lambda_lat MMD^2(q, sg(E(x))) + lambda_rec mean (Dec(E(x)) - x)^2
+    in latent-match; total = L_adv(Dec(q)) in decoder-only. q = ``fake_latent`` (the prior's
+    latents), ``fake`` = Dec(q), ``adversarial`` the game's loss on generated images (e.g.
+    ``qgan.objectives.Game.g_adversarial``). Its gradient reaches the prior (through L_adv and
     MMD), the decoder (L_adv and L_rec) and the encoder (L_rec); D's parameters get gradient
-    too, so zero them (or step D's optimizer only on ``discriminator_objective``). In
-    latent-match the decoder's share of L_adv's gradient is ``cfg.decoder_adversarial_weight``
-    (``fake`` is then decoded again with that share; values and the quantum gradient are
-    unchanged).
+    too, so zero them (or step D's optimizer only on D's own objective). In latent-match the
+    decoder's share of L_adv's gradient is ``cfg.decoder_adversarial_weight`` (``fake`` is then
+    decoded again with that share; values and the prior's gradient are unchanged).
     """
     if cfg.uses_encoder and cfg.decoder_adversarial_weight != 1.0:
         fake = scaled_gradient_call(decoder, cfg.decoder_adversarial_weight, fake_latent)
     rec, real_latent = autoencoder_loss(cfg, encoder, decoder, real)
-    adv, lat = generator_loss(cfg, discriminator(fake), fake_latent, real_latent)
+    adv = adversarial(fake)
+    lat = latent_loss(cfg, fake_latent, real_latent)
     total = adv + cfg.latent_weight * lat + cfg.reconstruction_weight * rec
     return GeneratorLosses(total=total, adversarial=adv, latent=lat, reconstruction=rec)
 

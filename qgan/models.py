@@ -1,13 +1,15 @@
-"""HybridQ's networks: encoder, decoder, DCGAN discriminator and the hybrid generator.
+"""HybridQ's networks: encoder, DCGAN discriminator and the hybrid generator.
 
 HybridQ (Jiao et al., Sec. 3.1-3.2, Fig. 1) trains in a 100-dimensional latent space:
 
 - pre-processing (``Encoder``): "a 4x4 convolution, followed by a Leaky ReLU. The feed-forward
   layers map the flattened output to 100-dimension feature space";
 - quantum generator (``qgan.quantum``): 10 sub-generators of 10 qubits turn adaptive noise
-  angles into 100 <Z> values in [-1, 1];
-- post-processing (``Decoder``): "one feed-forward layer, followed by a ReLU. A 3x3 convolution
-  followed by a hyperbolic tangent function (Tanh) outputs the generated image";
+  angles into 100 <Z> values in [-1, 1]; ``ModelConfig.prior`` swaps it for a classical map of
+  the same size, or none, to measure what it adds (``qgan.priors``);
+- post-processing (``qgan.decoders``): the paper's "one feed-forward layer, followed by a ReLU. A
+  3x3 convolution followed by a hyperbolic tangent function (Tanh)", or a convolutional decoder
+  that upsamples (``ModelConfig.decoder``);
 - discriminator: the DCGAN one (Radford et al. 2016), on 64x64 images.
 
 How the encoder enters training is not spelled out beyond Fig. 1 ("real images pass through
@@ -20,11 +22,9 @@ pre-processing into the latent space during training; at inference noise -> quan
   encoded real latents by an MMD term. The encoder is the learned counterpart of MosaiQ's PCA,
   the decoder of its inverse, and the quantum generator learns the latent distribution of the
   real images, as MosaiQ's learns PCA coefficients; every part gets gradient and matters.
-  The adversarial gradient reaches the quantum weights in full and the decoder scaled by
-  ``decoder_adversarial_weight`` (0 by default: measured on MEL, a discriminator at 10x the
-  generator's learning rate saturates within an epoch and its image gradient then keeps the
-  decoder from learning to reconstruct: MSE 0.18 flat over 6 epochs, against 0.12 and falling
-  with the weight at 0).
+  The adversarial gradient reaches the quantum weights and the decoder, the latter scaled by
+  ``decoder_adversarial_weight`` (1 by default; 0 keeps the decoder a pure autoencoder's, the
+  workaround for a dead game that earlier versions used).
 - ``"decoder-only"``: a plain GAN noise -> quantum -> decoder -> discriminator; the encoder is
   not built. Kept for ablations: it drops the paper's latent-space training entirely.
 
@@ -36,9 +36,9 @@ a decoder fed raw <Z> values sees nearly one latent and every image comes out th
 collapse, seen on MEL). Standardized, that variation is the decoder's whole input range, as
 MosaiQ's outputs are rescaled to the PCA coefficients' range.
 
-The losses of each wiring are in ``qgan.losses``. Parameter counts are in ``ModelConfig``'s
-docstring; the classical sizes are chosen so that the whole model, discriminator included, has
-the paper's 3.7M parameters.
+The losses of each wiring are in ``qgan.losses``, the adversarial game in ``qgan.objectives``.
+Parameter counts are in ``ModelConfig``'s docstring; the classical sizes keep the whole model,
+discriminator included, within the paper's 3.7M parameters.
 """
 
 from __future__ import annotations
@@ -48,24 +48,26 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from qgan.quantum import QuantumConfig, quantum_generator
+from qgan.decoders import DECODERS, ConvDecoder, PaperDecoder
+from qgan.priors import PRIORS, build_prior
+from qgan.quantum import QuantumConfig
 
 IMAGE_SIZE = 64  # HybridQ resizes every image to 64x64 (digits: 28x28, see ``dcgan_sides``)
 WIRINGS = ("latent-match", "decoder-only")
-LR_QUANTUM = 0.3  # HybridQ Sec. 4.1: Adam learning rate of the quantum circuits
-LR_CLASSICAL = 2e-4  # ... of the classical pre- and post-processing layers
-LR_DISCRIMINATOR = 2e-3  # ... of the discriminator
+# Fields added after checkpoints existed, with the value every earlier checkpoint had: a saved
+# config without them is read with these, not with today's defaults.
+LEGACY_VALUES = {"decoder": "paper", "prior": "quantum", "decoder_width": 16}
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     """Sizes and wiring of the HybridQ model.
 
-    With the defaults: encoder 102,596, quantum 600, decoder 827,449, discriminator 2,765,568
-    parameters, 3,696,213 in all: the paper's "3.7M". The paper's DCGAN "6.3M" is generator
-    (3,576,704) plus discriminator (2,765,568), so its counts include the discriminator, and
-    HybridQ's generator side is ~0.93M. (``decoder_channels=8`` would make the generator side
-    alone 3.4M and the whole model 6.2M, the size of DCGAN.)
+    With the defaults (conv decoder): encoder 102,596, quantum 600, decoder 451,987,
+    discriminator 2,765,568 parameters, 3,320,751 in all. With ``decoder="paper"`` the decoder
+    has 827,449 and the model 3,696,213: the paper's "3.7M". The paper's DCGAN "6.3M" is
+    generator (3,576,704) plus discriminator (2,765,568), so its counts include the
+    discriminator, and HybridQ's generator side is ~0.93M.
     """
 
     latent_dim: int = 100  # 10 sub-generators x 10 qubits, one <Z> each; = quantum in/out width
@@ -73,7 +75,10 @@ class ModelConfig:
     image_size: int = IMAGE_SIZE  # pixels a side; any size ``dcgan_sides`` accepts (28 for digits)
     encoder_channels: int = 4  # filters of the 4x4 pre-processing convolution
     encoder_stride: int = 4  # 4x4 patches without overlap: (B, 4, 16, 16) -> 1024 features
-    decoder_channels: int = 2  # C of the feed-forward output (B, C, 64, 64); sets the 3.7M total
+    decoder: str = "conv"  # conv | paper (``qgan.decoders``)
+    decoder_width: int = 16  # conv decoder: channels at full size (16: 451,987 parameters)
+    decoder_channels: int = 2  # paper decoder: C of the fc output (B, C, 64, 64); 3.7M in all
+    prior: str = "quantum"  # quantum | mlp | none (``qgan.priors``)
     ndf: int = 64  # DCGAN discriminator width (Radford et al.)
     encoder_wiring: str = "latent-match"  # latent-match | decoder-only (module docstring)
     latent_weight: float = 1.0  # lambda_lat on MMD^2(quantum latents, encoded real latents)
@@ -82,16 +87,18 @@ class ModelConfig:
     reconstruction_weight: float = 1.0  # lambda_rec on the autoencoder's MSE
     mmd_bandwidths: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0)  # RBF widths per coordinate
     latent_norm: bool = True  # standardize quantum and encoder latents (module docstring)
-    decoder_adversarial_weight: float = 0.0  # latent-match: decoder's share of L_adv's gradient
+    decoder_adversarial_weight: float = 1.0  # latent-match: decoder's share of L_adv's gradient
     decoder_bias_init: str = "zero"  # zero | data-mean (``init_output_bias``; train default)
     seed: int = 0  # initial classical weights; the quantum ones use quantum.seed
     quantum: QuantumConfig = field(default_factory=QuantumConfig)  # 10 x 10 qubits, 6 layers
 
     def __post_init__(self) -> None:
-        if self.encoder_wiring not in WIRINGS:
-            raise ValueError(
-                f"encoder_wiring must be one of {WIRINGS}, got {self.encoder_wiring!r}"
-            )
+        for name, allowed in (("encoder_wiring", WIRINGS), ("decoder", DECODERS),
+                              ("prior", PRIORS)):  # fmt: skip
+            if getattr(self, name) not in allowed:
+                raise ValueError(
+                    f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}"
+                )
         dcgan_sides(self.image_size)  # ValueError for a size the discriminator cannot take
         width = self.quantum.n_sub * self.quantum.n_qubits
         if width != self.latent_dim:
@@ -135,50 +142,6 @@ class Encoder(nn.Module):
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         h = nn.functional.leaky_relu(self.conv(image), 0.2)  # (B, channels, side, side)
         return self.norm(self.fc(h.flatten(1)))  # (B, latent_dim)
-
-
-class Decoder(nn.Module):
-    """Post-processing: latent (B, latent_dim) -> image (B, c, S, S) in (-1, 1); S = 64 here.
-
-    One feed-forward layer straight to (C, 64, 64) + ReLU, a 3x3 convolution (padding 1) and
-    tanh, as the paper describes, with no upsampling. The feed-forward layer holds almost all
-    of the parameters, ~latent_dim * C * 4096; C = 2 (827k) is what brings the whole model,
-    discriminator included, to the paper's 3.7M (see ``ModelConfig``).
-    """
-
-    def __init__(
-        self, latent_dim: int, image_channels: int, channels: int, image_size: int = IMAGE_SIZE
-    ):
-        super().__init__()
-        self.channels, self.image_size = channels, image_size
-        self.fc = nn.Linear(latent_dim, channels * image_size * image_size)
-        self.conv = nn.Conv2d(channels, image_channels, 3, padding=1)
-        # DCGAN's init, N(0, 0.02) weights and zero biases. torch's default, uniform within
-        # 1/sqrt(fan_in), starts the 8192 pixels as a loud random texture that the paper's lr 2e-4
-        # needs hundreds of steps to erase; an autoencoder on MEL reached MSE 0.042 in 300 steps
-        # with this init (torch's: 0.049 after 500).
-        for layer in (self.fc, self.conv):
-            nn.init.normal_(layer.weight, 0.0, 0.02)
-            nn.init.zeros_(layer.bias)
-
-    def forward(self, latent: torch.Tensor) -> torch.Tensor:
-        side = self.image_size
-        h = torch.relu(self.fc(latent)).view(-1, self.channels, side, side)
-        return torch.tanh(self.conv(h))  # (B, image_channels, S, S)
-
-
-@torch.no_grad()
-def init_output_bias(decoder: Decoder, images: torch.Tensor) -> None:
-    """Start the decoder's output at the data's mean colour: conv bias = atanh(channel mean).
-
-    With N(0, 0.02) weights the decoder's first images are tanh(bias) everywhere, and at the
-    paper's lr 2e-4 Adam moves a bias by about 2e-4 per step: from 0 the output needs thousands
-    of steps to reach, e.g., MNIST's black (-1) background. Seen on 28x28 digits after 600
-    steps: grey backgrounds with 0 (conv bias -0.004), black ones with this init. ``images``
-    (N, c, S, S) in [-1, 1]; the mean is clamped to +-0.95 to keep atanh finite.
-    """
-    mean = images.mean(dim=(0, 2, 3)).clamp(-0.95, 0.95)
-    decoder.conv.bias.copy_(torch.atanh(mean).to(decoder.conv.bias.dtype))
 
 
 def dcgan_sides(image_size: int) -> list[int]:
@@ -244,28 +207,37 @@ def _dcgan_init(module: nn.Module) -> None:
 
 
 class HybridQGenerator(nn.Module):
-    """noise angles (B, latent_dim) -> quantum layer -> <Z> (B, latent_dim) -> latent -> decoder.
+    """noise angles (B, latent_dim) -> prior -> latent (standardized) -> decoder -> images.
 
     Args:
-        quantum: The quantum generator, e.g. ``qgan.quantum.quantum_generator(...)``.
-        decoder: The post-processing layer.
-        norm: Standardize the <Z> values per coordinate (``ModelConfig.latent_norm``); off,
-            the decoder gets them as they are, in [-1, 1].
+        prior: The quantum generator (``qgan.quantum.quantum_generator``) or a classical
+            stand-in (``qgan.priors``); (B, latent_dim) -> (B, latent_dim).
+        decoder: The post-processing layer (``qgan.decoders``).
+        norm: Standardize the prior's outputs per coordinate (``ModelConfig.latent_norm``);
+            off, the decoder gets them as they are (<Z> in [-1, 1]).
     """
 
-    def __init__(self, quantum: nn.Module, decoder: Decoder, norm: bool = False):
+    def __init__(self, prior: nn.Module, decoder: nn.Module, norm: bool = False):
         super().__init__()
-        self.quantum = quantum
+        self.prior = prior
         self.decoder = decoder
         width = decoder.fc.in_features
         self.norm = nn.BatchNorm1d(width, affine=False) if norm else nn.Identity()
+        self._register_load_state_dict_pre_hook(_legacy_prior_keys)
 
     def latent(self, noise: torch.Tensor) -> torch.Tensor:
-        """Latents (B, latent_dim) in the decoder's dtype: <Z> values, standardized if norm."""
-        return self.norm(self.quantum(noise).to(self.decoder.fc.weight.dtype))
+        """Latents (B, latent_dim) in the decoder's dtype: the prior's, standardized if norm."""
+        return self.norm(self.prior(noise).to(self.decoder.fc.weight.dtype))
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.latent(noise))  # (B, c, S, S)
+
+
+def _legacy_prior_keys(state_dict, prefix, *args) -> None:
+    """Checkpoints from before the priors named the quantum layer "quantum": read it as prior."""
+    old = prefix + "quantum."
+    for key in [k for k in state_dict if k.startswith(old)]:
+        state_dict[prefix + "prior." + key[len(old) :]] = state_dict.pop(key)
 
 
 def build_hybridq(
@@ -279,7 +251,7 @@ def build_hybridq(
     """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
-        decoder = _decoder(cfg)
+        decoder = build_decoder(cfg)
         discriminator = Discriminator(cfg.image_channels, cfg.ndf, cfg.image_size)
         encoder = None
         if cfg.uses_encoder:
@@ -290,19 +262,26 @@ def build_hybridq(
     return build_generator(cfg, decoder), encoder, discriminator
 
 
-def build_generator(cfg: ModelConfig, decoder: Decoder | None = None) -> HybridQGenerator:
-    """The generator side alone (quantum layer, latent map, decoder): what sampling needs.
+def build_generator(cfg: ModelConfig, decoder: nn.Module | None = None) -> HybridQGenerator:
+    """The generator side alone (prior, latent map, decoder): what sampling needs.
 
     ``decoder`` None builds a fresh one (its weights are meant to be replaced by a
     checkpoint's, running statistics of the latent standardization included).
     """
     if decoder is None:
-        decoder = _decoder(cfg)
-    return HybridQGenerator(quantum_generator(cfg.quantum), decoder, norm=cfg.latent_norm)
+        decoder = build_decoder(cfg)
+    prior = build_prior(cfg.prior, cfg.quantum, cfg.seed)
+    return HybridQGenerator(prior, decoder, norm=cfg.latent_norm)
 
 
-def _decoder(cfg: ModelConfig) -> Decoder:
-    return Decoder(cfg.latent_dim, cfg.image_channels, cfg.decoder_channels, cfg.image_size)
+def build_decoder(cfg: ModelConfig) -> PaperDecoder | ConvDecoder:
+    """The post-processing layer ``cfg.decoder`` (weights from torch's current RNG)."""
+    if cfg.decoder == "paper":
+        return PaperDecoder(
+            cfg.latent_dim, cfg.image_channels, cfg.decoder_channels, cfg.image_size
+        )
+    sides = dcgan_sides(cfg.image_size)[::-1]  # 64 px: 4, 8, 16, 32, 64
+    return ConvDecoder(cfg.latent_dim, cfg.image_channels, sides, cfg.decoder_width)
 
 
 def param_groups(
@@ -310,20 +289,21 @@ def param_groups(
     encoder: Encoder | None,
     discriminator: Discriminator,
     *,
-    lr_quantum: float = LR_QUANTUM,
-    lr_classical: float = LR_CLASSICAL,
-    lr_discriminator: float = LR_DISCRIMINATOR,
+    lr_quantum: float,
+    lr_classical: float,
+    lr_discriminator: float,
 ) -> dict[str, list[dict]]:
     """Adam parameter groups with HybridQ's learning rates, one optimizer per side.
 
     Returns:
-        ``{"generator": [quantum, decoder, encoder?], "discriminator": [discriminator]}``, each
+        ``{"generator": [prior, decoder, encoder?], "discriminator": [discriminator]}``, each
         group a dict with "name", "params" and "lr", ready for ``torch.optim.Adam(groups)``.
-        The encoder's group (absent when ``encoder`` is None) sits on the generator side: in
-        "latent-match" its reconstruction loss is part of the generator-side objective.
+        The prior trains at ``lr_quantum`` whatever its kind (the ablations change nothing
+        else). The encoder's group (absent when ``encoder`` is None) sits on the generator
+        side: in "latent-match" its reconstruction loss is part of the generator-side objective.
     """
     gen = [
-        param_group("quantum", generator.quantum, lr_quantum),
+        param_group("prior", generator.prior, lr_quantum),
         param_group("decoder", generator.decoder, lr_classical),
     ]
     if encoder is not None:
@@ -349,10 +329,10 @@ def count_parameters(module: nn.Module | None, trainable_only: bool = True) -> i
 def parameter_counts(
     generator: HybridQGenerator, encoder: Encoder | None, discriminator: Discriminator
 ) -> dict[str, int]:
-    """Trainable parameters per part: encoder, quantum, decoder, discriminator and total."""
+    """Trainable parameters per part: encoder, prior, decoder, discriminator and total."""
     return with_total(
         encoder=count_parameters(encoder),
-        quantum=count_parameters(generator.quantum),
+        prior=count_parameters(generator.prior),
         decoder=count_parameters(generator.decoder),
         discriminator=count_parameters(discriminator),
     )

@@ -68,7 +68,7 @@ class Trainer:
             "opt_d": self.gan.opt_d.state_dict(),
             "noise": self.gan.noise.state_dict(),
             "position": dataclasses.asdict(self.pos),
-            "rng": rng_states(self.noise_gen),
+            "rng": rng_states(self.noise_gen) | {"augment": self.gan.game.generator.get_state()},
             "parameters": self.gan.parameter_counts(),
         }
 
@@ -81,6 +81,8 @@ class Trainer:
         self.gan.noise.load_state_dict(ckpt["noise"])
         self.pos = Position(**ckpt["position"])
         restore_rng_states(ckpt["rng"], self.noise_gen)
+        if "augment" in ckpt["rng"]:  # runs from before the objectives had no augmentation
+            self.gan.game.generator.set_state(ckpt["rng"]["augment"])
 
     def save(self, state: dict | None = None) -> Path:
         """The full state, for --resume."""
@@ -159,13 +161,13 @@ class Trainer:
         gan = self.gan
         real_in = gan.real_input(real)
         fake = gan.generate(gan.noise.sample(len(real), self.noise_gen))
-        d_loss = gan.d_loss(real_in, fake)
-        _descend(gan.opt_d, d_loss)
+        d = gan.d_loss(real_in, fake)
+        _descend(gan.opt_d, d["total"])
         g = gan.g_losses(real_in, fake)
         _descend(gan.opt_g, g["total"])
         g = {k: float(v.detach()) for k, v in g.items()}
-        record = {"d_loss": d_loss.item()} | {f"g_{k}": v for k, v in g.items()}
-        record |= gan.noise.update(record["d_loss"], g["adversarial"])
+        record = _d_record(d) | {f"g_{k}": v for k, v in g.items()}
+        record |= gan.noise.update(*gan.game.noise_losses(record["d_loss"], g["adversarial"]))
         self._in_step = False
         return record | {"sec_per_step": time.perf_counter() - start}
 
@@ -185,11 +187,39 @@ class Trainer:
         save_grid(images, self.run_dir / f"samples_epoch{self.pos.epoch:03d}.png")
         metrics = read_metrics(self.run_dir / "metrics.jsonl")
         save_loss_curve(metrics, self.run_dir / "loss_curve.png")
+        warning = dead_game_warning(metrics, self.pos.epoch - 1)
+        if warning:
+            tqdm.write(warning)
         state = self.state_dict()  # once for both files
         self.save(state)
         # Per-epoch snapshots hold what sampling and FID-vs-epoch need (about 4 MB), not the
         # optimizer and discriminator states of last.pt (about 45 MB): 100 of them stay small.
         save_checkpoint(self.snapshot(state), self.run_dir / f"epoch{self.pos.epoch:03d}.pt")
+
+
+def dead_game_warning(metrics: list[dict], epoch: int) -> str:
+    """One line when D separated every real batch from every generated one through ``epoch``.
+
+    That is a discriminator that has won outright: its gradient to the generator saturates
+    (BCE) or stops informing it, and the generator learns nothing more from the game. ``""``
+    when the epoch has no health entries (runs from before they were logged) or D did not win.
+    """
+    lines = [m for m in metrics if m.get("epoch") == epoch and "d_separated" in m]
+    if not lines or not all(m["d_separated"] for m in lines):
+        return ""
+    loss = sum(m["d_loss"] for m in lines) / len(lines)
+    return (
+        f"warning: the discriminator separated real from generated images in all {len(lines)} "
+        f"steps of epoch {epoch + 1} (mean D loss {loss:.3g}): the generator learns little "
+        "from it; try --objective live"
+    )
+
+
+def _d_record(d: dict) -> dict[str, float]:
+    """The metrics line's discriminator entries: its loss (without penalties), the R1 penalty
+    and the game's health (``qgan.objectives.health``)."""
+    record = {"d_loss": float(d["loss"].detach()), "d_r1": float(d["r1"].detach())}
+    return record | {k: float(v) for k, v in d.items() if k.startswith("d_")}
 
 
 def _descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
@@ -200,8 +230,9 @@ def _descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
 
 
 def _postfix(record: dict) -> dict[str, str]:
-    """The progress bar's losses (and noise bound, where the model has one)."""
-    keys = {"d": "d_loss", "g": "g_adversarial", "b": "noise_bound"}
+    """The progress bar's losses, D's accuracy (the game's health; 1.00 for a whole epoch is a
+    dead game) and the noise bound, where the model has one."""
+    keys = {"d": "d_loss", "g": "g_adversarial", "acc": "d_accuracy", "b": "noise_bound"}
     return {short: f"{record[key]:.3f}" for short, key in keys.items() if key in record}
 
 

@@ -110,6 +110,7 @@ class DCGAN(GANModel):
             [param_group("discriminator", self.discriminator, cfg.lr_discriminator)], betas=betas
         )
         self.noise = GaussianNoise(self.model_config.nz)
+        self.start_game(cfg)
 
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
         return self.generator(noise)  # (B, channels, S, S)

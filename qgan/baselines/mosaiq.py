@@ -197,6 +197,7 @@ class MosaiQ(GANModel):
             [param_group("discriminator", self.discriminator, cfg.lr_discriminator)]
         )
         self.noise = UniformNoise(self.model_config.latent_dim)
+        self.start_game(cfg)  # "paper" only: BCE on PCA coefficients (registry)
 
     def real_input(self, real: torch.Tensor) -> torch.Tensor:
         return self.generator.real_features(real)  # (B, 100)

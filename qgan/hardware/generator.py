@@ -4,7 +4,7 @@ HybridQ's inference path (Jiao et al., Fig. 1) is noise -> quantum generator -> 
 ``HybridQGenerator`` computes ``decoder(norm(<Z>(noise, weights)))``, with ``norm`` the latent
 standardization (BatchNorm1d with running statistics, applied in eval mode) and <Z> the exact
 expectation values of the wide circuit ``circuits.ansatz.generator_circuit(n_sub, n_qubits,
-n_layers)`` (inputs first, then weights, in ``generator.quantum.weight``). On hardware only <Z>
+n_layers)`` (inputs first, then weights, in ``generator.prior.weight``). On hardware only <Z>
 changes: ``decode`` applies the same ``norm`` and ``decoder`` to measured values.
 """
 
@@ -73,7 +73,7 @@ class HybridQParts:
     def exact_z(self, noise: np.ndarray, batch_size: int = 64) -> np.ndarray:
         """(N, latent_dim) exact <Z> from the checkpoint's own simulator, in float64."""
         x = torch.as_tensor(noise, dtype=torch.float64)  # the layer answers in its input's dtype
-        out = [self.generator.quantum(b) for b in x.split(batch_size)]
+        out = [self.generator.prior(b) for b in x.split(batch_size)]
         return torch.cat(out).numpy()
 
     @torch.no_grad()
@@ -102,11 +102,16 @@ def load_hybridq(checkpoint: str | Path) -> HybridQParts:
     generator, model_cfg = load_generator(ckpt)
     if not isinstance(generator, HybridQGenerator):
         raise WrongModel(f"{checkpoint} does not hold a HybridQ generator")
+    if model_cfg.prior != "quantum":
+        raise WrongModel(
+            f"{checkpoint} is a HybridQ ablation with a {model_cfg.prior!r} prior: it has no "
+            "quantum circuit to run; pass a run trained with --prior quantum"
+        )
     path = Path(checkpoint)
     return HybridQParts(
         generator=generator,
         model_config=model_cfg,
-        weights=generator.quantum.weight.detach().double().cpu().numpy(),
+        weights=generator.prior.weight.detach().double().cpu().numpy(),
         bound=float(ckpt["noise"]["bound"]),
         checkpoint=path / "last.pt" if path.is_dir() else path,
         step=int(ckpt.get("position", {}).get("step", -1)),

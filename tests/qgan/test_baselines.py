@@ -21,9 +21,10 @@ from PIL import Image
 
 from qgan.artifacts import save_grid, to_uint8_images
 from qgan.checkpoint import load_checkpoint
-from qgan.config import LEARNING_RATES, TrainConfig
+from qgan.config import TrainConfig
 from qgan.evaluation.samplers import generate_images
 from qgan.generation import load_generator, sample_images
+from qgan.registry import MODELS, learning_rates
 from qgan.sample import main as sample_main
 from qgan.train import main
 from qgan.trainer import FIXED_NOISE_SEED
@@ -35,6 +36,7 @@ FLAGS = {
 }
 BASE = {"dataset": "synthetic", "epochs": 1, "max_steps": 2, "grid": GRID}
 STEP_KEYS = {"d_loss", "g_total", "g_adversarial", "sec_per_step", "step", "epoch"}
+STEP_KEYS |= {"d_r1", "d_real", "d_fake", "d_accuracy", "d_separated"}  # the game's health
 SNAPSHOT_KEYS = {"config", "model_config", "generator", "noise", "position", "parameters"}
 
 
@@ -91,8 +93,10 @@ def test_two_steps_write_every_artifact(run):
     flags = BASE | {"model": model} | FLAGS[model] | {"out": str(run.parent)}
     config = json.loads((run / "config.json").read_text())
     assert config == dataclasses.asdict(TrainConfig(**flags).resolved())
-    own = {k: v or 0.0 for k, v in LEARNING_RATES[model].items()}
+    own = learning_rates(model, MODELS[model].objective)
+    own = {k: v or 0.0 for k, v in own.items()}
     assert {k: config[k] for k in own} == own  # the model's own learning rates, recorded
+    assert config["objective"] == "paper"  # the baselines play their papers' game
     assert json.loads((run / "split.json").read_text())
     metrics = _metrics(run)
     assert [(m["step"], m["epoch"]) for m in metrics] == [(1, 0), (2, 0)]

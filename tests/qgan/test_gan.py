@@ -58,9 +58,12 @@ def test_hybridq_ablation_flags_reach_the_model_config() -> None:
     from qgan.train import parse
 
     default = model_config(parse([]))
-    assert default.latent_norm and default.decoder_adversarial_weight == 0.0
+    assert default.latent_norm and default.decoder_adversarial_weight == 1.0
+    assert (default.decoder, default.prior) == ("conv", "quantum")
     assert default.covariance_weight == 0.0 and not default.latent_two_sided
     argv = "--raw-latents --decoder-adversarial-weight 0.5 --covariance-weight 2 --latent-two-sided"
+    argv += " --decoder paper --prior mlp"
     cfg = model_config(parse(argv.split()))
     assert not cfg.latent_norm and cfg.decoder_adversarial_weight == 0.5
+    assert (cfg.decoder, cfg.prior) == ("paper", "mlp")
     assert cfg.covariance_weight == 2.0 and cfg.latent_two_sided

@@ -1,9 +1,11 @@
-"""HybridQ networks (qgan/models.py) and their training objectives (qgan/losses.py).
+"""HybridQ networks (qgan/models.py, decoders.py, priors.py) and their training objectives
+(qgan/losses.py, qgan/objectives.py).
 
 Oracles: parameter counts by hand arithmetic (the DCGAN discriminator's 2,765,568 is the figure
 of the PyTorch DCGAN tutorial, and with its generator's 3,576,704 gives the paper's "6.3M");
-gradient flow checked parameter by parameter, down to which decoder units can get none (those
-no sample activates); one Adam step against the loss it should lower.
+gradient flow checked parameter by parameter under every objective, decoder and prior, down to
+which paper-decoder units can get none (those no sample activates); one Adam step against the
+loss it should lower.
 """
 
 from __future__ import annotations
@@ -14,12 +16,9 @@ import pytest
 import torch
 from torch import nn
 
-from qgan.losses import discriminator_objective, generator_objective
+from qgan.decoders import ConvDecoder, PaperDecoder, init_output_bias
+from qgan.losses import generator_objective
 from qgan.models import (
-    LR_CLASSICAL,
-    LR_DISCRIMINATOR,
-    LR_QUANTUM,
-    Decoder,
     Discriminator,
     Encoder,
     HybridQGenerator,
@@ -27,19 +26,25 @@ from qgan.models import (
     build_hybridq,
     count_parameters,
     dcgan_sides,
-    init_output_bias,
     param_groups,
     parameter_counts,
 )
 from qgan.noise import AdaptiveNoise
+from qgan.objectives import Game
+from qgan.priors import PRIORS
 from qgan.quantum import QuantumConfig
+from qgan.registry import OBJECTIVES, learning_rates, objective_entry
+
+PAPER_LRS = learning_rates("hybridq", "paper")  # lr_quantum 0.3, lr_classical 2e-4, lr_d 2e-3
 
 SMALL_Q = QuantumConfig(n_sub=2, n_qubits=3, n_layers=2)  # 6 inputs, 12 weights, 6 outputs
 BATCH = 8
 
 
 def _small(wiring: str = "latent-match", seed: int = 0, **fields) -> ModelConfig:
+    """6 latents (2 x 3 qubits, 2 layers), a narrow D; the paper's decoder unless ``fields``."""
     quantum = QuantumConfig(n_sub=2, n_qubits=3, n_layers=2, seed=seed)
+    fields = {"decoder": "paper"} | fields
     return ModelConfig(
         latent_dim=6, ndf=8, encoder_wiring=wiring, seed=seed, quantum=quantum, **fields
     )
@@ -53,13 +58,17 @@ def _batch(seed: int = 0, dim: int = 6) -> tuple[torch.Tensor, torch.Tensor]:
     return real, AdaptiveNoise().sample(BATCH, dim, gen)
 
 
-def _objectives(cfg, generator, encoder, discriminator, real, noise):
-    """(L_D, generator-side losses) of one step, one quantum forward, as a training loop does."""
+def _objectives(cfg, generator, encoder, discriminator, real, noise, objective="paper"):
+    """(D's total loss, generator-side losses) of one step, one quantum forward, as a training
+    loop does, under ``objective`` (its augmentation drawn from a fixed seed)."""
+    game = Game(objective_entry(objective), discriminator, torch.Generator().manual_seed(0))
     fake_latent = generator.latent(noise)
     fake = generator.decoder(fake_latent)
-    d_loss = discriminator_objective(discriminator, real, fake)
-    g = generator_objective(cfg, discriminator, generator.decoder, encoder, real, fake_latent, fake)
-    return d_loss, g
+    d = game.d_step(real, fake.detach())
+    game.generator.manual_seed(1)
+    adversarial = game.g_adversarial
+    g = generator_objective(cfg, adversarial, generator.decoder, encoder, real, fake_latent, fake)
+    return d["total"], g
 
 
 def _named(**parts: nn.Module | None) -> dict[str, nn.Parameter]:
@@ -79,13 +88,13 @@ def _without_gradient(params: dict[str, nn.Parameter]) -> list[str]:
 
 
 # ---------------------------------------------------------------- sizes and shapes
-def test_full_config_parameter_counts_match_the_paper() -> None:
-    generator, encoder, discriminator = build_hybridq(ModelConfig())
+def test_paper_config_parameter_counts_match_the_paper() -> None:
+    generator, encoder, discriminator = build_hybridq(ModelConfig(decoder="paper"))
     counts = parameter_counts(generator, encoder, discriminator)
     print("HybridQ parameters:", counts)
     assert counts == {
         "encoder": (3 * 4 * 4 * 4 + 4) + 4 * 16 * 16 * 100,  # conv 4x4/4, fc 1024->100 (no bias)
-        "quantum": 10 * 10 * 6,  # one RY per qubit and layer
+        "prior": 10 * 10 * 6,  # one RY per qubit and layer
         "decoder": (100 * 2 * 64 * 64 + 2 * 64 * 64) + (2 * 3 * 3 * 3 + 3),  # fc, conv 3x3
         "discriminator": 2_765_568,  # DCGAN, ndf 64, no biases
         "total": 3_696_213,
@@ -94,6 +103,27 @@ def test_full_config_parameter_counts_match_the_paper() -> None:
     assert abs(counts["total"] - 3.7e6) < 0.05e6
     dcgan_generator = 3_576_704  # the tutorial's 64x64 generator; + D = 6.34M, the paper's 6.3M
     assert round((dcgan_generator + counts["discriminator"]) / 1e6, 1) == 6.3
+
+
+def test_conv_decoder_keeps_the_model_within_the_paper_budget() -> None:
+    generator, encoder, discriminator = build_hybridq(ModelConfig())
+    counts = parameter_counts(generator, encoder, discriminator)
+    # fc 100 -> 128 x 4 x 4 (no bias: BatchNorm follows), 3x3 convs 128-128-64-32-16 without
+    # biases, each BatchNorm 2 x channels, then the 3x3 output conv 16 -> 3 with its bias
+    convs = 9 * (128 * 128 + 128 * 64 + 64 * 32 + 32 * 16)
+    norms = 2 * (128 + 128 + 64 + 32 + 16)
+    assert counts["decoder"] == 100 * 128 * 16 + convs + norms + (16 * 3 * 9 + 3)
+    generator_side = counts["encoder"] + counts["prior"] + counts["decoder"]
+    assert generator_side <= 930_000 and counts["total"] <= 3_700_000
+
+
+@pytest.mark.parametrize("prior", PRIORS)
+def test_priors_have_the_quantum_generators_size_or_none(prior: str) -> None:
+    generator, _, _ = build_hybridq(ModelConfig(prior=prior))
+    assert count_parameters(generator.prior) == {"quantum": 600, "mlp": 600, "none": 0}[prior]
+    noise = AdaptiveNoise().sample(4, 100, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        assert generator(noise).shape == (4, 3, 64, 64)
 
 
 def test_full_config_shapes_and_ranges() -> None:
@@ -107,8 +137,9 @@ def test_full_config_shapes_and_ranges() -> None:
     assert fake.abs().max() <= 1
     assert latent.shape == (BATCH, 100)  # standardized per coordinate over the batch
     torch.testing.assert_close(latent.mean(0), torch.zeros(100), atol=1e-5, rtol=0)
-    # BatchNorm's eps = 1e-5 in var / (var + eps) keeps a tiny spread just under 1
-    torch.testing.assert_close(latent.var(0, unbiased=False), torch.ones(100), atol=0.02, rtol=0)
+    # BatchNorm's eps = 1e-5 in var / (var + eps) keeps a spread just under 1 (0.967 for the
+    # least spread coordinate here, whose raw variance is ~3e-4)
+    torch.testing.assert_close(latent.var(0, unbiased=False), torch.ones(100), atol=0.05, rtol=0)
     assert logits.shape == (4,)
 
 
@@ -117,7 +148,7 @@ def test_latent_norm_off_keeps_the_bounded_latents() -> None:
     real, noise = _batch()
     with torch.no_grad():
         assert encoder(real).abs().max() < 1  # tanh
-        torch.testing.assert_close(generator.latent(noise), generator.quantum(noise).float())
+        torch.testing.assert_close(generator.latent(noise), generator.prior(noise).float())
 
 
 def test_latent_norm_spreads_the_quantum_outputs() -> None:
@@ -125,7 +156,7 @@ def test_latent_norm_spreads_the_quantum_outputs() -> None:
     generator, _, _ = build_hybridq(_small())
     noise = torch.rand(32, 6, generator=torch.Generator().manual_seed(1)) * torch.pi / 8
     with torch.no_grad():
-        raw, latent = generator.quantum(noise), generator.latent(noise)
+        raw, latent = generator.prior(noise), generator.latent(noise)
     assert raw.std(0).max() < 0.2  # the raw spread is small ...
     torch.testing.assert_close(latent.std(0, unbiased=False), torch.ones(6), atol=0.02, rtol=0)
     generator.eval()  # ... inference uses the running statistics, kept in the state dict
@@ -140,11 +171,25 @@ def test_encoder_geometry(channels: int, stride: int) -> None:
     assert encoder(torch.zeros(2, 3, 64, 64)).shape == (2, 6)
 
 
-def test_decoder_and_discriminator_small() -> None:
-    decoder, discriminator = Decoder(6, 3, 2), Discriminator(3, ndf=8)
+@pytest.mark.parametrize(
+    "decoder", [PaperDecoder(6, 3, 2, 64), ConvDecoder(6, 3, [4, 8, 16, 32, 64], 2)]
+)
+def test_decoders_and_discriminator_small(decoder: nn.Module) -> None:
+    discriminator = Discriminator(3, ndf=8)
     image = decoder(torch.rand(5, 6) * 2 - 1)
     assert image.shape == (5, 3, 64, 64) and image.abs().max() <= 1
     assert discriminator(image).shape == (5,)
+
+
+def test_conv_decoder_has_no_checkerboard_at_the_start() -> None:
+    """Nearest upsampling + 3x3 convs: a constant latent map gives a smooth image, where a
+    strided transposed convolution's uneven overlap prints a 2-pixel period (Odena et al.)."""
+    torch.manual_seed(0)
+    decoder = ConvDecoder(6, 3, [4, 8, 16, 32, 64], 4).eval()
+    with torch.no_grad():
+        image = decoder(torch.randn(1, 6))[0, :, 8:-8, 8:-8]  # away from the zero padding
+    even, odd = image[:, :, 0::2], image[:, :, 1::2]
+    assert (even - odd).mean(dim=(1, 2)).abs().max() < 0.2 * image.std()
 
 
 @pytest.mark.parametrize(
@@ -154,8 +199,10 @@ def test_dcgan_sides_halve_down_to_the_last_feature_map(size: int, sides: list[i
     assert dcgan_sides(size) == sides
     discriminator = Discriminator(1, ndf=8, image_size=size)
     assert discriminator(torch.zeros(2, 1, size, size)).shape == (2,)
-    decoder = Decoder(6, 1, 2, image_size=size)
+    decoder = PaperDecoder(6, 1, 2, image_size=size)
     assert decoder(torch.zeros(2, 6)).shape == (2, 1, size, size)
+    conv = ConvDecoder(6, 1, sides[::-1], 4)
+    assert conv(torch.zeros(2, 6)).shape == (2, 1, size, size)
     encoder = Encoder(6, 1, 4, 4, image_size=size)
     assert encoder(torch.zeros(3, 1, size, size)).shape == (3, 6)
 
@@ -167,10 +214,11 @@ def test_sizes_a_dcgan_cannot_take_are_refused(size: int) -> None:
 
 
 def test_digit_config_keeps_the_quantum_side_and_shrinks_the_classical_one() -> None:
-    generator, encoder, discriminator = build_hybridq(ModelConfig(image_channels=1, image_size=28))
+    cfg = ModelConfig(image_channels=1, image_size=28, decoder="paper")
+    generator, encoder, discriminator = build_hybridq(cfg)
     counts = parameter_counts(generator, encoder, discriminator)
     # decoder fc 100 -> 2 x 28 x 28 (+ bias) and conv 2 -> 1 (3x3 + bias); the quantum side as is
-    assert counts["quantum"] == 600
+    assert counts["prior"] == 600
     assert counts["decoder"] == 100 * 1568 + 1568 + 2 * 9 + 1
     assert counts["discriminator"] == 64 * 16 + 128 * 64 * 16 + 2 * 128 + 128 * 49
 
@@ -179,11 +227,14 @@ def test_data_mean_bias_init_starts_the_output_at_the_mean_colour() -> None:
     """Oracle: a zero latent gives fc(0) = 0 -> conv(0) = bias, so the image is tanh(bias)."""
     levels = torch.tensor([-0.9, 0.3, 0.99])  # the last is clamped to 0.95
     images = levels.view(1, 3, 1, 1).expand(4, 3, 8, 8)
-    decoder = Decoder(6, 3, 2, image_size=8)
+    decoder = PaperDecoder(6, 3, 2, image_size=8)
     init_output_bias(decoder, images)
     image = decoder(torch.zeros(1, 6))
     assert torch.allclose(image[0, :, 3, 3], torch.tensor([-0.9, 0.3, 0.95]), atol=1e-6)
     assert torch.allclose(image, image[:, :, :1, :1].expand_as(image))  # flat: the mean colour
+    conv = ConvDecoder(6, 3, [4, 8], 2)
+    init_output_bias(conv, images)
+    torch.testing.assert_close(conv.conv.bias, torch.atanh(torch.tensor([-0.9, 0.3, 0.95])))
 
 
 def test_discriminator_dcgan_init() -> None:
@@ -213,6 +264,10 @@ def test_build_is_seeded_and_leaves_the_global_rng_alone() -> None:
 def test_config_is_validated() -> None:
     with pytest.raises(ValueError, match="encoder_wiring"):
         ModelConfig(encoder_wiring="encoder-first")
+    with pytest.raises(ValueError, match="decoder must be one of conv, paper"):
+        ModelConfig(decoder="deconv")
+    with pytest.raises(ValueError, match="prior must be one of quantum, mlp, none"):
+        ModelConfig(prior="gaussian")
     with pytest.raises(ValueError, match="n_sub \\* n_qubits = 6"):
         ModelConfig(quantum=SMALL_Q)  # latent_dim 100
     assert ModelConfig().uses_encoder and not _small("decoder-only").uses_encoder
@@ -226,15 +281,10 @@ def test_count_parameters() -> None:
 
 
 # ---------------------------------------------------------------- gradient flow
-def _assert_decoder_fc_gradient_where_units_fire(generator, encoder, noise, real) -> None:
-    """decoder.fc gets gradient exactly on the units some decoded latent activates (ReLU).
-
-    The decoder learns from the latents it decodes with a gradient: the encoded real ones
-    (reconstruction) when there is an encoder, whose wiring's default gives the decoder no
-    share of the adversarial gradient; the quantum ones otherwise.
-    """
+def _assert_decoder_fc_gradient_where_units_fire(generator, latents: list[torch.Tensor]) -> None:
+    """The paper decoder's fc gets gradient exactly on the units some decoded latent activates
+    (ReLU): ``latents`` are those it decodes with a gradient."""
     with torch.no_grad():
-        latents = [generator.latent(noise)] if encoder is None else [encoder(real)]
         active = (generator.decoder.fc(torch.cat(latents)) > 0).any(0)  # (C * 64 * 64,)
     fc = generator.decoder.fc
     assert torch.equal(fc.bias.grad != 0, active)
@@ -242,34 +292,41 @@ def _assert_decoder_fc_gradient_where_units_fire(generator, encoder, noise, real
     assert active.float().mean() > 0.5
 
 
-def test_latent_match_trains_every_parameter() -> None:
-    cfg = _small("latent-match")
+@pytest.mark.parametrize("objective", list(OBJECTIVES))
+@pytest.mark.parametrize("decoder", ["paper", "conv"])
+@pytest.mark.parametrize("prior", PRIORS)
+def test_every_trainable_part_gets_gradient(objective: str, decoder: str, prior: str) -> None:
+    """Under every objective, decoder and prior, D learns from its loss and every part of the
+    generator side (prior, decoder, encoder) from the generator-side objective."""
+    cfg = _small("latent-match", decoder=decoder, decoder_width=2, prior=prior)
     generator, encoder, discriminator = build_hybridq(cfg)
     real, noise = _batch()
-    d_loss, g = _objectives(cfg, generator, encoder, discriminator, real, noise)
+    d_loss, g = _objectives(cfg, generator, encoder, discriminator, real, noise, objective)
     d_loss.backward()
     d_params = _named(discriminator=discriminator)
     assert _without_gradient(d_params) == []
     for p in d_params.values():
-        assert p.grad.all(), "every discriminator weight, element by element"
         p.grad = None  # the generator objective reaches D too; look only at the G side below
     g.total.backward()
-    g_params = _named(quantum=generator.quantum, decoder=generator.decoder, encoder=encoder)
+    g_params = _named(prior=generator.prior, decoder=generator.decoder, encoder=encoder)
     assert _without_gradient(g_params) == []
-    for name, p in g_params.items():
-        if not name.startswith("decoder.fc"):
-            assert p.grad.all(), name  # the quantum weights included: none is left untrained
-    assert generator.quantum.weight.grad.shape == (12,)
-    _assert_decoder_fc_gradient_where_units_fire(generator, encoder, noise, real)
+    assert (count_parameters(generator.prior) == 0) == (prior == "none")
+    for name, p in _named(prior=generator.prior, encoder=encoder).items():
+        assert p.grad.all(), name  # element by element: no prior or encoder weight is left out
+    if decoder == "paper":
+        with torch.no_grad():
+            decoded = [generator.latent(noise), encoder(real)]
+        _assert_decoder_fc_gradient_where_units_fire(generator, decoded)
 
 
 @pytest.mark.parametrize(
     ("term", "weight", "trained"),
     [
-        ("adversarial", 0.0, {"quantum"}),  # the default: the decoder gets no share of L_adv
-        ("adversarial", 0.5, {"quantum", "decoder"}),
-        ("latent", 0.0, {"quantum"}),  # the encoded latents are a stop-gradient target
-        ("reconstruction", 0.0, {"decoder", "encoder"}),
+        ("adversarial", 1.0, {"prior", "decoder"}),  # the default: the decoder plays the game
+        ("adversarial", 0.0, {"prior"}),  # the decoder learns from reconstruction only
+        ("adversarial", 0.5, {"prior", "decoder"}),
+        ("latent", 1.0, {"prior"}),  # the encoded latents are a stop-gradient target
+        ("reconstruction", 1.0, {"decoder", "encoder"}),
     ],
 )
 def test_latent_match_terms_reach_their_parts(term: str, weight: float, trained: set[str]) -> None:
@@ -277,12 +334,12 @@ def test_latent_match_terms_reach_their_parts(term: str, weight: float, trained:
     generator, encoder, discriminator = build_hybridq(cfg)
     _, g = _objectives(cfg, generator, encoder, discriminator, *_batch())
     getattr(g, term).backward()
-    parts = {"quantum": generator.quantum, "decoder": generator.decoder, "encoder": encoder}
+    parts = {"prior": generator.prior, "decoder": generator.decoder, "encoder": encoder}
     got = {part for part, m in parts.items() if not _without_gradient(_named(x=m))}
     assert got == trained
 
 
-def test_decoder_only_trains_quantum_decoder_and_discriminator_only() -> None:
+def test_decoder_only_trains_prior_decoder_and_discriminator_only() -> None:
     cfg = _small("decoder-only")
     generator, encoder, discriminator = build_hybridq(cfg)
     assert encoder is None
@@ -292,11 +349,13 @@ def test_decoder_only_trains_quantum_decoder_and_discriminator_only() -> None:
     assert g.latent.item() == 0 and g.reconstruction.item() == 0
     assert torch.equal(g.total, g.adversarial)
     (d_loss + g.total).backward()
-    trained = _named(quantum=generator.quantum, decoder=generator.decoder, disc=discriminator)
+    trained = _named(prior=generator.prior, decoder=generator.decoder, disc=discriminator)
     assert _without_gradient(trained) == []
-    assert generator.quantum.weight.grad.all()
+    assert generator.prior.weight.grad.all()
     assert _without_gradient(_named(encoder=stray)) == list(_named(encoder=stray))
-    _assert_decoder_fc_gradient_where_units_fire(generator, None, noise, real)
+    with torch.no_grad():
+        decoded = [generator.latent(noise)]
+    _assert_decoder_fc_gradient_where_units_fire(generator, decoded)
 
 
 class _DetachedQuantum(nn.Module):
@@ -313,30 +372,32 @@ class _DetachedQuantum(nn.Module):
 def test_gradient_check_catches_a_detached_circuit() -> None:
     cfg = _small("latent-match")
     generator, encoder, discriminator = build_hybridq(cfg)
-    broken = HybridQGenerator(_DetachedQuantum(generator.quantum), generator.decoder)
+    broken = HybridQGenerator(_DetachedQuantum(generator.prior), generator.decoder)
     _, g = _objectives(cfg, broken, encoder, discriminator, *_batch())
     g.total.backward()
-    assert _without_gradient(_named(quantum=broken.quantum)) == ["quantum.inner.weight"]
+    assert _without_gradient(_named(prior=broken.prior)) == ["prior.inner.weight"]
+
+
+def test_checkpoints_that_named_the_prior_quantum_still_load() -> None:
+    generator = build_hybridq(_small())[0]
+    old = {k.replace("prior.", "quantum.", 1): v for k, v in generator.state_dict().items()}
+    fresh = build_hybridq(_small(seed=1))[0]
+    fresh.load_state_dict(old)
+    torch.testing.assert_close(fresh.prior.weight, generator.prior.weight)
 
 
 # ---------------------------------------------------------------- optimisation
-def test_param_groups_cover_every_parameter_once_with_the_paper_lrs() -> None:
+def test_param_groups_cover_every_parameter_once() -> None:
     generator, encoder, discriminator = build_hybridq(_small())
-    groups = param_groups(generator, encoder, discriminator)
+    groups = param_groups(generator, encoder, discriminator, **PAPER_LRS)
     lrs = {g["name"]: g["lr"] for side in groups.values() for g in side}
-    assert lrs == {
-        "quantum": 0.3,
-        "decoder": 2e-4,
-        "encoder": 2e-4,
-        "discriminator": 2e-3,
-    }
-    assert (LR_QUANTUM, LR_CLASSICAL, LR_DISCRIMINATOR) == (0.3, 2e-4, 2e-3)
+    assert lrs == {"prior": 0.3, "decoder": 2e-4, "encoder": 2e-4, "discriminator": 2e-3}
     grouped = [id(p) for side in groups.values() for g in side for p in g["params"]]
     everything = [generator, encoder, discriminator]
     assert sorted(grouped) == sorted(id(p) for m in everything for p in m.parameters())
-    assert [g["params"] for g in groups["generator"]][0] == [generator.quantum.weight]
-    no_encoder = param_groups(*build_hybridq(_small("decoder-only")))
-    assert [g["name"] for g in no_encoder["generator"]] == ["quantum", "decoder"]
+    assert [g["params"] for g in groups["generator"]][0] == [generator.prior.weight]
+    no_encoder = param_groups(*build_hybridq(_small("decoder-only")), **PAPER_LRS)
+    assert [g["name"] for g in no_encoder["generator"]] == ["prior", "decoder"]
 
 
 def _adam_step(groups: list[dict], loss_fn) -> tuple[float, float]:
@@ -355,7 +416,7 @@ def test_one_step_with_the_paper_lrs_lowers_both_objectives(wiring: str) -> None
     cfg = _small(wiring)
     generator, encoder, discriminator = build_hybridq(cfg)
     real, noise = _batch()
-    groups = param_groups(generator, encoder, discriminator)
+    groups = param_groups(generator, encoder, discriminator, **PAPER_LRS)
     before, after = _adam_step(
         groups["discriminator"],
         lambda: _objectives(cfg, generator, encoder, discriminator, real, noise)[0],
@@ -372,8 +433,8 @@ def test_one_step_with_the_paper_lrs_lowers_both_objectives(wiring: str) -> None
 @pytest.mark.parametrize(
     ("part", "term"),
     [
-        ("quantum", "total"),
-        ("decoder", "reconstruction"),  # the default gives it no share of L_adv's gradient
+        ("prior", "total"),
+        ("decoder", "total"),
         ("encoder", "reconstruction"),  # the encoder only answers to L_rec (latents: sg target)
         ("discriminator", "d_loss"),
     ],
@@ -387,9 +448,9 @@ def test_each_group_descends_its_loss(part: str, term: str, seed: int) -> None:
         generator,
         encoder,
         discriminator,
-        lr_quantum=LR_QUANTUM / 100,  # the paper's 0.3 rad first step can overshoot
-        lr_classical=LR_CLASSICAL / 10,
-        lr_discriminator=LR_DISCRIMINATOR / 100,
+        lr_quantum=PAPER_LRS["lr_quantum"] / 100,  # the paper's 0.3 rad first step can overshoot
+        lr_classical=PAPER_LRS["lr_classical"] / 10,
+        lr_discriminator=PAPER_LRS["lr_discriminator"] / 100,
     )
     group = [g for side in groups.values() for g in side if g["name"] == part]
 
@@ -405,6 +466,6 @@ def test_each_group_descends_its_loss(part: str, term: str, seed: int) -> None:
 def test_both_wirings_start_from_the_same_weights() -> None:
     a, _, da = build_hybridq(_small("latent-match"))
     b, _, db = build_hybridq(_small("decoder-only"))
-    for x, y in [(a.decoder, b.decoder), (da, db), (a.quantum, b.quantum)]:
+    for x, y in [(a.decoder, b.decoder), (da, db), (a.prior, b.prior)]:
         for p, q in zip(x.state_dict().values(), y.state_dict().values(), strict=True):
             assert torch.equal(p, q)

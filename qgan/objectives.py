@@ -1,0 +1,95 @@
+"""The adversarial game of an objective (``qgan.registry.OBJECTIVES``) on image discriminators.
+
+    game = Game(entry, discriminator, generator=torch.Generator().manual_seed(seed))
+    d = game.d_step(real, fake.detach())   # {"total": loss + penalty, "loss", logits, ...}
+    g = game.g_adversarial(fake)            # the generator's adversarial term
+
+Every image D judges first goes through the objective's DiffAugment policy, drawn from the
+game's own ``torch.Generator`` (kept in checkpoints, so a resumed run augments exactly as the
+uninterrupted one). Losses take logits; BCE is written with softplus, the stable form of
+DCGAN's BCE on sigmoid outputs.
+
+``d_step`` also returns what shows the game's health, per step: D's mean logit on real and on
+generated images, its accuracy (real logit > 0, generated < 0) and whether it separated the two
+batches completely (every real logit above every generated one).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from qgan.diffaugment import augment, parse_policy
+from qgan.registry import ObjectiveEntry
+
+
+def bce_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """L_D = mean softplus(-D(x)) + mean softplus(D(G(z))): BCE, real -> 1, fake -> 0."""
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def bce_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """L_G = mean softplus(-D(G(z))) = -mean log sigmoid(D(G(z))): non-saturating G loss."""
+    return F.softplus(-fake_logits).mean()
+
+
+LOSSES = {"bce": (bce_d_loss, bce_g_loss)}  # name -> (D loss, G loss), both on logits
+
+
+def r1_penalty(logits: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """E |grad_x D(x)|^2 over the batch, for ``images`` with requires_grad (graph kept)."""
+    (grad,) = torch.autograd.grad(logits.sum(), images, create_graph=True)
+    return grad.square().flatten(1).sum(1).mean()
+
+
+def health(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, float]:
+    """D's mean logits, accuracy and complete separation of one real and one generated batch."""
+    real, fake = real_logits.detach(), fake_logits.detach()
+    correct = torch.cat([real > 0, fake < 0]).float()
+    return {
+        "d_real": float(real.mean()),
+        "d_fake": float(fake.mean()),
+        "d_accuracy": float(correct.mean()),
+        "d_separated": float(real.min() > fake.max()),
+    }
+
+
+class Game:
+    """One objective played by ``discriminator`` (see the module docstring)."""
+
+    def __init__(self, entry: ObjectiveEntry, discriminator: nn.Module, generator: torch.Generator):
+        if entry.loss not in LOSSES:
+            raise ValueError(f"unknown loss {entry.loss!r}; choose one of {', '.join(LOSSES)}")
+        self.entry, self.discriminator, self.generator = entry, discriminator, generator
+        self.policy = parse_policy(entry.augment)
+        self._d_loss, self._g_loss = LOSSES[entry.loss]
+
+    def judge(self, images: torch.Tensor) -> torch.Tensor:
+        """D's logits (B,) on the augmented ``images`` (B, C, H, W)."""
+        return self.discriminator(augment(images, self.policy, self.generator))
+
+    def d_step(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor | float]:
+        """D's objective on a real and a (detached) generated batch.
+
+        Returns "total" (loss + R1 penalty: what D descends), "loss" (the bare adversarial
+        loss, e.g. BCE), "r1" (the penalty before its gamma / 2) and ``health``'s entries.
+        """
+        gamma = self.entry.r1_gamma
+        real = real.detach().requires_grad_(gamma > 0)
+        real_logits, fake_logits = self.judge(real), self.judge(fake)
+        loss = self._d_loss(real_logits, fake_logits)
+        r1 = r1_penalty(real_logits, real) if gamma > 0 else loss.new_zeros(())
+        return {"total": loss + 0.5 * gamma * r1, "loss": loss, "r1": r1} | health(
+            real_logits, fake_logits
+        )
+
+    def g_adversarial(self, fake: torch.Tensor) -> torch.Tensor:
+        """The generator's adversarial loss on ``fake`` (gradient flows into it)."""
+        return self._g_loss(self.judge(fake))
+
+    def noise_losses(self, d_loss: float, g_adversarial: float) -> tuple[float, float]:
+        """The (loss_D, loss_G) the MosaiQ noise rule reads (``qgan.noise``): a ratio of
+        non-negative losses, which BCE's are. A loss whose values can be negative (hinge,
+        Wasserstein) would have to map them here first."""
+        return d_loss, g_adversarial
