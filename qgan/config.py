@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qgan.checkpoint import config_from_dict
 from qgan.quantum import SIMULATORS
 
 MODELS = ("hybridq", "dcgan", "mosaiq")  # HybridQ and the paper's two baselines (Sec. 4.1)
@@ -146,8 +147,8 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """A saved config (a checkpoint's, config.json): unknown keys are an error."""
+        return config_from_dict(cls, data)
 
 
 def _flag(name: str) -> str:

@@ -45,6 +45,7 @@ class HybridQ(GANModel):
     """HybridQ's generator, encoder (latent-match wiring) and DCGAN discriminator."""
 
     name = "hybridq"
+    config_class = ModelConfig
 
     @classmethod
     def check(cls, cfg, images: torch.Tensor) -> None:

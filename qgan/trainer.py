@@ -21,7 +21,7 @@ import torch
 from tqdm import tqdm
 
 from qgan.artifacts import append_metrics, read_metrics, save_grid, save_loss_curve
-from qgan.checkpoint import restore_rng_states, rng_states, save_checkpoint
+from qgan.checkpoint import config_to_dict, restore_rng_states, rng_states, save_checkpoint
 from qgan.config import TrainConfig
 from qgan.gan import build_gan
 
@@ -61,8 +61,8 @@ class Trainer:
     def state_dict(self) -> dict:
         modules = {k: None if m is None else m.state_dict() for k, m in self.gan.modules().items()}
         return {
-            "config": dataclasses.asdict(self.cfg),
-            "model_config": self.gan.model_config,
+            "config": config_to_dict(self.cfg),
+            "model_config": config_to_dict(self.gan.model_config),
             **modules,
             "opt_g": self.gan.opt_g.state_dict(),
             "opt_d": self.gan.opt_d.state_dict(),

@@ -35,7 +35,7 @@ FLAGS = {
 }
 BASE = {"dataset": "synthetic", "epochs": 1, "max_steps": 2, "grid": GRID}
 STEP_KEYS = {"d_loss", "g_total", "g_adversarial", "sec_per_step", "step", "epoch"}
-SNAPSHOT_KEYS = {"config", "model_config", "generator", "noise", "position", "parameters"}
+SNAPSHOT_KEYS = {"config", "model_config", "generator", "noise", "position", "parameters", "format"}
 
 
 def _argv(flags: dict) -> list[str]:

@@ -103,7 +103,7 @@ def test_run_writes_config_split_metrics_checkpoints_and_pictures(two_step_run):
     assert last["position"] == {"step": 2, "epoch": 1, "batch": 0}
     assert {"opt_g", "opt_d", "discriminator", "encoder", "rng"} <= set(last)
     snap = load_checkpoint(run / "epoch001.pt")
-    keys = {"config", "model_config", "generator", "noise", "position", "parameters"}
+    keys = {"config", "model_config", "generator", "noise", "position", "parameters", "format"}
     assert set(snap) == keys
     _assert_same(snap["generator"], last["generator"])
     assert snap["noise"] == last["noise"] and snap["noise"]["bound"] == metrics[-1]["noise_bound"]
