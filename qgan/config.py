@@ -30,6 +30,13 @@ LEARNING_RATES: dict[str, dict[str, float | None]] = {
 }
 
 
+# Flags that --resume applies to a run: how long it goes, its sample grid, and where its data
+# lives (checked against the run's split.json). Any other flag typed next to --resume must
+# equal the run's saved value: it would change the model, the data or the optimization, and the
+# run would no longer continue the one in last.pt.
+RESUMABLE = ("epochs", "max_steps", "grid", "data_root")
+
+
 def _opt(default: Any, help: str):
     return field(default=default, metadata={"help": help})
 
@@ -91,7 +98,10 @@ class TrainConfig:
     beta1: float = _opt(0.5, "Adam beta1 (DCGAN's; the HybridQ paper gives none)")
     seed: int = _opt(0, "seed of data split, weights, noise and batch order")
     out: str = _opt("runs", "folder that receives one run folder per class")
-    resume: str = _opt("", "run folder or checkpoint to continue exactly")
+    resume: str = _opt(
+        "", "run folder or checkpoint to continue exactly; flags typed with it may change "
+        f"only {', '.join('--' + f.replace('_', '-') for f in RESUMABLE)}",
+    )  # fmt: skip
     grid: int = _opt(64, "images in the per-epoch sample grid (fixed noise)")
     dry_run: bool = _opt(False, "print the resolved config and exit")
 
@@ -164,6 +174,16 @@ def add_arguments(parser: argparse.ArgumentParser, config_cls: type) -> None:
             parser.add_argument(flag, action="store_true", help=help_text)
         else:
             parser.add_argument(flag, type=type(spec.default), default=spec.default, help=help_text)
+
+
+def typed_flags(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
+    """The fields whose flags ``argv`` types (abbreviated or ``--flag=value`` alike), as opposed
+    to those left at their defaults."""
+    unset = object()
+    names = {a.dest for a in parser._actions if a.dest != argparse.SUPPRESS and a.dest != "help"}
+    # argparse fills in a default only where the namespace lacks the attribute
+    args = parser.parse_args(argv, argparse.Namespace(**dict.fromkeys(names, unset)))
+    return {name for name in names if getattr(args, name) is not unset}
 
 
 def from_arguments(args: argparse.Namespace, config_cls: type):
