@@ -49,8 +49,14 @@ class TrainConfig:
         "auto: isic2019 when $QGAN_DATA is set, else synthetic"
     )  # fmt: skip
     data_root: str = _opt("", "data set folder or its parent (default: $QGAN_DATA)")
-    cls: str = _opt("MEL", "class to train one GAN on, or 'all' for one GAN per class in turn")
-    classes: str = _opt("MEL,NV,BCC", "the data set's classes in play (comma-separated)")
+    cls: str = _opt(
+        "", "class to train one GAN on, or 'all' for one GAN per class in turn; empty: the "
+        "first of --classes"
+    )  # fmt: skip
+    classes: str = _opt(
+        "", "the data set's classes in play (comma-separated); empty: MEL,NV,BCC where the data "
+        "set has them, else all of its classes (fitzpatrick17k: benign,malignant,non-neoplastic)"
+    )  # fmt: skip
     image_size: int = _opt(64, "images are resized to this many pixels a side")
     limit: int = _opt(0, "at most this many images per class (0: all)")
     train_per_class: int = _opt(
@@ -128,12 +134,19 @@ class TrainConfig:
                 raise ValueError(f"--{_flag(name)} does not apply to {self.model}; leave it at 0")
 
     def resolved(self) -> TrainConfig:
-        """``auto`` data set, empty data root and 0 learning rates made concrete."""
+        """``auto`` data set, empty data root, classes and class, and 0 learning rates made
+        concrete."""
+        from qgan.data import default_classes  # the data stack loads only when data is wanted
+
         root = self.data_root or os.environ.get("QGAN_DATA", "")
         dataset = self.dataset
         if dataset == "auto":
             dataset = "isic2019" if root else "synthetic"
-        return dataclasses.replace(self, dataset=dataset, data_root=root).with_model_defaults()
+        classes = self.classes or ",".join(default_classes(dataset))
+        cls = self.cls or next(iter(parse_list(classes, str, "--classes")), "")
+        return dataclasses.replace(
+            self, dataset=dataset, data_root=root, classes=classes, cls=cls
+        ).with_model_defaults()
 
     def with_model_defaults(self) -> TrainConfig:
         """Learning rates left at 0 replaced by the model's own (``LEARNING_RATES``)."""
@@ -146,7 +159,7 @@ class TrainConfig:
         evaluation all read the data through it."""
         from qgan.data import DataConfig  # the data stack loads only when data is wanted
 
-        classes = tuple(c.strip() for c in self.classes.split(",") if c.strip())
+        classes = parse_list(self.classes, str, "--classes")
         return DataConfig(
             dataset=self.dataset, data_root=self.data_root or None, classes=classes,
             size=self.image_size, seed=self.seed, limit=self.limit or None,
@@ -159,6 +172,31 @@ class TrainConfig:
     def from_dict(cls, data: dict) -> TrainConfig:
         """A saved config (a checkpoint's, config.json): unknown keys are an error."""
         return config_from_dict(cls, data)
+
+
+# what a list of each kind is called in an error, and an example of one
+_KINDS = {int: ("integers", "0,1,2"), float: ("numbers", "0.1,0.5"), str: ("names", "a,b")}
+
+
+def parse_list(text: str, kind: type = str, flag: str = "the list") -> tuple:
+    """``"a, b,c"`` -> ``("a", "b", "c")`` (empty items dropped), each converted by ``kind``:
+    every comma-separated flag of every CLI is read here.
+
+    Raises:
+        ValueError: One line naming ``flag`` and the first item ``kind`` cannot read.
+    """
+    out = []
+    for item in (part.strip() for part in str(text).split(",")):
+        if not item:
+            continue
+        try:
+            out.append(kind(item))
+        except ValueError:
+            name, example = _KINDS.get(kind, (kind.__name__, "a,b"))
+            raise ValueError(
+                f"{flag} takes comma-separated {name}, e.g. {example}; got {item!r} in {text!r}"
+            ) from None
+    return tuple(out)
 
 
 def _flag(name: str) -> str:
