@@ -111,11 +111,17 @@ def test_run_writes_config_split_metrics_checkpoints_and_pictures(two_step_run):
         assert (run / name).stat().st_size > 0
 
 
-def test_run_stopped_mid_epoch_writes_no_epoch_files(tmp_path):
+def test_run_stopped_mid_epoch_writes_the_grid_of_its_final_state_and_no_epoch_files(tmp_path):
     run = _run(tmp_path, limit=16, max_steps=2)  # 3 steps per epoch
     assert [m["step"] for m in _metrics(run)] == [1, 2]
     assert load_checkpoint(run / "last.pt")["position"] == {"step": 2, "epoch": 0, "batch": 2}
-    assert not list(run.glob("epoch*.pt")) and not list(run.glob("samples_*.png"))
+    assert not list(run.glob("epoch*.pt"))
+    assert [p.name for p in run.glob("samples_*.png")] == ["samples_step000002.png"]
+    assert (run / "loss_curve.png").stat().st_size > 0
+
+
+def test_run_stopped_at_an_epoch_end_writes_no_second_grid(two_step_run):
+    assert sorted(p.name for p in two_step_run.glob("samples_*.png")) == ["samples_epoch001.png"]
 
 
 def test_dry_run_prints_the_resolved_config_and_creates_nothing(tmp_path, capsys):
@@ -195,6 +201,7 @@ def test_ctrl_c_saves_last_pt_and_says_resume(tmp_path, monkeypatch):
     run = tmp_path / RUN
     assert load_checkpoint(run / "last.pt")["position"] == {"step": 1, "epoch": 0, "batch": 1}
     assert [m["step"] for m in _metrics(run)] == [1]
+    assert (run / "samples_step000001.png").stat().st_size > 0
     monkeypatch.undo()
     main(["--resume", str(run), "--epochs", "1", "--max-steps", "2"])
     assert [m["step"] for m in _metrics(run)] == [1, 2]
