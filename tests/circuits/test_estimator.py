@@ -215,6 +215,48 @@ def test_precision_is_reproducible_with_a_seed() -> None:
     assert not np.allclose(first, other)
 
 
+def _seeded_pubs():
+    """Two different pubs and a repeat of the first: qiskit's test_precision_seed, widened."""
+    ans = hybridq_subgenerator(2, 1)
+    first = (ans.circuit, [[op] for op in ans.observables], _rows((3, 4), seed=1))
+    second = (ans.circuit, ans.observables[0], _rows((5, 4), seed=2))
+    return [first, second, first]
+
+
+def test_an_int_seed_gives_statevector_estimators_noise_pub_by_pub() -> None:
+    """The seeding contract: each pub draws from default_rng(seed) afresh, as qiskit's does."""
+    pubs = _seeded_pubs()
+    ours = FastEstimator(seed=7, default_precision=0.1)
+    theirs = StatevectorEstimator(seed=7, default_precision=0.1)
+    for call in (ours.run(pubs).result(), ours.run(pubs[::-1]).result()[::-1]):
+        want = theirs.run(pubs).result()
+        for got, exp in zip(call, want, strict=True):
+            np.testing.assert_allclose(got.data.evs, exp.data.evs, atol=ATOL, rtol=0)
+    one = ours.run(pubs).result()
+    np.testing.assert_array_equal(one[0].data.evs, one[2].data.evs)  # identical pubs, same noise
+    exact = FastEstimator().run(pubs[:1]).result()[0].data.evs
+    assert not np.allclose(one[0].data.evs, exact, atol=0.01)
+
+
+def test_a_generator_seed_runs_on_across_pubs_and_calls_as_statevector_estimators() -> None:
+    pubs = _seeded_pubs()
+    ours = FastEstimator(seed=np.random.default_rng(3), default_precision=0.1)
+    theirs = StatevectorEstimator(seed=np.random.default_rng(3), default_precision=0.1)
+    calls = [ours.run(pubs).result() for _ in range(2)]
+    for call in calls:
+        for got, exp in zip(call, theirs.run(pubs).result(), strict=True):
+            np.testing.assert_allclose(got.data.evs, exp.data.evs, atol=ATOL, rtol=0)
+    assert not np.allclose(calls[0][0].data.evs, calls[0][2].data.evs)  # the stream moved on
+    assert not np.allclose(calls[0][0].data.evs, calls[1][0].data.evs)
+
+
+def test_no_seed_draws_fresh_noise_every_call() -> None:
+    pubs = _seeded_pubs()[:1]
+    estimator = FastEstimator(default_precision=0.1)
+    first, second = (estimator.run(pubs).result()[0].data.evs for _ in range(2))
+    assert not np.allclose(first, second)
+
+
 def test_precision_overrides() -> None:
     """run(precision=) beats default_precision; a pub's own precision beats both."""
     pub, exact = _noisy_setup()
