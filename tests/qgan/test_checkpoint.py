@@ -258,3 +258,23 @@ def test_train_config_from_dict_refuses_unknown_keys():
     data = dataclasses.asdict(TrainConfig()) | {"frobnicate": 1}
     with pytest.raises(ValueError, match=r"\['frobnicate'\] that TrainConfig does not know"):
         TrainConfig.from_dict(data)
+
+
+def test_convert_makes_an_old_derm_network_with_numpy_values_load(tmp_path, capsys):
+    from qgan.features import DermNet, load_derm_network, save_derm_network
+
+    net = DermNet(3, width=8).eval()
+    record = {"config": {"dataset": "synthetic", "image_size": 64}, "class_names": ["a", "b", "c"],
+              "data_hash": "0" * 64, "train_ids": ["x"],
+              "metrics": {"test_accuracy": np.float64(0.5)}}  # fmt: skip
+    path = save_derm_network(net, tmp_path / "derm.pt", record)  # a numpy scalar: not plain
+    with pytest.raises(DermNetworkMissing, match=f"numpy.*{CONVERT} {path}"):
+        read_derm_record(path)
+    convert_main([str(path)])
+    assert "derm feature network converted" in capsys.readouterr().out
+    loaded, back = load_derm_network(path)  # its weight fingerprint still checks out
+    assert (
+        back["metrics"]["test_accuracy"] == 0.5 and type(back["metrics"]["test_accuracy"]) is float
+    )
+    x = torch.rand(2, 3, 64, 64) * 2 - 1
+    torch.testing.assert_close(loaded.module(x), net.features(x))
