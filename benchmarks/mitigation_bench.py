@@ -29,7 +29,7 @@ from qiskit.quantum_info import Statevector
 
 from circuits.ansatz import hybridq_subgenerator
 from qgan.checkpoint import load_checkpoint
-from qgan.config import add_arguments, from_arguments
+from qgan.config import add_arguments, from_arguments, parse_list
 from transpile.backends import BackendError, get_backend
 from transpile.mitigation import MitigationConfig, run_mitigation
 from transpile.passes import transpile_generator
@@ -56,6 +56,22 @@ class BenchConfig:
     twirls: int = _opt(0, "Pauli-twirl randomizations (0: off; each one is another circuit)")
     dd: str = _opt("none", "dynamical decoupling: none | XX | XpXm | XY4")
     seed: int = _opt(0, "seed of weights, inputs, transpiler and simulator")
+
+    def __post_init__(self) -> None:
+        if not self.scale_values:
+            raise ValueError("--scale-factors lists no factor; give e.g. 1,3,5")
+        unknown = [e for e in self.extrapolator_names if e not in EXTRAPOLATORS]
+        if unknown:
+            raise ValueError(f"--extrapolators takes names from {', '.join(EXTRAPOLATORS)}; "
+                             f"got {', '.join(map(repr, unknown))}")  # fmt: skip
+
+    @property
+    def scale_values(self) -> tuple[float, ...]:
+        return parse_list(self.scale_factors, float, "--scale-factors")
+
+    @property
+    def extrapolator_names(self) -> tuple[str, ...]:
+        return parse_list(self.extrapolators, str, "--extrapolators")
 
 
 def run(cfg: BenchConfig) -> list[dict]:
@@ -110,7 +126,7 @@ def _context(cfg: BenchConfig, result, exact: np.ndarray) -> dict:
 def _report(result, exact: np.ndarray, cfg: BenchConfig, common: dict) -> list[dict]:
     """One record per (setting, extrapolator), with its error ratio to ``none``."""
     settings = [("none", None), ("readout", None)]
-    settings += [(m, e) for m in ("zne", "all") for e in cfg.extrapolators.split(",") if e]
+    settings += [(m, e) for m in ("zne", "all") for e in cfg.extrapolator_names]
     base = np.abs(result.estimate("none") - exact).mean()
     records = []
     for mode, extrapolator in settings:
@@ -129,10 +145,9 @@ def _report(result, exact: np.ndarray, cfg: BenchConfig, common: dict) -> list[d
 
 
 def _mitigation_config(cfg: BenchConfig) -> MitigationConfig:
-    scales = tuple(float(s) for s in cfg.scale_factors.split(",") if s)
     return MitigationConfig(
         mode="all",
-        scale_factors=scales,
+        scale_factors=cfg.scale_values,
         shots=cfg.shots,
         twirls=cfg.twirls,
         dd=cfg.dd,
@@ -186,9 +201,9 @@ def _r(x: float) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_arguments(parser, BenchConfig)
-    cfg = from_arguments(parser.parse_args(argv), BenchConfig)
     start = time.perf_counter()
     try:
+        cfg = from_arguments(parser.parse_args(argv), BenchConfig)
         run(cfg)
     except (BackendError, ValueError, FileNotFoundError) as err:
         raise SystemExit(f"mitigation_bench: {err}") from None

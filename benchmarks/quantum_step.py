@@ -25,9 +25,12 @@ import torch
 from circuits.ansatz import generator_circuit, hybridq_subgenerator
 from circuits.engine import Engine
 from circuits.gradients import as_observable
+from qgan.config import parse_list
 from qgan.quantum import QuantumLayer, build_qnn
 
 N_SUB, N_QUBITS, N_LAYERS = 10, 10, 6
+SIMS = ("engine", "engine-jacobian", "fast", "fast-jacobian", "aer", "aer-gpu", "reference",
+        "aer-library")  # fmt: skip
 
 
 def _opt(default, help: str):
@@ -47,6 +50,15 @@ class BenchConfig:
         "comma-separated settings to measure (also: aer-gpu)",
     )
     seed: int = _opt(0, "seed of inputs, weights and upstream gradients")
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.sim_names if s not in SIMS]
+        if unknown or not self.sim_names:
+            raise ValueError(f"--sims takes settings from {', '.join(SIMS)}; got {self.sims!r}")
+
+    @property
+    def sim_names(self) -> tuple[str, ...]:
+        return parse_list(self.sims, str, "--sims")
 
 
 def _time(fn, repeats: int) -> float:
@@ -128,10 +140,9 @@ def library_step(sim: str, cfg: BenchConfig):
 
 def run(cfg: BenchConfig) -> list[dict]:
     """Measure every simulator in ``cfg.sims``; print and return one record each."""
-    sims = [s for s in cfg.sims.split(",") if s]
     records: list[dict] = []
     base = None
-    for name in sims:
+    for name in cfg.sim_names:
         rec = _measure(name, cfg)
         if name == "engine":
             base = rec["seconds"]
@@ -172,7 +183,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.add_argument(flag, type=type(default), default=default, help=help_text)
     args = vars(parser.parse_args(argv))
     quick = args.pop("quick")
-    cfg = BenchConfig(**args)
+    try:
+        cfg = BenchConfig(**args)
+    except ValueError as err:
+        raise SystemExit(f"quantum_step: {err}") from None
     if quick:
         cfg = BenchConfig(**{**args, "repeats": 1, "slow_batch": 1})
     torch.set_num_threads(torch.get_num_threads())

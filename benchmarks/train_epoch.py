@@ -70,8 +70,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=64, help="images per step")
     parser.add_argument("--data-root", default="", help="ISIC 2019 folder or its parent")
     args = parser.parse_args(argv)
-    run(TrainConfig(sim=args.sim, dtype=args.dtype, batch_size=args.batch_size,
-                    data_root=args.data_root))  # fmt: skip
+    try:
+        cfg = TrainConfig(sim=args.sim, dtype=args.dtype, batch_size=args.batch_size,
+                          data_root=args.data_root)  # fmt: skip
+    except ValueError as err:
+        raise SystemExit(f"train_epoch: {err}") from None
+    run(cfg)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import numpy as np
 from qiskit.transpiler import generate_preset_pass_manager
 
 from circuits.ansatz import generator_circuit, hybridq_subgenerator
+from qgan.config import parse_list
 from transpile.backends import BackendError, get_backend
 from transpile.layout import LayoutError
 from transpile.passes import CircuitReport, run_pass_manager, transpile_generator
@@ -51,18 +52,29 @@ class BenchConfig:
     n_layers: int = _opt(6, "layers per sub-generator")
     ours_level: int = _opt(1, "optimization level of our pass manager")
 
+    def __post_init__(self) -> None:
+        if not all(0 <= k <= 3 for k in self.level_values):
+            raise ValueError(f"--levels takes optimization levels 0-3, got {self.levels!r}")
+        if not self.mode_names or not set(self.mode_names) <= {"wide", "separate"}:
+            raise ValueError(f"--modes takes wide and/or separate, got {self.modes!r}")
+
+    @property
+    def level_values(self) -> tuple[int, ...]:
+        return parse_list(self.levels, int, "--levels")
+
+    @property
+    def mode_names(self) -> tuple[str, ...]:
+        return parse_list(self.modes, str, "--modes")
+
 
 def run(cfg: BenchConfig) -> list[dict]:
     """Measure every (mode, method); print and return one record each, with ratios."""
     backend = get_backend(cfg.backend)
     _ = backend.target  # fake backends parse their calibration on first use: not timed
-    levels = [int(k) for k in cfg.levels.split(",") if k]
     records = []
-    for mode in [m for m in cfg.modes.split(",") if m]:
-        if mode not in ("wide", "separate"):
-            raise SystemExit(f"unknown mode {mode!r}: use wide and/or separate")
+    for mode in cfg.mode_names:
         rows = [_measure_ours(cfg, backend, mode)]
-        rows += [_measure_level(cfg, backend, mode, level) for level in levels]
+        rows += [_measure_level(cfg, backend, mode, level) for level in cfg.level_values]
         records += _with_ratios(rows)
     for rec in records:
         print(json.dumps(rec), flush=True)
@@ -161,10 +173,9 @@ def main(argv: list[str] | None = None) -> None:
         flag, default = f"--{name.replace('_', '-')}", spec.default
         help_text = f"{spec.metadata['help']} (default: {default})"
         parser.add_argument(flag, type=type(default), default=default, help=help_text)
-    cfg = BenchConfig(**vars(parser.parse_args(argv)))
     try:
-        run(cfg)
-    except (BackendError, LayoutError) as err:
+        run(BenchConfig(**vars(parser.parse_args(argv))))
+    except (BackendError, LayoutError, ValueError) as err:
         raise SystemExit(f"transpile_bench: {err}") from None
 
 

@@ -3,4 +3,43 @@
 ``ansatz`` and ``observables`` build the circuits of the HybridQ paper (Jiao et al.), MosaiQ
 (Silver et al., ICCV 2023) and the HQCNN classifier; ``statevector`` is a batched torch engine
 that ``estimator.FastEstimator`` (a Qiskit ``BaseEstimatorV2``) and the gradients run on.
+
+The public API is importable from here (``from circuits import FastEstimator``): the
+estimators, the two gradients, the engine and the circuit and observable builders.
 """
+
+import importlib
+
+# public name -> its module in this package
+_EXPORTS = {
+    "FastEstimator": "estimator",
+    "BlockwiseEstimator": "blocks",
+    "ExactEstimatorGradient": "gradients",
+    "BatchedParamShiftGradient": "param_shift",
+    "Engine": "engine",
+    "UnsupportedCircuitError": "compiler",
+    "Ansatz": "ansatz",
+    "generator_circuit": "ansatz",
+    "hybridq_subgenerator": "ansatz",
+    "mosaiq_subgenerator": "ansatz",
+    "hqcnn_classifier": "ansatz",
+    "stack": "ansatz",
+    "pauli_readout": "observables",
+    "x_readout": "observables",
+    "z_readout": "observables",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """The public names, imported from their module on first use (PEP 562): importing one
+    submodule does not load the others."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

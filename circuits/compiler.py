@@ -10,6 +10,12 @@ applied as a few small dense matrices over qubit chunks), ``PermStep`` (a fused 
 monomial gates: one index gather with phases) and ``DenseStep`` (any other gate on its qubits).
 Every parametric gate is a one-angle rotation exp(-i t G) whose angle t is an expression of the
 circuit's parameters (``AngleMap``).
+
+State preparation runs exactly, as ``Statevector`` runs it: ``reset`` of a qubit still in |0>
+does nothing, and ``initialize(...)`` of qubits still in |0> becomes a unitary U with
+U|0...0> = the state. Anywhere else both would reset a qubit that may not be in |0>, which is a
+measurement with a random outcome: an exact statevector cannot represent it, and the compiler
+refuses it, naming the instruction, its qubits and this reason.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import numpy as np
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit import ParameterExpression
 from qiskit.circuit.controlflow import ControlFlowOp
-from qiskit.quantum_info import Operator
+from qiskit.circuit.library import UnitaryGate
+from qiskit.quantum_info import Operator, Statevector
 
 from circuits.angles import AngleMap
 from circuits.gates import (
@@ -113,6 +120,7 @@ def compile_circuit(circuit: QuantumCircuit, parameters) -> Program:
 
 def _native_instructions(circuit: QuantumCircuit):
     """The circuit's instructions with every gate the engine lacks translated by Qiskit."""
+    circuit = _prepare_states(circuit)
     for inst in circuit.data:
         op = inst.operation
         if isinstance(op, ControlFlowOp) or getattr(op, "condition", None) is not None:
@@ -122,8 +130,8 @@ def _native_instructions(circuit: QuantumCircuit):
             )
         if op.name in FORBIDDEN:
             raise UnsupportedCircuitError(
-                f"FastEstimator cannot run {op.name!r}: estimator circuits must not measure or "
-                "reset (the estimator measures the observables itself)."
+                f"FastEstimator cannot run {op.name!r}: estimator circuits must not measure "
+                "(the estimator measures the observables itself)."
             )
     basis = set(native_basis()) | set(IGNORED)
     if all(_is_native(inst.operation, basis) for inst in circuit.data):
@@ -137,6 +145,57 @@ def _native_instructions(circuit: QuantumCircuit):
             f"gates the engine runs ({type(exc).__name__}: {exc})."
         ) from None
     return list(translated.data)
+
+
+PREPARATION = ("reset", "initialize")  # instructions that set qubits to a state
+
+
+def _prepare_states(circuit: QuantumCircuit) -> QuantumCircuit:
+    """``circuit`` with its state preparation made unitary (see the module docstring).
+
+    Raises:
+        UnsupportedCircuitError: A reset or initialize of a qubit a gate has acted on.
+    """
+    if not any(inst.operation.name in PREPARATION for inst in circuit.data):
+        return circuit
+    fresh = set(range(circuit.num_qubits))  # qubits still in |0>
+    out = circuit.copy_empty_like()
+    for inst in circuit.data:
+        op = inst.operation
+        qubits = [circuit.find_bit(q).index for q in inst.qubits]
+        if op.name in PREPARATION:
+            used = [q for q in qubits if q not in fresh]
+            if used:
+                raise UnsupportedCircuitError(
+                    f"FastEstimator cannot run {op.name!r} on qubit(s) {used}: gates acted on "
+                    "them before, and resetting a qubit that may not be in |0> is a measurement "
+                    "with a random outcome, which an exact statevector cannot represent; reset "
+                    "or initialize only qubits still in |0> (state preparation)."
+                )
+            if op.name == "reset":
+                continue  # |0> stays |0>
+            inst = inst.replace(operation=UnitaryGate(_preparation(Statevector(op).data)))
+        out.append(inst)
+        if inst.operation.name not in IGNORED:
+            fresh -= set(qubits)
+    return out
+
+
+def _preparation(state: np.ndarray) -> np.ndarray:
+    """A unitary U (d, d) with U|0> = ``state`` (d,): a phase times a Householder reflection.
+
+    With phase = state[0] / |state[0]| (1 where it is 0) and b = state / phase (b[0] >= 0 real),
+    H = I - 2 v v^dagger / |v|^2 with v = e0 - b maps e0 to b, so U = phase * H maps e0 to state.
+    """
+    state = np.asarray(state, dtype=complex)
+    phase = state[0] / abs(state[0]) if abs(state[0]) > 0 else 1.0
+    v = -state / phase
+    v[0] += 1.0
+    norm = np.vdot(v, v).real
+    unitary = np.eye(len(state), dtype=complex)
+    if norm > 1e-30:  # state == phase * e0: U = phase * I
+        unitary -= 2.0 * np.outer(v, v.conj()) / norm
+    return phase * unitary
 
 
 def _is_native(operation, basis: set[str]) -> bool:

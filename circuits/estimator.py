@@ -8,8 +8,15 @@ values (``EstimatorQNN`` sends one pub per observable) are simulated once, all t
 rows in one batch, every distinct observable read off the same states.
 
 ``precision=0`` (the default) is exact and reports stds 0. ``precision > 0`` emulates a
-finite-shot estimator the way ``StatevectorEstimator`` does, adding seeded Gaussian noise of
-that standard deviation, and reports it as the std.
+finite-shot estimator the way ``StatevectorEstimator`` does, adding Gaussian noise of that
+standard deviation, and reports it as the std (``StatevectorEstimator`` reports 0).
+
+Seeding contract, ``StatevectorEstimator``'s: each pub draws its noise from
+``np.random.default_rng(seed)``, element by element in C order of its result. With an int
+``seed`` a pub's values depend only on the pub and the seed: a call repeats exactly, identical
+pubs in one call get identical noise, and the values equal ``StatevectorEstimator(seed=seed)``'s
+to rounding. With a ``np.random.Generator`` the stream runs on across pubs (in pub order) and
+calls, reproducible from the generator's state; with None every pub draws fresh entropy.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ class FastEstimator(BaseEstimatorV2):
         default_precision: float = 0.0,
         dtype: str = "float64",
         device: str = "cpu",
-        seed: int | None = None,
+        seed: int | np.random.Generator | None = None,
         cache_size: int = 32,
     ):
         """Build the estimator.
@@ -46,7 +53,9 @@ class FastEstimator(BaseEstimatorV2):
             default_precision: Precision of pubs that set none; 0 is exact.
             dtype: "float64" (default) or "float32" for the engine's arithmetic.
             device: torch device of the engine ("cpu", "cuda").
-            seed: Seed of the noise added when precision > 0.
+            seed: Seed of the noise added when precision > 0: an int (every pub draws from
+                ``default_rng(seed)`` afresh), a Generator (one stream across pubs and calls)
+                or None (fresh entropy); see the module docstring.
             cache_size: Compiled circuits kept (least recently used are dropped).
         """
         if dtype not in DTYPES:
@@ -57,7 +66,6 @@ class FastEstimator(BaseEstimatorV2):
         self._dtype = DTYPES[dtype]
         self._device = torch.device(device)
         self._seed = seed
-        self._rng = np.random.default_rng(seed)
         self._engines: OrderedDict[int, tuple[QuantumCircuit, tuple, Engine]] = OrderedDict()
         self._cache_size = cache_size
 
@@ -66,7 +74,7 @@ class FastEstimator(BaseEstimatorV2):
         return self._default_precision
 
     @property
-    def seed(self) -> int | None:
+    def seed(self) -> int | np.random.Generator | None:
         return self._seed
 
     def run(
@@ -97,12 +105,14 @@ class FastEstimator(BaseEstimatorV2):
         return self._engines[key][2]
 
     def _run(self, pubs: list[EstimatorPub]) -> PrimitiveResult[PubResult]:
-        results: list[PubResult | None] = [None] * len(pubs)
+        exact: list[np.ndarray | None] = [None] * len(pubs)
         values = _values(pubs)
         for members in _group_pubs(pubs, values):
             evs = self._evaluate([pubs[i] for i in members], values[members[0]])
             for index, ev in zip(members, evs, strict=True):
-                results[index] = self._result(pubs[index], ev)
+                exact[index] = ev
+        # noise in pub order, whatever the grouping: a Generator seed's stream is that order
+        results = [self._result(pub, ev) for pub, ev in zip(pubs, exact, strict=True)]
         return PrimitiveResult(results, metadata={"version": 2})
 
     def _evaluate(self, pubs: list[EstimatorPub], values: np.ndarray) -> list[np.ndarray]:
@@ -114,7 +124,8 @@ class FastEstimator(BaseEstimatorV2):
     def _result(self, pub: EstimatorPub, evs: np.ndarray) -> PubResult:
         stds = np.zeros_like(evs)
         if pub.precision > 0:  # emulate a finite-shot estimate of that standard error
-            evs = np.asarray(self._rng.normal(evs, pub.precision), dtype=float)
+            rng = np.random.default_rng(self._seed)  # per pub, as StatevectorEstimator
+            evs = np.asarray(rng.normal(evs, pub.precision), dtype=float)
             stds = np.full_like(evs, pub.precision)
         data = DataBin(evs=evs, stds=stds, shape=evs.shape)
         return PubResult(

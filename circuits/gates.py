@@ -25,7 +25,8 @@ ROTATION_GATES = (
 )  # fmt: skip
 # Instructions that do not change the state an estimator sees.
 IGNORED = ("barrier", "delay", "global_phase", "id")
-# Instructions an estimator circuit must not hold.
+# Instructions the engine never runs as gates: measure is refused; reset is state preparation,
+# which the compiler resolves (``circuits.compiler._prepare_states``) or refuses before this.
 FORBIDDEN = ("measure", "reset")
 
 

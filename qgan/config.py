@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qgan.checkpoint import config_from_dict
 from qgan.decoders import DECODERS
 from qgan.priors import PRIORS
 from qgan.quantum import SIMULATORS
@@ -23,6 +24,13 @@ DECODER_BIAS_INITS = ("zero", "data-mean")  # HybridQ's decoder output bias (qga
 HYBRIDQ_ONLY = {"decoder": "conv", "decoder_width": 16, "prior": "quantum"}  # flags: defaults
 # Fields added after runs existed, with the value every earlier run had (saved configs lack them).
 LEGACY_VALUES = {"objective": "paper", "decoder": "paper", "decoder_width": 16, "prior": "quantum"}
+
+
+# Flags that --resume applies to a run: how long it goes, its sample grid, and where its data
+# lives (checked against the run's split.json). Any other flag typed next to --resume must
+# equal the run's saved value: it would change the model, the data or the optimization, and the
+# run would no longer continue the one in last.pt.
+RESUMABLE = ("epochs", "max_steps", "grid", "data_root")
 
 
 def _opt(default: Any, help: str):
@@ -42,8 +50,14 @@ class TrainConfig:
         "auto: isic2019 when $QGAN_DATA is set, else synthetic"
     )  # fmt: skip
     data_root: str = _opt("", "data set folder or its parent (default: $QGAN_DATA)")
-    cls: str = _opt("MEL", "class to train one GAN on, or 'all' for one GAN per class in turn")
-    classes: str = _opt("MEL,NV,BCC", "the data set's classes in play (comma-separated)")
+    cls: str = _opt(
+        "", "class to train one GAN on, or 'all' for one GAN per class in turn; empty: the "
+        "first of --classes"
+    )  # fmt: skip
+    classes: str = _opt(
+        "", "the data set's classes in play (comma-separated); empty: MEL,NV,BCC where the data "
+        "set has them, else all of its classes (fitzpatrick17k: benign,malignant,non-neoplastic)"
+    )  # fmt: skip
     image_size: int = _opt(64, "images are resized to this many pixels a side")
     limit: int = _opt(0, "at most this many images per class (0: all)")
     train_per_class: int = _opt(
@@ -101,7 +115,10 @@ class TrainConfig:
     beta1: float = _opt(0.5, "Adam beta1 (DCGAN's; the HybridQ paper gives none)")
     seed: int = _opt(0, "seed of data split, weights, noise and batch order")
     out: str = _opt("runs", "folder that receives one run folder per class")
-    resume: str = _opt("", "run folder or checkpoint to continue exactly")
+    resume: str = _opt(
+        "", "run folder or checkpoint to continue exactly; flags typed with it may change "
+        f"only {', '.join('--' + f.replace('_', '-') for f in RESUMABLE)}",
+    )  # fmt: skip
     grid: int = _opt(64, "images in the per-epoch sample grid (fixed noise)")
     dry_run: bool = _opt(False, "print the resolved config and exit")
 
@@ -140,12 +157,19 @@ class TrainConfig:
                 raise ValueError(f"--{_flag(name)} does not apply to {self.model}; leave it at 0")
 
     def resolved(self) -> TrainConfig:
-        """``auto`` data set, empty data root, objective and 0 learning rates made concrete."""
+        """``auto`` data set, empty data root, classes and class, objective and 0 learning
+        rates made concrete."""
+        from qgan.data import default_classes  # the data stack loads only when data is wanted
+
         root = self.data_root or os.environ.get("QGAN_DATA", "")
         dataset = self.dataset
         if dataset == "auto":
             dataset = "isic2019" if root else "synthetic"
-        return dataclasses.replace(self, dataset=dataset, data_root=root).with_model_defaults()
+        classes = self.classes or ",".join(default_classes(dataset))
+        cls = self.cls or next(iter(parse_list(classes, str, "--classes")), "")
+        return dataclasses.replace(
+            self, dataset=dataset, data_root=root, classes=classes, cls=cls
+        ).with_model_defaults()
 
     def with_model_defaults(self) -> TrainConfig:
         """The model's own objective where none is given, and learning rates left at 0 replaced
@@ -160,7 +184,7 @@ class TrainConfig:
         evaluation all read the data through it."""
         from qgan.data import DataConfig  # the data stack loads only when data is wanted
 
-        classes = tuple(c.strip() for c in self.classes.split(",") if c.strip())
+        classes = parse_list(self.classes, str, "--classes")
         return DataConfig(
             dataset=self.dataset, data_root=self.data_root or None, classes=classes,
             size=self.image_size, seed=self.seed, limit=self.limit or None,
@@ -171,11 +195,41 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
-        """A saved config; fields it predates take the value runs had then (``LEGACY_VALUES``)."""
-        known = {f.name for f in dataclasses.fields(cls)}
+        """A saved config (a checkpoint's, config.json): unknown keys are an error; fields it
+        predates take ``legacy_values``."""
+        return config_from_dict(cls, data)
+
+    @classmethod
+    def legacy_values(cls, data: dict) -> dict:
+        """What every run had before a field existed (``LEGACY_VALUES``; HybridQ's own flags only
+        for HybridQ runs, whose saved configs lack them)."""
         hybridq = data.get("model", "hybridq") == "hybridq"
-        legacy = {k: v for k, v in LEGACY_VALUES.items() if hybridq or k not in HYBRIDQ_ONLY}
-        return cls(**legacy | {k: v for k, v in data.items() if k in known})
+        return {k: v for k, v in LEGACY_VALUES.items() if hybridq or k not in HYBRIDQ_ONLY}
+
+
+# what a list of each kind is called in an error, and an example of one
+_KINDS = {int: ("integers", "0,1,2"), float: ("numbers", "0.1,0.5"), str: ("names", "a,b")}
+
+
+def parse_list(text: str, kind: type = str, flag: str = "the list") -> tuple:
+    """``"a, b,c"`` -> ``("a", "b", "c")`` (empty items dropped), each converted by ``kind``:
+    every comma-separated flag of every CLI is read here.
+
+    Raises:
+        ValueError: One line naming ``flag`` and the first item ``kind`` cannot read.
+    """
+    out = []
+    for item in (part.strip() for part in str(text).split(",")):
+        if not item:
+            continue
+        try:
+            out.append(kind(item))
+        except ValueError:
+            name, example = _KINDS.get(kind, (kind.__name__, "a,b"))
+            raise ValueError(
+                f"{flag} takes comma-separated {name}, e.g. {example}; got {item!r} in {text!r}"
+            ) from None
+    return tuple(out)
 
 
 def _flag(name: str) -> str:
@@ -191,6 +245,16 @@ def add_arguments(parser: argparse.ArgumentParser, config_cls: type) -> None:
             parser.add_argument(flag, action="store_true", help=help_text)
         else:
             parser.add_argument(flag, type=type(spec.default), default=spec.default, help=help_text)
+
+
+def typed_flags(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
+    """The fields whose flags ``argv`` types (abbreviated or ``--flag=value`` alike), as opposed
+    to those left at their defaults."""
+    unset = object()
+    names = {a.dest for a in parser._actions if a.dest != argparse.SUPPRESS and a.dest != "help"}
+    # argparse fills in a default only where the namespace lacks the attribute
+    args = parser.parse_args(argv, argparse.Namespace(**dict.fromkeys(names, unset)))
+    return {name for name in names if getattr(args, name) is not unset}
 
 
 def from_arguments(args: argparse.Namespace, config_cls: type):

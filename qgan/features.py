@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from qgan.checkpoint import load_plain
 from qgan.data.core import to_tensor
 from qgan.vision import pytorch_fid
 
@@ -283,9 +284,9 @@ def read_derm_record(path: str | os.PathLike) -> dict:
             "python -m qgan.evaluate features --train (or pass --derm-features PATH)"
         )
     try:
-        record = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # noqa: BLE001 - one line
-        raise DermNetworkMissing(f"derm metrics skipped: cannot read {path} ({exc})") from None
+        record = load_plain(path, "derm feature network")  # weights_only: never runs code
+    except ValueError as exc:
+        raise DermNetworkMissing(f"derm metrics skipped: {exc}") from None
     if not isinstance(record, dict) or record.get("kind") != DERM_KIND:
         raise DermNetworkMissing(f"derm metrics skipped: {path} is not a derm feature network")
     if record.get("version") != DERM_VERSION:

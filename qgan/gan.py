@@ -12,8 +12,9 @@
 ``gan.game`` (``qgan.objectives.Game``) is the run's objective: losses, DiffAugment, R1.
 
 and ``gan.generator(noise)`` gives images (B, C, H, W) in [-1, 1] for grids and sampling.
-Checkpoints hold ``gan.modules()`` by name, ``gan.model_config`` and ``gan.noise.state_dict()``,
-so ``generator_for`` and ``noise_for`` rebuild the sampling side from a checkpoint alone.
+Checkpoints hold ``gan.modules()`` by name, ``gan.model_config`` as a dict and
+``gan.noise.state_dict()``, so ``checkpoint_model_config``, ``generator_for`` and ``noise_for``
+rebuild the sampling side from a checkpoint alone.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from qgan.checkpoint import config_from_dict
 from qgan.noise import B_MIN, AdaptiveNoise
 from qgan.objectives import Game
 from qgan.registry import model_entry, objective_entry
@@ -102,6 +104,7 @@ class GANModel(ABC):
     """One GAN as the trainer runs it; subclasses build everything in ``__init__(cfg, images)``.
 
     Attributes:
+        config_class: The dataclass of ``model_config`` (checkpoints store it as a dict).
         model_config: The model's own frozen config (saved in checkpoints).
         generator: noise (B, latent) -> images (B, C, H, W) in [-1, 1].
         discriminator: The adversary, on whatever ``real_input`` returns.
@@ -110,6 +113,7 @@ class GANModel(ABC):
     """
 
     name: ClassVar[str]
+    config_class: ClassVar[type]
     model_config: Any
     generator: nn.Module
     discriminator: nn.Module
@@ -196,6 +200,12 @@ def build_gan(cfg, images: torch.Tensor) -> GANModel:
 def checkpoint_model(ckpt: dict) -> str:
     """The model a checkpoint was trained as (runs before ``--model`` existed were HybridQ)."""
     return str(ckpt.get("config", {}).get("model", "hybridq"))
+
+
+def checkpoint_model_config(ckpt: dict) -> Any:
+    """The model config of a checkpoint, rebuilt as its model's ``config_class``."""
+    cls = gan_class(checkpoint_model(ckpt)).config_class
+    return config_from_dict(cls, ckpt["model_config"], "model_config")
 
 
 def on_simulator(model_config: Any, sim: str | None) -> Any:

@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from qgan.artifacts import save_grid, to_uint8_images
 from qgan.checkpoint import load_checkpoint
-from qgan.gan import Noise, UniformNoise, checkpoint_model, gan_class
+from qgan.gan import Noise, UniformNoise, checkpoint_model, checkpoint_model_config, gan_class
 from qgan.noise import AdaptiveNoise
 from qgan.quantum import SIMULATORS
 
@@ -98,7 +98,7 @@ def load_generator(ckpt: dict, sim: str | None = None) -> tuple[nn.Module, Any]:
     if missing:
         raise ValueError(f"checkpoint has no {', '.join(missing)}: not a qgan generator checkpoint")
     generator, model_cfg = gan_class(checkpoint_model(ckpt)).generator_for(
-        ckpt["model_config"], sim
+        checkpoint_model_config(ckpt), sim
     )
     try:
         generator.load_state_dict(ckpt["generator"])
@@ -110,7 +110,7 @@ def load_generator(ckpt: dict, sim: str | None = None) -> tuple[nn.Module, Any]:
 
 def checkpoint_noise(ckpt: dict) -> Noise:
     """The noise source a checkpoint's generator trained with, in its saved state (bound b)."""
-    source = gan_class(checkpoint_model(ckpt)).noise_for(ckpt["model_config"])
+    source = gan_class(checkpoint_model(ckpt)).noise_for(checkpoint_model_config(ckpt))
     source.load_state_dict(ckpt["noise"])
     return source
 

@@ -51,6 +51,7 @@ class HybridQ(GANModel):
     """
 
     name = "hybridq"
+    config_class = ModelConfig
 
     @classmethod
     def check(cls, cfg, images: torch.Tensor) -> None:

@@ -112,6 +112,11 @@ class ModelConfig:
         """Whether the wiring builds and trains the encoder."""
         return self.encoder_wiring == "latent-match"
 
+    @classmethod
+    def legacy_values(cls, data: dict) -> dict:
+        """Values of fields a saved config predates (``LEGACY_VALUES``): what its run had."""
+        return LEGACY_VALUES
+
 
 class Encoder(nn.Module):
     """Pre-processing: image (B, c, S, S) -> latent (B, latent_dim); S = 64 in the paper.

@@ -124,6 +124,9 @@ class QuantumLayer(TorchConnector):
     ``TorchConnector`` asks the network for full Jacobians (B, K, P) and contracts them with the
     upstream gradient; with an ``ExactEstimatorGradient`` the contraction is done inside the
     adjoint pass instead (one co-state, not K). Other gradients take TorchConnector's path.
+    Either way it answers as ``TorchConnector`` does: inputs (B, N) give (B, K), one unbatched
+    input (N,) gives (K,), no input (a network without inputs) gives (K,), in float32 (the
+    weights' dtype; after ``.double()`` the VJP path answers in float64).
     """
 
     def __init__(
@@ -134,8 +137,15 @@ class QuantumLayer(TorchConnector):
         # wall seconds spent in the quantum forward and (VJP path) backward, for benchmarks
         self.timing = {"forward": 0.0, "backward": 0.0}
 
-    def forward(self, input_data: torch.Tensor) -> torch.Tensor:
+    def forward(self, input_data: torch.Tensor | None = None) -> torch.Tensor:
         start = time.perf_counter()
+        if input_data is None:
+            input_data = torch.zeros(0)  # TorchConnector's convention for no inputs
+        n = self.neural_network.num_inputs
+        if input_data.ndim not in (1, 2) or input_data.shape[-1] != n:
+            raise ValueError(
+                f"QuantumLayer takes inputs ({n},) or (batch, {n}), got {tuple(input_data.shape)}"
+            )
         if not self.use_vjp:
             out = super().forward(input_data)
         else:
@@ -147,31 +157,40 @@ class QuantumLayer(TorchConnector):
 class _VJP(torch.autograd.Function):
     @staticmethod
     def forward(ctx, inputs: torch.Tensor, weights: torch.Tensor, qnn: EstimatorQNN, timing: dict):
-        x = inputs.detach().cpu().numpy()
+        x = _batched(inputs.detach().cpu().numpy())  # (B, N)
         w = weights.detach().cpu().numpy()
-        out = qnn.forward(x, w)  # through EstimatorQNN -> FastEstimator
+        out = qnn.forward(x, w)  # (B, K) through EstimatorQNN -> FastEstimator
         ctx.qnn, ctx.timing = qnn, timing
         ctx.save_for_backward(inputs, weights)
-        return torch.as_tensor(out, dtype=inputs.dtype, device=inputs.device)
+        # in the weights' dtype, whatever the input's: float32 as TorchConnector answers, unless
+        # the layer was made double (``.double()``), where float64 keeps the engine's precision
+        out = torch.as_tensor(out, dtype=weights.dtype)
+        return (out[0] if inputs.ndim == 1 else out).to(inputs.device)
 
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor):
         start = time.perf_counter()
         inputs, weights = ctx.saved_tensors
         qnn = ctx.qnn
-        x = inputs.detach().cpu().numpy()
+        x = _batched(inputs.detach().cpu().numpy())  # (B, N)
+        cotangent = _batched(grad_output.detach().cpu().numpy())  # (B, K)
         w = np.broadcast_to(weights.detach().cpu().numpy(), (len(x), qnn.num_weights))
         values = np.concatenate([x, w], axis=1)  # EstimatorQNN's order: inputs, then weights
         # qnn._circuit is EstimatorQNN's reparameterized circuit (inputs[i], weights[j]): the one
         # the estimator already compiled, and whose parameter order matches ``values``.
-        _, grad = qnn.gradient.vjp(
-            qnn._circuit, qnn._observables, values, grad_output.detach().cpu().numpy()
-        )
+        _, grad = qnn.gradient.vjp(qnn._circuit, qnn._observables, values, cotangent)
         grad = torch.as_tensor(grad, dtype=inputs.dtype, device=inputs.device)
-        grad_x = grad[:, : qnn.num_inputs] if ctx.needs_input_grad[0] else None
+        grad_x = (
+            grad[:, : qnn.num_inputs].reshape(inputs.shape) if ctx.needs_input_grad[0] else None
+        )
         grad_w = grad[:, qnn.num_inputs :].sum(0) if ctx.needs_input_grad[1] else None
         ctx.timing["backward"] += time.perf_counter() - start
         return grad_x, grad_w, None, None
+
+
+def _batched(array: np.ndarray) -> np.ndarray:
+    """(N,) -> (1, N): one unbatched sample as a batch of one; (B, N) as it is."""
+    return array.reshape(1, -1) if array.ndim == 1 else array
 
 
 def quantum_generator(cfg: QuantumConfig) -> QuantumLayer:

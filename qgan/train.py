@@ -3,7 +3,10 @@
 With no arguments it runs a short default that needs no download: ISIC 2019 MEL when
 ``$QGAN_DATA`` points at the data, else the synthetic set (it says which). Every run folder gets
 config.json, split.json, metrics.jsonl, last.pt (full state, for --resume), a light epochNNN.pt
-snapshot and samples_epochNNN.png per epoch, and loss_curve.png.
+snapshot and samples_epochNNN.png per epoch, and loss_curve.png. ``--resume RUN`` continues a
+run exactly; of the flags typed with it, only --epochs, --max-steps, --grid and --data-root may
+change the run (each resume is a line of the run's resumes.jsonl), and any other flag that
+differs from the run's is refused in one line.
 """
 
 from __future__ import annotations
@@ -11,30 +14,39 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
 
 from qgan.checkpoint import load_checkpoint
-from qgan.config import TrainConfig, add_arguments, from_arguments, write_config
+from qgan.config import (
+    RESUMABLE,
+    TrainConfig,
+    add_arguments,
+    from_arguments,
+    typed_flags,
+    write_config,
+)
 
 # The no-argument run: minutes on a laptop CPU, enough to see images take shape.
 QUICK = {"epochs": 5, "limit": 256, "batch_size": 32}
 
 
-def train(cfg: TrainConfig, extend: dict | None = None) -> list[Path]:
+def train(cfg: TrainConfig, given: Collection[str] = ()) -> list[Path]:
     """Train the GAN(s) ``cfg`` asks for; returns the run folders.
 
-    With ``cfg.resume``, the run continues with its own saved config; ``extend`` may change its
-    ``epochs`` and ``max_steps`` (the flags given on the command line next to --resume).
+    With ``cfg.resume``, the run continues with its own saved config. ``given`` names the fields
+    the user set (the flags typed next to --resume): those in ``RESUMABLE`` are applied and
+    recorded in the run's resumes.jsonl; any other that differs from the run's is refused.
     """
     from qgan.data import class_subset, save_split
     from qgan.gan import gan_class
     from qgan.trainer import Trainer
 
-    cfg = cfg.resolved()
     if cfg.resume:
-        return [_resume(cfg, extend or {})]
+        return [_resume(cfg, set(given))]
+    cfg = cfg.resolved()
     data_cfg = cfg.data_config()
     targets = data_cfg.classes if cfg.cls == "all" else (cfg.cls,)
     print(
@@ -57,26 +69,82 @@ def train(cfg: TrainConfig, extend: dict | None = None) -> list[Path]:
     return runs
 
 
-def _resume(cfg: TrainConfig, extend: dict) -> Path:
-    """Continue a run exactly where its last.pt stopped, with its saved config (+ ``extend``)."""
-    from qgan.artifacts import truncate_metrics
+def _resume(cfg: TrainConfig, given: set[str]) -> Path:
+    """Continue a run exactly where its last.pt stopped, with its saved config and the
+    ``RESUMABLE`` flags among ``given``; see ``resumed_config``."""
+    from qgan.artifacts import append_metrics, truncate_metrics
     from qgan.data import class_subset
     from qgan.trainer import Trainer
 
     ckpt = load_checkpoint(cfg.resume)
     if "opt_g" not in ckpt:
         raise ValueError(f"{cfg.resume} is a per-epoch snapshot; resume from the run's last.pt")
-    saved = TrainConfig.from_dict(ckpt["config"])
-    run_cfg = dataclasses.replace(saved, resume="", **extend)
     run_dir = Path(cfg.resume) if Path(cfg.resume).is_dir() else Path(cfg.resume).parent
+    run_cfg, changed = resumed_config(TrainConfig.from_dict(ckpt["config"]), cfg, given)
+    if cfg.dry_run:
+        print(run_cfg.to_json())
+        return run_dir
+    train_set, split = training_side(run_cfg)
+    _check_same_split(split, run_dir)
     write_config(run_cfg, run_dir)  # config.json says what the run now aims for
-    train_set, _ = training_side(saved)
-    trainer = Trainer(run_cfg, class_subset(train_set, saved.cls).tensor(), run_dir)
+    trainer = Trainer(run_cfg, class_subset(train_set, run_cfg.cls).tensor(), run_dir)
     trainer.load_state_dict(ckpt)
     truncate_metrics(run_dir / "metrics.jsonl", trainer.pos.step)
-    print(f"resuming {run_dir} at step {trainer.pos.step} (epoch {trainer.pos.epoch})")
+    append_metrics(
+        run_dir / "resumes.jsonl", {**dataclasses.asdict(trainer.pos), "changed": changed}
+    )
+    changes = "".join(f", {k} {old!r} -> {new!r}" for k, (old, new) in changed.items())
+    print(f"resuming {run_dir} at step {trainer.pos.step} (epoch {trainer.pos.epoch}){changes}")
     trainer.fit()
     return run_dir
+
+
+def resumed_config(
+    saved: TrainConfig, cfg: TrainConfig, given: set[str]
+) -> tuple[TrainConfig, dict[str, list]]:
+    """(the config a resumed run continues with, {field: [saved, new]} of what it changes).
+
+    The fields in ``given`` (typed by the user) are taken from ``cfg``, resolved against the
+    run (``--lr-discriminator 0`` means the run's model's own rate). Those in ``RESUMABLE`` are
+    applied; any other must equal the run's.
+
+    Raises:
+        ValueError: One line naming every typed flag that differs from the run's and may not.
+    """
+    typed = given - {"resume", "dry_run"}
+    if "out" in typed:
+        raise ValueError("--out does not apply to --resume: the run continues in its own folder")
+    raw = {k: getattr(cfg, k) for k in typed}
+    try:
+        asked = vars(dataclasses.replace(saved, **raw).resolved())
+    except ValueError:  # e.g. --model dcgan beside the run's quantum rate: compare as typed
+        asked = vars(saved) | raw
+    differ = {k: (getattr(saved, k), asked[k]) for k in sorted(typed)}
+    differ = {k: v for k, v in differ.items() if v[0] != v[1]}
+    refused = [f"--{k.replace('_', '-')} {new!r} (the run's: {old!r})"
+               for k, (old, new) in differ.items() if k not in RESUMABLE]  # fmt: skip
+    if refused:
+        raise ValueError(
+            f"--resume continues the run as it was and cannot change {', '.join(refused)}; "
+            "drop them, or start a new run to change them"
+        )
+    changed = {k: [old, new] for k, (old, new) in differ.items()}
+    return dataclasses.replace(saved, resume="", **{k: v[1] for k, v in changed.items()}), changed
+
+
+def _check_same_split(split, run_dir: Path) -> None:
+    """Refuse to resume on data whose training side is not the run's recorded one."""
+    from qgan.data import load_split
+
+    if not (run_dir / "split.json").is_file():
+        return  # a checkpoint copied out of its run folder: nothing to check against
+    recorded = load_split(run_dir)
+    if split.train_ids != recorded.train_ids:
+        raise ValueError(
+            f"the data gives {len(split.train_ids)} training images, not the "
+            f"{len(recorded.train_ids)} of {run_dir / 'split.json'}: point --data-root at "
+            "the data the run trained on"
+        )
 
 
 def training_side(cfg: TrainConfig):
@@ -124,34 +192,33 @@ def _new_run_dir(out: Path, name: str) -> Path:
     return path
 
 
-def parse(argv: list[str]) -> TrainConfig:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m qgan.train",
         description=__doc__.split("\n\n")[0],
     )  # add_arguments writes each default into its help: no ArgumentDefaultsHelpFormatter
     add_arguments(parser, TrainConfig)
-    cfg = from_arguments(parser.parse_args(argv), TrainConfig)
+    return parser
+
+
+def parse(argv: list[str]) -> TrainConfig:
+    cfg = from_arguments(_parser().parse_args(argv), TrainConfig)
     if not argv:
         cfg = dataclasses.replace(cfg, **QUICK)
         print(f"no arguments: the quick default run ({QUICK}); see --help for the paper's setup")
     return cfg
 
 
-def _given(argv: list[str], name: str) -> bool:
-    """Whether flag ``--name`` was typed (not merely defaulted)."""
-    flag = "--" + name.replace("_", "-")
-    return any(a == flag or a.startswith(flag + "=") for a in argv)
-
-
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     try:
         cfg = parse(argv)
-        if cfg.dry_run:
+        if cfg.dry_run and not cfg.resume:
             print(cfg.resolved().to_json())
             return
-        extend = {k: getattr(cfg, k) for k in ("epochs", "max_steps") if _given(argv, k)}
-        runs = train(cfg, extend)
+        runs = train(cfg, typed_flags(_parser(), argv))
+        if cfg.dry_run:
+            return
     except (ValueError, FileNotFoundError, OSError) as exc:  # DataError is a ValueError
         raise SystemExit(f"error: {exc}") from None
     print("results in: " + ", ".join(str(r) for r in runs))

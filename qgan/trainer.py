@@ -3,8 +3,9 @@
 Per step, whatever the model (HybridQ, DCGAN, MosaiQ): noise -> generator; one discriminator
 step on real vs generated samples, one generator-side step on the model's objective, then the
 model's noise is updated from the two losses (the MosaiQ bound of HybridQ and MosaiQ; DCGAN's
-N(0, 1) stays). Per epoch: a checkpoint, a sample grid from fixed noise and the loss curve. The
-batch order of epoch e is a permutation seeded by (seed, e), so a run resumed mid-epoch redoes
+N(0, 1) stays). Per epoch: a checkpoint, a sample grid from fixed noise and the loss curve; a run
+stopped inside an epoch (--max-steps, Ctrl-C) also gets the grid of its final state. The batch
+order of epoch e is a permutation seeded by (seed, e), so a run resumed mid-epoch redoes
 exactly the batches it had not done.
 """
 
@@ -21,7 +22,7 @@ import torch
 from tqdm import tqdm
 
 from qgan.artifacts import append_metrics, read_metrics, save_grid, save_loss_curve
-from qgan.checkpoint import restore_rng_states, rng_states, save_checkpoint
+from qgan.checkpoint import config_to_dict, restore_rng_states, rng_states, save_checkpoint
 from qgan.config import TrainConfig
 from qgan.gan import build_gan
 
@@ -61,8 +62,8 @@ class Trainer:
     def state_dict(self) -> dict:
         modules = {k: None if m is None else m.state_dict() for k, m in self.gan.modules().items()}
         return {
-            "config": dataclasses.asdict(self.cfg),
-            "model_config": self.gan.model_config,
+            "config": config_to_dict(self.cfg),
+            "model_config": config_to_dict(self.gan.model_config),
             **modules,
             "opt_g": self.gan.opt_g.state_dict(),
             "opt_d": self.gan.opt_d.state_dict(),
@@ -126,9 +127,11 @@ class Trainer:
             bar.close()
         if self._stop:
             path = self.save()
+            self.stopped_grid()
             raise SystemExit(f"interrupted at step {self.pos.step}: saved {path}; --resume it")
         if self._done():
             self.save()
+            self.stopped_grid()
 
     def _done(self) -> bool:
         return bool(self.cfg.max_steps) and self.pos.step >= self.cfg.max_steps
@@ -173,6 +176,35 @@ class Trainer:
 
     @torch.no_grad()
     def end_of_epoch(self) -> None:
+        self._pictures(f"samples_epoch{self.pos.epoch:03d}.png")
+        warning = dead_game_warning(read_metrics(self.run_dir / "metrics.jsonl"), self.pos.epoch - 1)
+        if warning:
+            tqdm.write(warning)
+        state = self.state_dict()  # once for both files
+        self.save(state)
+        # Per-epoch snapshots hold what sampling and FID-vs-epoch need (about 4 MB), not the
+        # optimizer and discriminator states of last.pt (about 45 MB): 100 of them stay small.
+        save_checkpoint(self.snapshot(state), self.run_dir / f"epoch{self.pos.epoch:03d}.pt")
+
+    @torch.no_grad()
+    def stopped_grid(self) -> Path | None:
+        """``samples_stepNNNNNN.png`` of a run stopped inside an epoch (--max-steps, Ctrl-C),
+        from its final state; None when the epoch's own grid already shows that state.
+
+        Its BatchNorm calibration is undone afterwards, so the generator is again what last.pt
+        holds and a resumed run stays exact.
+        """
+        if self.pos.batch == 0:
+            return None
+        generator = self.gan.generator
+        kept = {k: v.clone() for k, v in generator.state_dict().items()}
+        try:
+            return self._pictures(f"samples_step{self.pos.step:06d}.png")
+        finally:
+            generator.load_state_dict(kept)
+
+    def _pictures(self, name: str) -> Path:
+        """The grid of the fixed noise as ``name`` and the loss curve, for the current state."""
         # inference statistics from noise of its own stream, seeded by (seed, epoch): the
         # training stream is untouched, so a resumed run stays exact
         seed = self.cfg.seed * 100003 + self.pos.epoch + CALIBRATION_STREAM
@@ -184,17 +216,10 @@ class Trainer:
         generator.eval()
         images = generator(fixed)
         generator.train(was)
-        save_grid(images, self.run_dir / f"samples_epoch{self.pos.epoch:03d}.png")
+        path = save_grid(images, self.run_dir / name)
         metrics = read_metrics(self.run_dir / "metrics.jsonl")
         save_loss_curve(metrics, self.run_dir / "loss_curve.png")
-        warning = dead_game_warning(metrics, self.pos.epoch - 1)
-        if warning:
-            tqdm.write(warning)
-        state = self.state_dict()  # once for both files
-        self.save(state)
-        # Per-epoch snapshots hold what sampling and FID-vs-epoch need (about 4 MB), not the
-        # optimizer and discriminator states of last.pt (about 45 MB): 100 of them stay small.
-        save_checkpoint(self.snapshot(state), self.run_dir / f"epoch{self.pos.epoch:03d}.pt")
+        return path
 
 
 def dead_game_warning(metrics: list[dict], epoch: int) -> str:

@@ -5,6 +5,51 @@
 * ``line_score``, ``layout``: ``find_lines``, disjoint qubit lines for the sub-generators,
   scored by the backend's own error rates and packed exactly.
 * ``passes``: ``transpile_generator``, the seeded no-SWAP pass manager and its per-circuit reports.
+* ``mitigation``: ``run_mitigation`` / ``mitigated_expectations`` with a ``MitigationConfig``:
+  readout mitigation and zero-noise extrapolation on a local noisy copy of a backend
+  (``readout``, ``zne``, ``suppression``); ``runtime_mitigation`` maps it to IBM Runtime.
 
-Nothing here imports ``qgan`` (imports flow circuits <- transpile <- qgan).
+Nothing here imports ``qgan`` (imports flow circuits <- transpile <- qgan). The entry points
+are importable from here (``from transpile import find_lines, run_mitigation``).
 """
+
+import importlib
+
+# public name -> its module in this package
+_EXPORTS = {
+    "BackendError": "backends",
+    "get_backend": "backends",
+    "fake_backend": "backends",
+    "generic_heavy_hex": "backends",
+    "LayoutError": "layout",
+    "LineLayout": "layout",
+    "find_lines": "layout",
+    "score_lines": "layout",
+    "TranspiledGenerator": "passes",
+    "pass_manager": "passes",
+    "run_pass_manager": "passes",
+    "transpile_generator": "passes",
+    "MODES": "mitigation",
+    "MitigationConfig": "mitigation",
+    "MitigationResult": "mitigation",
+    "mitigated_expectations": "mitigation",
+    "run_mitigation": "mitigation",
+    "EXTRAPOLATORS": "zne",
+    "DD_SEQUENCES": "suppression",
+    "runtime_estimator": "runtime_mitigation",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """The public names, imported from their module on first use (PEP 562): importing one
+    submodule does not load the others."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

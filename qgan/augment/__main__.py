@@ -32,14 +32,14 @@ def parse(argv: list[str]) -> LesionConfig | DigitConfig:
 
 def main(argv: list[str] | None = None) -> None:
     cfg = parse(sys.argv[1:] if argv is None else argv)
-    if cfg.dry_run:
-        print(json.dumps(dataclasses.asdict(cfg.resolved()), indent=2))
-        return
-    from qgan.augment.digits import run_digits  # heavy imports only past --help and --dry-run
-    from qgan.augment.lesions import run_lesions
-
-    run = run_lesions if isinstance(cfg, LesionConfig) else run_digits
     try:
+        if cfg.dry_run:
+            print(json.dumps(dataclasses.asdict(cfg.resolved()), indent=2))
+            return
+        from qgan.augment.digits import run_digits  # heavy imports only past --help, --dry-run
+        from qgan.augment.lesions import run_lesions
+
+        run = run_lesions if isinstance(cfg, LesionConfig) else run_digits
         table = run(cfg)
     except (AugmentError, DataError, FileNotFoundError) as exc:
         raise SystemExit(f"error: {exc}") from None

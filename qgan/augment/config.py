@@ -31,9 +31,14 @@ def _opt(default: Any, help: str):
     return field(default=default, metadata={"help": help})
 
 
-def parse_list(text: str, kind: type = str) -> tuple:
-    """``"a, b,c"`` -> ``("a", "b", "c")`` (empty items dropped), each converted by ``kind``."""
-    return tuple(kind(item.strip()) for item in text.split(",") if item.strip())
+def parse_list(text: str, kind: type = str, flag: str = "the list") -> tuple:
+    """``qgan.config.parse_list``, its one-line error an ``AugmentError``."""
+    from qgan.config import parse_list as parse
+
+    try:
+        return parse(text, kind, flag)
+    except ValueError as exc:
+        raise AugmentError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,10 @@ class LesionConfig:
 
     dataset: str = _opt("isic2019", "real data set (isic2019, ham10000, fitzpatrick17k, synthetic)")
     data_root: str = _opt("", "data set folder or its parent (default: $QGAN_DATA)")
-    classes: str = _opt("MEL,NV,BCC", "classes, comma-separated (the GANs' classes)")
+    classes: str = _opt(
+        "", "classes, comma-separated (the GANs' classes); empty: MEL,NV,BCC where the data set "
+        "has them, else all of its classes"
+    )  # fmt: skip
     image_size: int = _opt(64, "images are resized to this many pixels a side (the GANs' size)")
     limit: int = _opt(0, "at most this many real images per class before the split (0: all)")
     test_fraction: float = _opt(0.2, "held-out share of each class, by lesion (the GANs' split)")
@@ -86,7 +94,7 @@ class LesionConfig:
 
     @property
     def alpha_values(self) -> tuple[float, ...]:
-        return parse_list(self.alphas, float)
+        return parse_list(self.alphas, float, "--alphas")
 
     @property
     def model_names(self) -> tuple[str, ...]:
@@ -94,11 +102,15 @@ class LesionConfig:
 
     @property
     def seed_values(self) -> tuple[int, ...]:
-        return parse_list(self.seeds, int)
+        return parse_list(self.seeds, int, "--seeds")
 
     def resolved(self) -> LesionConfig:
-        """An empty data root made concrete from ``$QGAN_DATA``."""
-        return dataclasses.replace(self, data_root=_data_root(self.data_root))
+        """An empty data root and empty classes made concrete (``$QGAN_DATA``, the data set's
+        default classes)."""
+        from qgan.data import default_classes
+
+        classes = self.classes or ",".join(default_classes(self.dataset))
+        return dataclasses.replace(self, data_root=_data_root(self.data_root), classes=classes)
 
 
 REAL_SOURCES = ("draw", "gan")
@@ -163,7 +175,7 @@ class DigitConfig:
 
     @property
     def seed_values(self) -> tuple[int, ...]:
-        return parse_list(self.seeds, int)
+        return parse_list(self.seeds, int, "--seeds")
 
     def resolved(self) -> DigitConfig:
         return dataclasses.replace(self, data_root=_data_root(self.data_root))

@@ -149,13 +149,13 @@ def _generator_record(checkpoint: Path | None) -> tuple[frozenset[str] | None, d
     split_file = checkpoint.parent / "split.json"
     seen = frozenset(load_split(split_file).train_ids) if split_file.is_file() else None
     if checkpoint.is_file():
-        import torch
+        from qgan.checkpoint import load_checkpoint
 
-        try:
-            ckpt = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        try:  # weights_only: a crafted or old-format file is refused, never run
+            ckpt = load_checkpoint(checkpoint)
             record["step"] = int(ckpt.get("position", {}).get("step", -1))
             record["n_params"] = _generator_parameters(ckpt)
-        except Exception:  # noqa: BLE001 - the record is informative only
+        except (ValueError, KeyError, TypeError, OSError):  # the record is informative only
             pass
     return seen, record
 

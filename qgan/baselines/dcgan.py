@@ -93,6 +93,7 @@ class DCGAN(GANModel):
     """DCGAN as the trainer runs it: images in, images out, N(0, 1) noise."""
 
     name = "dcgan"
+    config_class = DCGANConfig
 
     @classmethod
     def check(cls, cfg, images: torch.Tensor) -> None:

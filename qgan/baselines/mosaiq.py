@@ -178,6 +178,7 @@ class MosaiQ(GANModel):
     """MosaiQ as the trainer runs it: D judges PCA features; images only for grids/sampling."""
 
     name = "mosaiq"
+    config_class = MosaiQConfig
 
     @classmethod
     def check(cls, cfg, images: torch.Tensor) -> None:

@@ -27,7 +27,13 @@ from qgan.data.core import (
     to_tensor,
     to_uint8,
 )
-from qgan.data.load import load_dataset, load_index, load_train_test
+from qgan.data.load import (
+    dataset_classes,
+    default_classes,
+    load_dataset,
+    load_index,
+    load_train_test,
+)
 from qgan.data.roots import resolve_root
 from qgan.data.split import Split, load_split, save_split, split_by_lesion, train_test
 
@@ -38,6 +44,8 @@ __all__ = [
     "LesionData",
     "Split",
     "class_subset",
+    "dataset_classes",
+    "default_classes",
     "load_dataset",
     "load_index",
     "load_split",

@@ -27,10 +27,28 @@ from qgan.data.core import DataConfig, DataError, LesionData, first_per_class, r
 from qgan.data.images import decode_images
 from qgan.data.roots import ENV_VAR, cache_folder, given_root, resolve_root
 from qgan.data.split import Split, split_by_lesion, train_test
-from qgan.data.synthetic import synthetic_arrays
-from qgan.data.tables import ROWS, ImageIndex, build_index, image_dirs
+from qgan.data.synthetic import SYNTHETIC_CLASSES, synthetic_arrays
+from qgan.data.tables import CLASSES, ROWS, ImageIndex, build_index, image_dirs
 
 log = logging.getLogger(__name__)
+PAPER_CLASSES = ("MEL", "NV", "BCC")  # HybridQ's three lesion classes (Jiao et al., Sec. 4)
+
+
+def dataset_classes(dataset: str) -> tuple[str, ...]:
+    """Every class of ``dataset``, spelled as the data set spells it."""
+    every = CLASSES | {"mnist": MNIST_CLASSES, "dermamnist": DERMAMNIST_CLASSES,
+                       "synthetic": SYNTHETIC_CLASSES}  # fmt: skip
+    if dataset not in every:
+        raise DataError(f"unknown dataset {dataset!r}; choose one of {', '.join(every)}")
+    return tuple(every[dataset])
+
+
+def default_classes(dataset: str) -> tuple[str, ...]:
+    """The classes in play when none are named: the paper's MEL, NV, BCC where ``dataset`` has
+    them (ISIC 2019, HAM10000, DermaMNIST, synthetic), else all of its classes (Fitzpatrick17k:
+    benign, malignant, non-neoplastic; MNIST: the ten digits)."""
+    every = dataset_classes(dataset)
+    return PAPER_CLASSES if set(PAPER_CLASSES) <= set(every) else every
 
 
 def load_dataset(cfg: DataConfig) -> LesionData:

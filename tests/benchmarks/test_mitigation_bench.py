@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from benchmarks.mitigation_bench import BenchConfig, _weights, main, run
+from qgan.checkpoint import save_checkpoint
 
 TINY = {"backend": "fake_manila", "n_sub": 1, "samples": 2, "n_qubits": 3, "n_layers": 1,
         "shots": 256, "extrapolators": "linear,richardson"}  # fmt: skip
@@ -34,7 +35,7 @@ def test_weights_from_init_and_from_a_checkpoint(tmp_path):
     assert bound == pytest.approx(np.pi / 8)
     weights = torch.arange(30, dtype=torch.float64) / 30
     ckpt = {"config": {}, "generator": {"quantum.weight": weights}, "noise": {"bound": 0.5}}
-    torch.save(ckpt, tmp_path / "last.pt")
+    save_checkpoint(ckpt, tmp_path / "last.pt")
     loaded, bound = _weights(BenchConfig(**{**TINY, "checkpoint": str(tmp_path)}))
     np.testing.assert_allclose(loaded, weights.numpy()[:3])
     assert bound == 0.5
@@ -42,7 +43,7 @@ def test_weights_from_init_and_from_a_checkpoint(tmp_path):
 
 def test_a_checkpoint_that_does_not_fit_fails_in_one_line(tmp_path):
     ckpt = {"config": {}, "generator": {"quantum.weight": torch.zeros(7)}}
-    torch.save(ckpt, tmp_path / "bad.pt")
+    save_checkpoint(ckpt, tmp_path / "bad.pt")
     with pytest.raises(SystemExit) as err:
         main(["--checkpoint", str(tmp_path / "bad.pt"), "--n-qubits", "3", "--n-layers", "1"])
     assert "7 quantum weights" in str(err.value) and "\n" not in str(err.value)

@@ -215,6 +215,48 @@ def test_precision_is_reproducible_with_a_seed() -> None:
     assert not np.allclose(first, other)
 
 
+def _seeded_pubs():
+    """Two different pubs and a repeat of the first: qiskit's test_precision_seed, widened."""
+    ans = hybridq_subgenerator(2, 1)
+    first = (ans.circuit, [[op] for op in ans.observables], _rows((3, 4), seed=1))
+    second = (ans.circuit, ans.observables[0], _rows((5, 4), seed=2))
+    return [first, second, first]
+
+
+def test_an_int_seed_gives_statevector_estimators_noise_pub_by_pub() -> None:
+    """The seeding contract: each pub draws from default_rng(seed) afresh, as qiskit's does."""
+    pubs = _seeded_pubs()
+    ours = FastEstimator(seed=7, default_precision=0.1)
+    theirs = StatevectorEstimator(seed=7, default_precision=0.1)
+    for call in (ours.run(pubs).result(), ours.run(pubs[::-1]).result()[::-1]):
+        want = theirs.run(pubs).result()
+        for got, exp in zip(call, want, strict=True):
+            np.testing.assert_allclose(got.data.evs, exp.data.evs, atol=ATOL, rtol=0)
+    one = ours.run(pubs).result()
+    np.testing.assert_array_equal(one[0].data.evs, one[2].data.evs)  # identical pubs, same noise
+    exact = FastEstimator().run(pubs[:1]).result()[0].data.evs
+    assert not np.allclose(one[0].data.evs, exact, atol=0.01)
+
+
+def test_a_generator_seed_runs_on_across_pubs_and_calls_as_statevector_estimators() -> None:
+    pubs = _seeded_pubs()
+    ours = FastEstimator(seed=np.random.default_rng(3), default_precision=0.1)
+    theirs = StatevectorEstimator(seed=np.random.default_rng(3), default_precision=0.1)
+    calls = [ours.run(pubs).result() for _ in range(2)]
+    for call in calls:
+        for got, exp in zip(call, theirs.run(pubs).result(), strict=True):
+            np.testing.assert_allclose(got.data.evs, exp.data.evs, atol=ATOL, rtol=0)
+    assert not np.allclose(calls[0][0].data.evs, calls[0][2].data.evs)  # the stream moved on
+    assert not np.allclose(calls[0][0].data.evs, calls[1][0].data.evs)
+
+
+def test_no_seed_draws_fresh_noise_every_call() -> None:
+    pubs = _seeded_pubs()[:1]
+    estimator = FastEstimator(default_precision=0.1)
+    first, second = (estimator.run(pubs).result()[0].data.evs for _ in range(2))
+    assert not np.allclose(first, second)
+
+
 def test_precision_overrides() -> None:
     """run(precision=) beats default_precision; a pub's own precision beats both."""
     pub, exact = _noisy_setup()
@@ -369,3 +411,68 @@ def test_circuit_changed_in_place_keeping_its_size(change: str) -> None:
     after = StatevectorEstimator().run([pub]).result()[0].data.evs
     assert not np.allclose(after, before)  # the change is visible in the values
     _compare([pub], estimator)
+
+
+# ---------------------------------------------------------------------- state preparation
+def _prepared(case: str) -> QuantumCircuit:
+    """Circuits that reset or initialize qubits still in |0>, then run parametric gates."""
+    from qiskit.quantum_info import random_statevector
+
+    qc = QuantumCircuit(3)
+    if case == "reset":
+        qc.reset([0, 1, 2])
+        qc.barrier()
+        qc.reset(1)  # a barrier leaves the qubit in |0>
+    elif case == "vector":
+        qc.initialize(random_statevector(4, seed=1).data, [2, 0])  # on a qubit subset, reordered
+    elif case == "label":
+        qc.initialize("+r", [0, 1])
+    elif case == "integer":
+        qc.initialize(5, [0, 1, 2])
+    elif case == "after-other-qubits":
+        qc.h(0)
+        qc.cx(0, 1)
+        qc.initialize([0.6, 0.8j], 2)  # qubit 2 is still |0> though 0 and 1 are not
+    qc.ry(A, 0)
+    qc.cx(0, 2)
+    qc.rzx(B, 2, 1)
+    return qc
+
+
+@pytest.mark.parametrize("case", ["reset", "vector", "label", "integer", "after-other-qubits"])
+def test_state_preparation_matches_statevector_estimator(case: str) -> None:
+    qc = _prepared(case)
+    observables = [[SparsePauliOp(p)] for p in ("ZII", "IXI", "XYZ", "ZZZ", "IIY", "YXI")]
+    _compare([(qc, observables, _rows((4, 2), seed=len(case)))])
+
+
+def test_state_preparation_has_exact_gradients() -> None:
+    from qiskit_machine_learning.gradients import ParamShiftEstimatorGradient
+
+    from circuits.gradients import ExactEstimatorGradient
+
+    qc, obs = _prepared("vector"), [SparsePauliOp("XYZ")] * 4
+    values = _rows((4, 2), seed=9)
+    ours = ExactEstimatorGradient(FastEstimator()).run([qc] * 4, obs, values).result()
+    theirs = ParamShiftEstimatorGradient(StatevectorEstimator()).run([qc] * 4, obs, values)
+    for got, want in zip(ours.gradients, theirs.result().gradients, strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize(
+    ("name", "build"),
+    [
+        ("reset", lambda qc: (qc.h(1), qc.reset(1))),
+        ("reset", lambda qc: (qc.ry(A, 0), qc.cx(0, 1), qc.reset([0, 1]))),
+        ("initialize", lambda qc: (qc.x(0), qc.initialize("01", [0, 1]))),
+    ],
+    ids=["after-h", "entangled", "initialize-after-x"],
+)
+def test_reset_of_a_used_qubit_is_refused_naming_it_and_why(name: str, build) -> None:
+    qc = QuantumCircuit(2)
+    build(qc)
+    job = FastEstimator().run([(qc, "ZZ", [0.3] * qc.num_parameters)])
+    with pytest.raises(UnsupportedCircuitError, match=f"cannot run '{name}' on qubit") as info:
+        job.result()
+    text = str(info.value)
+    assert "\n" not in text and "random outcome" in text and "still in |0>" in text

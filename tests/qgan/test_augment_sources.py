@@ -18,6 +18,7 @@ from qgan.augment.sources import (
     pool_notes,
     sampled_npz,
 )
+from qgan.checkpoint import load_checkpoint, save_checkpoint
 from qgan.data import Split, save_split
 from qgan.generation import load_generator
 
@@ -92,8 +93,8 @@ def _run_folder(tmp_path, train_ids, n_params=10, step=7, counts=None):
     run = tmp_path / "gan-isic2019-MEL"
     run.mkdir(parents=True)
     generator = {"w": torch.zeros(n_params), "bn.running_mean": torch.zeros(99)}
-    ckpt = {"generator": generator, "position": {"step": step}}
-    torch.save(ckpt | ({"parameters": counts} if counts else {}), run / "last.pt")
+    ckpt = {"config": {}, "generator": generator, "position": {"step": step}}
+    save_checkpoint(ckpt | ({"parameters": counts} if counts else {}), run / "last.pt")
     save_split(Split(tuple(train_ids), ("t1",), 0.2, 0), run)
     _npz(run / "samples.npz", checkpoint=str(run / "last.pt"))
     return run
@@ -137,6 +138,6 @@ def test_a_real_checkpoint_is_sampled_into_the_cache(tmp_path):
     pool = pools["hybridq"]["MEL"]
     assert pool.images.shape == (6, 16, 16, 3) and pool.seen_ids
     assert pool.generator["step"] == 2
-    generator, _ = load_generator(torch.load(pool.generator["checkpoint"], weights_only=False))
+    generator, _ = load_generator(load_checkpoint(pool.generator["checkpoint"]))
     trainable = sum(p.numel() for p in generator.parameters() if p.requires_grad)
     assert pool.generator["n_params"] == trainable  # quantum + decoder, each weight once

@@ -25,7 +25,7 @@ from qgan.baselines.mosaiq import (
 )
 from qgan.baselines.pca import PCA
 from qgan.config import TrainConfig
-from qgan.losses import adversarial_loss
+from qgan.objectives import bce_g_loss
 from qgan.models import count_parameters
 from qgan.quantum import QuantumConfig
 
@@ -142,7 +142,7 @@ def test_quantum_weights_gradient_matches_finite_differences():
     weight = generator.quantum.weight
 
     def loss() -> torch.Tensor:
-        return adversarial_loss(discriminator(generator.features(noise)))
+        return bce_g_loss(discriminator(generator.features(noise)))
 
     loss().backward()
     grad = weight.grad.clone()

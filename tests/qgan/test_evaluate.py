@@ -47,7 +47,7 @@ def _retarget(run: Path, dest: Path, **config) -> Path:
     cfg = json.loads((dest / "config.json").read_text()) | config
     (dest / "config.json").write_text(json.dumps(cfg))
     for path in dest.glob("*.pt"):
-        ckpt = torch.load(path, weights_only=False)
+        ckpt = torch.load(path, weights_only=True)
         ckpt["config"] |= config
         torch.save(ckpt, path)
     return dest
@@ -162,7 +162,7 @@ def test_a_second_evaluation_reuses_scores_and_statistics(setup, tmp_path, monke
 
 def test_a_derm_network_of_other_data_is_skipped_with_its_reason(setup, tmp_path, capsys):
     root, mel, derm = setup
-    record = torch.load(derm, weights_only=False)
+    record = torch.load(derm, weights_only=True)
     record["data_hash"] = "0" * 64
     torch.save(record, tmp_path / "stale.pt")
     out = evaluate([str(mel)], _config(setup, tmp_path, derm_features=str(tmp_path / "stale.pt")))

@@ -180,7 +180,7 @@ def test_missing_foreign_and_corrupt_derm_files(tmp_path):
         read_derm_record(tmp_path / "foreign.pt")
     net = DermNet(3, width=8)
     path = save_derm_network(net, tmp_path / "d.pt", _record(net))
-    record = torch.load(path, weights_only=False)
+    record = torch.load(path, weights_only=True)
     record["state_dict"]["head.1.bias"] += 1.0
     torch.save(record, path)
     with pytest.raises(DermNetworkMissing, match="corrupt weights"):

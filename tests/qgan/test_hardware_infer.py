@@ -24,7 +24,7 @@ from qiskit.transpiler import CouplingMap
 from torch import nn
 
 import qgan.hardware.run as hw_run
-from qgan.checkpoint import save_checkpoint
+from qgan.checkpoint import config_to_dict, save_checkpoint
 from qgan.data import (
     DataConfig,
     class_subset,
@@ -55,7 +55,7 @@ def tiny_checkpoint(folder, model: str = "hybridq") -> str:
     gen = build_generator(cfg)
     gen.norm.running_mean.copy_(torch.linspace(0.2, 0.8, 6))  # eval-mode statistics that matter
     gen.norm.running_var.copy_(torch.linspace(0.01, 0.05, 6))
-    ckpt = {"config": RUN_CONFIG | {"model": model}, "model_config": cfg,
+    ckpt = {"config": RUN_CONFIG | {"model": model}, "model_config": config_to_dict(cfg),
             "generator": gen.state_dict(), "noise": {"bound": 1.5, "ratio0": None},
             "position": {"step": 3}}  # fmt: skip
     save_checkpoint(ckpt, folder / "last.pt")

@@ -22,7 +22,7 @@ from qiskit_ibm_runtime.exceptions import RuntimeJobFailureError, RuntimeJobTime
 from qiskit_ibm_runtime.fake_provider import FakeJakartaV2
 
 import qgan.hardware.runtime as hw_runtime
-from qgan.checkpoint import save_checkpoint
+from qgan.checkpoint import config_to_dict, save_checkpoint
 from qgan.hardware.runtime import pub_values
 from qgan.hardware_infer import main
 from qgan.models import ModelConfig, build_generator
@@ -35,7 +35,8 @@ def tiny_checkpoint(folder: Path) -> str:
     cfg = ModelConfig(latent_dim=6, quantum=QuantumConfig(n_sub=2, n_qubits=3, n_layers=2, seed=2))
     gen = build_generator(cfg)
     gen.norm.running_var.copy_(torch.full((6,), 0.02))
-    ckpt = {"config": {"model": "hybridq"}, "model_config": cfg, "generator": gen.state_dict(),
+    ckpt = {"config": {"model": "hybridq"}, "model_config": config_to_dict(cfg),
+            "generator": gen.state_dict(),
             "noise": {"bound": 1.5, "ratio0": None}}  # fmt: skip
     return str(save_checkpoint(ckpt, folder / "last.pt"))
 

@@ -20,12 +20,15 @@ from qgan.registry import OBJECTIVES, learning_rates, objective_entry
 
 
 def test_bce_losses_match_sigmoid_bce() -> None:
-    real, fake = torch.randn(5) * 3, torch.randn(7) * 3
-    want_d = F.binary_cross_entropy(torch.sigmoid(real), torch.ones(5)) + F.binary_cross_entropy(
-        torch.sigmoid(fake), torch.zeros(7)
+    gen = torch.Generator().manual_seed(0)
+    real = torch.randn(5, generator=gen, dtype=torch.float64) * 3  # float64: sigmoid's BCE
+    fake = torch.randn(7, generator=gen, dtype=torch.float64) * 3  # loses digits in float32
+    want_d = F.binary_cross_entropy(torch.sigmoid(real), torch.ones(5, dtype=torch.float64))
+    want_d = want_d + F.binary_cross_entropy(
+        torch.sigmoid(fake), torch.zeros(7, dtype=torch.float64)
     )
     torch.testing.assert_close(bce_d_loss(real, fake), want_d)
-    want_g = F.binary_cross_entropy(torch.sigmoid(fake), torch.ones(7))
+    want_g = F.binary_cross_entropy(torch.sigmoid(fake), torch.ones(7, dtype=torch.float64))
     torch.testing.assert_close(bce_g_loss(fake), want_g)
 
 

@@ -170,7 +170,13 @@ def test_default_generator_is_the_full_hybridq_size() -> None:
         binding |= dict(zip(sub.weights, w[60 * g : 60 * g + 60], strict=True))
         pub = (sub.circuit.assign_parameters(binding), list(sub.observables))
         want = StatevectorEstimator().run([pub]).result()[0].data.evs
-        np.testing.assert_allclose(y[1, 10 * g : 10 * g + 10], want, atol=1e-10, rtol=0)
+        # the layer answers float32, as TorchConnector does (the engine itself: test_engine)
+        np.testing.assert_allclose(y[1, 10 * g : 10 * g + 10], want, atol=1e-7, rtol=0)
+    with torch.no_grad():
+        y64 = layer.double()(x).numpy()  # float64 weights: the engine's precision comes through
+    want = StatevectorEstimator().run([(sub.circuit.assign_parameters(binding),
+                                        list(sub.observables))]).result()[0].data.evs  # fmt: skip
+    np.testing.assert_allclose(y64[1, 70:80], want, atol=1e-10, rtol=0)
 
 
 # ---------------------------------------------------------------------- errors
@@ -195,3 +201,69 @@ def test_cuda_device_without_cuda_is_refused() -> None:
         pytest.skip("CUDA is available here")
     with pytest.raises(RuntimeError, match="cuda"):
         quantum_generator(QuantumConfig(**SMALL, device="cuda"))
+
+
+# ---------------------------------------------------------------- TorchConnector's contract
+def _one_qubit_qnn(inputs: bool = True) -> EstimatorQNN:
+    """The issue's network: ry(x); rx(w) on one qubit, <Z> and <X>, input gradients on."""
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import Parameter
+    from qiskit.quantum_info import SparsePauliOp
+
+    from circuits.estimator import FastEstimator
+    from circuits.gradients import ExactEstimatorGradient
+
+    x, w = Parameter("x"), Parameter("w")
+    qc = QuantumCircuit(1)
+    if inputs:
+        qc.ry(x, 0)
+    qc.rx(w, 0)
+    estimator = FastEstimator()
+    return EstimatorQNN(
+        circuit=qc, estimator=estimator, observables=[SparsePauliOp("Z"), SparsePauliOp("X")],
+        input_params=[x] if inputs else [], weight_params=[w],
+        gradient=ExactEstimatorGradient(estimator), input_gradients=True, default_precision=0.0,
+    )  # fmt: skip
+
+
+def _run_layer(layer, x):
+    """(output, input gradient, weight gradient) of sum(cot * layer(x)), cot fixed."""
+    y = layer(x)
+    cot = torch.linspace(-1.0, 2.0, y.numel()).reshape(y.shape)
+    (y * cot).sum().backward()
+    return y, (None if x is None else x.grad), layer.weight.grad
+
+
+@pytest.mark.parametrize("vjp", [True, False], ids=["vjp", "jacobian"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("shape", [(1,), (4, 1), None], ids=["unbatched", "batched", "no-input"])
+def test_layer_answers_as_torch_connector_on_the_same_qnn(shape, dtype, vjp):
+    from qiskit_machine_learning.connectors import TorchConnector
+
+    from qgan.quantum import QuantumLayer
+
+    qnn = _one_qubit_qnn(inputs=shape is not None)
+    x = None if shape is None else torch.linspace(0.1, 2.0, int(np.prod(shape)), dtype=dtype)
+    theirs = _run_layer(TorchConnector(qnn, [0.3]), None if x is None else
+                        x.reshape(shape).clone().requires_grad_(True))  # fmt: skip
+    ours = _run_layer(QuantumLayer(qnn, [0.3], vjp=vjp), None if x is None else
+                      x.reshape(shape).clone().requires_grad_(True))  # fmt: skip
+    for want, got in zip(theirs, ours, strict=True):
+        if want is None:
+            assert got is None
+            continue
+        assert (got.shape, got.dtype) == (want.shape, want.dtype)
+        torch.testing.assert_close(got, want, atol=1e-6, rtol=1e-6)
+    if shape == (1,):  # the issue's repro: one unbatched input, backward works
+        layer = QuantumLayer(qnn, [0.3])
+        layer(torch.rand(1)).sum().backward()
+        assert layer.weight.grad.shape == (1,)
+
+
+def test_layer_refuses_inputs_of_the_wrong_shape_in_one_line():
+    from qgan.quantum import QuantumLayer
+
+    layer = QuantumLayer(_one_qubit_qnn(), [0.3])
+    for bad in (torch.rand(2, 3, 1), torch.rand(3, 2)):
+        with pytest.raises(ValueError, match=r"takes inputs \(1,\) or \(batch, 1\), got"):
+            layer(bad)

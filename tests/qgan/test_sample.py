@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from qgan.artifacts import save_grid
-from qgan.checkpoint import load_checkpoint
+from qgan.checkpoint import load_checkpoint, save_checkpoint
 from qgan.generation import draw_noise, generate, load_generator, sample
 from qgan.sample import main
 from qgan.train import main as train_main
@@ -79,7 +79,9 @@ def test_the_rebuilt_generator_redraws_the_trainers_last_grid(run, tmp_path):
     generator, model_cfg = load_generator(ckpt)
     seeded = torch.Generator().manual_seed(FIXED_NOISE_SEED)
     fixed = torch.rand(GRID, model_cfg.latent_dim, generator=seeded)  # the trainer's fixed noise
-    images = generate(generator, fixed * ckpt["noise"]["bound"], batch_size=3)
+    # one batch, as the trainer draws it: the conv decoder's float32 GEMMs round differently
+    # per batch size (a grey level at most; batch-size independence is tested to that level)
+    images = generate(generator, fixed * ckpt["noise"]["bound"], batch_size=GRID)
     save_grid(images, tmp_path / "grid.png")
     np.testing.assert_array_equal(
         np.asarray(Image.open(tmp_path / "grid.png")),
@@ -92,7 +94,7 @@ def test_reference_simulator_gives_the_fast_images(run, tmp_path):
     noise = draw_noise(3, 100, ckpt["noise"]["bound"], seed=0)
     fast = generate(load_generator(ckpt)[0], noise, batch_size=3)
     reference_gen, model_cfg = load_generator(ckpt, "reference")
-    assert model_cfg.quantum.sim == "reference" and ckpt["model_config"].quantum.sim == "fast"
+    assert model_cfg.quantum.sim == "reference" and ckpt["model_config"]["quantum"]["sim"] == "fast"
     reference = generate(reference_gen, noise, batch_size=3)
     torch.testing.assert_close(reference, fast, rtol=0, atol=1e-5)
     main(["--checkpoint", str(run), "--n", "2", "--out", str(tmp_path / "r"), "--sim", "reference"])
@@ -129,7 +131,7 @@ def test_bad_inputs_exit_with_one_line(run, tmp_path, case, message):
         torch.save({"model": {}}, tmp_path / "foreign.pt")
         checkpoint = str(tmp_path / "foreign.pt")
     elif case == "no-generator":
-        torch.save({"config": {}}, tmp_path / "config_only.pt")
+        save_checkpoint({"config": {}}, tmp_path / "config_only.pt")
         checkpoint = str(tmp_path / "config_only.pt")
     elif case == "taken":
         (tmp_path / "out").mkdir()

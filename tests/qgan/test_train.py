@@ -104,7 +104,7 @@ def test_run_writes_config_split_metrics_checkpoints_and_pictures(two_step_run):
     assert last["position"] == {"step": 2, "epoch": 1, "batch": 0}
     assert {"opt_g", "opt_d", "discriminator", "encoder", "rng"} <= set(last)
     snap = load_checkpoint(run / "epoch001.pt")
-    keys = {"config", "model_config", "generator", "noise", "position", "parameters"}
+    keys = {"config", "model_config", "generator", "noise", "position", "parameters", "format"}
     assert set(snap) == keys
     _assert_same(snap["generator"], last["generator"])
     assert snap["noise"] == last["noise"] and snap["noise"]["bound"] == metrics[-1]["noise_bound"]
@@ -112,11 +112,17 @@ def test_run_writes_config_split_metrics_checkpoints_and_pictures(two_step_run):
         assert (run / name).stat().st_size > 0
 
 
-def test_run_stopped_mid_epoch_writes_no_epoch_files(tmp_path):
+def test_run_stopped_mid_epoch_writes_the_grid_of_its_final_state_and_no_epoch_files(tmp_path):
     run = _run(tmp_path, limit=16, max_steps=2)  # 3 steps per epoch
     assert [m["step"] for m in _metrics(run)] == [1, 2]
     assert load_checkpoint(run / "last.pt")["position"] == {"step": 2, "epoch": 0, "batch": 2}
-    assert not list(run.glob("epoch*.pt")) and not list(run.glob("samples_*.png"))
+    assert not list(run.glob("epoch*.pt"))
+    assert [p.name for p in run.glob("samples_*.png")] == ["samples_step000002.png"]
+    assert (run / "loss_curve.png").stat().st_size > 0
+
+
+def test_run_stopped_at_an_epoch_end_writes_no_second_grid(two_step_run):
+    assert sorted(p.name for p in two_step_run.glob("samples_*.png")) == ["samples_epoch001.png"]
 
 
 def test_dry_run_prints_the_resolved_config_and_creates_nothing(tmp_path, capsys):
@@ -196,6 +202,7 @@ def test_ctrl_c_saves_last_pt_and_says_resume(tmp_path, monkeypatch):
     run = tmp_path / RUN
     assert load_checkpoint(run / "last.pt")["position"] == {"step": 1, "epoch": 0, "batch": 1}
     assert [m["step"] for m in _metrics(run)] == [1]
+    assert (run / "samples_step000001.png").stat().st_size > 0
     monkeypatch.undo()
     main(["--resume", str(run), "--epochs", "1", "--max-steps", "2"])
     assert [m["step"] for m in _metrics(run)] == [1, 2]
@@ -230,6 +237,80 @@ def test_resume_without_epochs_keeps_the_runs_epochs(tmp_path, monkeypatch):
     monkeypatch.setattr(Trainer, "fit", lambda self: seen.setdefault("epochs", self.cfg.epochs))
     main(["--resume", str(run)])
     assert seen["epochs"] == 1
+
+
+@pytest.fixture(scope="module")
+def one_step_run(tmp_path_factory) -> Path:
+    """A run stopped after 1 of 3 steps; tests that refuse to resume it must leave it as is."""
+    out = tmp_path_factory.mktemp("runs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("QGAN_DATA", raising=False)
+        return _run(out, limit=16, max_steps=1)
+
+
+def _files(run: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(run.iterdir())}
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--lr-discriminator", "0.01"], "--lr-discriminator 0.01 (the run's: 0.002)"),
+        (
+            ["--batch-size", "8", "--seed=3"],
+            "--batch-size 8 (the run's: 4), --seed 3 (the run's: 0)",
+        ),
+        (["--batch", "8"], "--batch-size 8 (the run's: 4)"),  # argparse's abbreviation
+        (["--model", "dcgan"], "--model 'dcgan' (the run's: 'hybridq')"),
+        (["--sim", "reference", "--epochs", "3"], "--sim 'reference' (the run's: 'fast')"),
+        (["--out", "elsewhere"], "--out does not apply to --resume"),
+    ],
+)
+def test_resume_refuses_flags_that_would_change_the_run(one_step_run, argv, message):
+    before = _files(one_step_run)
+    with pytest.raises(SystemExit) as exc:
+        main(["--resume", str(one_step_run), *argv])
+    text = str(exc.value.code)
+    assert text.startswith("error: ") and "\n" not in text and message in text
+    assert _files(one_step_run) == before  # nothing trained, nothing rewritten
+
+
+def test_resume_accepts_flags_equal_to_the_runs_own(one_step_run, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(Trainer, "fit", lambda self: seen.setdefault("cfg", self.cfg))
+    main(["--resume", str(one_step_run), "--batch-size", "4", "--lr-discriminator", "0",
+          "--dataset", "synthetic", "--n-layers", "1"])  # fmt: skip
+    assert seen["cfg"].lr_discriminator == 2e-3 and seen["cfg"].batch_size == 4
+
+
+def test_resume_applies_epochs_max_steps_and_grid_and_records_them(tmp_path, capsys):
+    run = _run(tmp_path, limit=16, epochs=1, max_steps=1, grid=8)
+    main(["--resume", str(run), "--epochs", "2", "--max-st", "4", "--grid=4"])
+    assert "epochs 1 -> 2, grid 8 -> 4, max_steps 1 -> 4" in capsys.readouterr().out
+    assert [m["step"] for m in _metrics(run)] == [1, 2, 3, 4]
+    saved = json.loads((run / "config.json").read_text())
+    assert (saved["epochs"], saved["max_steps"], saved["grid"]) == (2, 4, 4)
+    (line,) = [json.loads(x) for x in (run / "resumes.jsonl").read_text().splitlines()]
+    assert line == {"step": 1, "epoch": 0, "batch": 1,
+                    "changed": {"epochs": [1, 2], "grid": [8, 4], "max_steps": [1, 4]}}  # fmt: skip
+
+
+def test_resume_dry_run_prints_the_resumed_config_and_trains_nothing(one_step_run, capsys):
+    before = _files(one_step_run)
+    main(["--resume", str(one_step_run), "--epochs", "7", "--dry-run"])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["epochs"] == 7 and printed["batch_size"] == 4 and printed["resume"] == ""
+    assert _files(one_step_run) == before
+
+
+def test_resume_refuses_data_that_is_not_the_runs_split(tmp_path):
+    run = _run(tmp_path, limit=16, max_steps=1)
+    split = json.loads((run / "split.json").read_text())
+    split["train"] = split["train"][1:]
+    (run / "split.json").write_text(json.dumps(split))
+    n = len(split["train"])
+    with pytest.raises(SystemExit, match=f"gives {n + 1} .* not the {n} of .*split.json: point"):
+        main(["--resume", str(run), "--data-root", str(tmp_path)])
 
 
 def test_resume_reads_the_same_classes_as_the_run(tmp_path):
