@@ -177,7 +177,8 @@ class Trainer:
     @torch.no_grad()
     def end_of_epoch(self) -> None:
         self._pictures(f"samples_epoch{self.pos.epoch:03d}.png")
-        warning = dead_game_warning(read_metrics(self.run_dir / "metrics.jsonl"), self.pos.epoch - 1)
+        metrics = read_metrics(self.run_dir / "metrics.jsonl")
+        warning = dead_game_warning(metrics, self.pos.epoch - 1)
         if warning:
             tqdm.write(warning)
         state = self.state_dict()  # once for both files

@@ -25,8 +25,8 @@ from qgan.baselines.mosaiq import (
 )
 from qgan.baselines.pca import PCA
 from qgan.config import TrainConfig
-from qgan.objectives import bce_g_loss
 from qgan.models import count_parameters
+from qgan.objectives import bce_g_loss
 from qgan.quantum import QuantumConfig
 
 
