@@ -41,7 +41,8 @@ from qgan.features import FeatureNet
 
 __all__ = ["DermEntry", "EvalConfig", "Networks", "Scorer", "evaluate", "networks_for"]
 
-EVAL_VERSION = 1  # bump when a metric's computation changes: cached eval.jsonl lines retire
+EVAL_VERSION = 2  # bump when a metric's computation changes: cached eval.jsonl lines retire
+# 2: FID from the features (nuclear norm, not sqrtm), Inception KID and weights in every record
 REFERENCE = FLOOR  # the table row of real training images
 
 
@@ -215,8 +216,7 @@ class Scorer:
 
     def notes(self, records: list[dict]) -> list[str]:
         """What the report says about its feature networks and sample sizes."""
-        lines = [self.nets.inception_note]
-        lines += [entry.note for entry in self.nets.derm.values()]
+        lines = self.nets.notes()
         leaked = sorted({r["run"] for r in records if r.get("derm_train_overlap")})
         if leaked:
             lines.append("WARNING: the derm network trained on test images of " + ", ".join(leaked))
