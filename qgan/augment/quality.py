@@ -59,9 +59,11 @@ def pool_quality(
         cfg: Image count, data set and size, feature networks, seed.
         out: The experiment's folder.
     """
+    if not cfg.n:
+        return [], []
     path = Path(out) / "quality.json"
     known = json.loads(path.read_text()) if path.is_file() else {"records": {}, "notes": []}
-    if cfg.n and pools:
+    if pools:
         nets = load_networks([(cfg.dataset, cfg.image_size)], fid_weights=cfg.fid_weights,
                              inception=cfg.inception, derm_features=cfg.derm_features,
                              data_root=cfg.data_root, quiet=True)  # fmt: skip

@@ -158,6 +158,8 @@ def test_lesions_resume_runs_only_new_cells_and_refuses_other_settings(tmp_path,
     assert "- fakegan generated images: " in text and "- othergan generated images: " in text
     quality = text[text.index("## Generated images against the real test images") :]
     assert "| fakegan |" in quality and "| othergan |" in quality
+    quiet = dataclasses.replace(cfg, seeds="0,1", models="fakegan,othergan", quality_n=0)
+    assert "## Generated images" not in run_lesions(quiet, progress=False).read_text()
     with pytest.raises(AugmentError, match=r"epochs=1 \(now 2\)"):
         run_lesions(dataclasses.replace(cfg, epochs=2), progress=False)
 
