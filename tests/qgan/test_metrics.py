@@ -73,6 +73,7 @@ def test_fid_with_fewer_samples_than_dimensions_is_finite():
     assert np.isfinite(value) and value > 0
 
 
+@pytest.mark.filterwarnings("ignore:The `disp` argument is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("n1, n2, d", [(5, 7, 64), (30, 20, 64), (80, 100, 64), (3, 3, 2)])
 def test_fid_of_features_equals_the_sqrtm_formula(n1, n2, d):
     """Oracle: pytorch-fid's sqrtm formula on the same statistics (rank-deficient or not)."""
