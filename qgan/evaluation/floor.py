@@ -93,5 +93,6 @@ def real_floor(cfg: FloorConfig) -> Path:
     notes = [*nets.notes(), f"{FLOOR}: up to {cfg.n} real training-side images per class "
              f"(draw seed {cfg.seed}) against the test side of the lesion split (seed "
              f"{cfg.split_seed}); KID over {cfg.kid_subsets} subsets"]  # fmt: skip
-    write_table1(records, list(cfg.class_names), notes, out, stem="floor")
+    write_table1(records, list(cfg.class_names), notes, out, stem="floor",
+                 title=f"{FLOOR}: the floor per class")  # fmt: skip
     return out

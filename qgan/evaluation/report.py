@@ -34,15 +34,16 @@ CSV_METRICS = ("fid", "kid_mean", "kid_std", "derm_fid", "derm_kid_mean", "derm_
 
 
 def write_table1(
-    records: list[dict], classes: list[str], notes: list[str], out: Path, stem: str = "table1"
-) -> list[Path]:
+    records: list[dict], classes: list[str], notes: list[str], out: Path, stem: str = "table1",
+    title: str = "Table 1: image quality per model and class",
+) -> list[Path]:  # fmt: skip
     """``out/<stem>.md`` and ``out/<stem>.csv`` from final and reference records.
 
     ``classes`` orders the columns (e.g. :func:`class_order`); classes without records are left
     out, classes not listed follow in the records' order.
     """
     order = list(dict.fromkeys([*classes, *(r["cls"] for r in records)]))
-    md = ["# Table 1: image quality per model and class", ""]
+    md = [f"# {title}", ""]
     md += [f"- {line}" for line in notes] + [""]
     rows = []
     for dataset in dict.fromkeys(r["dataset"] for r in records):

@@ -346,6 +346,7 @@ def test_cli_floor_scores_training_side_against_test_side_without_runs(setup, tm
         expected = fid_from_features(net.features(real), net.features(images))
         assert record["derm_fid"] == pytest.approx(expected, rel=1e-4) and record["n_fake"] == 5
     md = (out / "floor.md").read_text()
+    assert md.startswith("# real vs real (train vs test): the floor per class")
     assert "| real vs real (train vs test) |" in md and "derm-FID BCC" in md
     with pytest.raises(SystemExit, match="^error: --n must be at least 2$"):
         main(["floor", "--n", "1"])
