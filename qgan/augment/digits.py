@@ -32,6 +32,7 @@ from qgan.augment.config import AugmentError, DigitConfig, write_or_check_config
 from qgan.augment.fit import FitConfig, fit, predict_proba, torch_threads
 from qgan.augment.hqcnn import HQCNN, HQCNNConfig
 from qgan.augment.mixing import assert_disjoint, draw_indices
+from qgan.augment.quality import pool_quality, quality_config
 from qgan.augment.scores import classification_scores
 from qgan.augment.sources import Pool, gather_pools, locate, pool_notes
 from qgan.augment.strategies import CustomizedConfig, customized, general_counts
@@ -81,8 +82,9 @@ def _run_digits(cfg: DigitConfig, progress: bool) -> Path:
     run = DigitRun(cfg, train_side, test, pools, progress, real_ids)
     records = run_cells(cells, lambda cell: digit_cell(cell, run), store, desc="hqcnn cells")
     notes = _notes(run, records) + pool_notes(pools, out)
+    quality = pool_quality(pools, train_side, test, quality_config(cfg, "mnist", IMAGE_SIZE), out)
     title = f"HQCNN on MNIST {'/'.join(data.class_names)} (arXiv:2505.24780)"
-    return write_digit_report(out, records, data.class_names, cfg.row_names, notes, title)
+    return write_digit_report(out, records, data.class_names, cfg.row_names, notes, title, quality)
 
 
 def _model_of(cfg: DigitConfig, row: str) -> str | None:

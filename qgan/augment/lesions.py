@@ -29,6 +29,7 @@ from qgan.augment.mixing import (
     n_generated,
     stratified_subset,
 )
+from qgan.augment.quality import pool_quality, quality_config
 from qgan.augment.scores import classification_scores
 from qgan.augment.sources import Pool, gather_pools, locate, pool_notes
 from qgan.augment.tables import write_lesion_report
@@ -85,9 +86,11 @@ def _run_lesions(cfg: LesionConfig, progress: bool) -> Path:
     run = LesionRun(cfg, train, test, test.tensor(), pools, progress)
     records = run_cells(cells, lambda cell: lesion_cell(cell, run), store, desc="lesion cells")
     notes = _notes(run, records) + pool_notes(pools, out)
+    quality = pool_quality(pools, train, test, quality_config(cfg, cfg.dataset, cfg.image_size),
+                           out)  # fmt: skip
     title = f"Table 2: {cfg.classifier} on {cfg.dataset} {'/'.join(train.class_names)}"
     return write_lesion_report(
-        out, records, train.class_names, cfg.model_names, cfg.select_by, notes, title
+        out, records, train.class_names, cfg.model_names, cfg.select_by, notes, title, quality
     )
 
 

@@ -90,9 +90,13 @@ def lesion_rows(summaries: Sequence[dict], models: Sequence[str], select_by: str
 
 def write_lesion_report(
     out: Path, records: Sequence[dict], classes: Sequence[str], models: Sequence[str],
-    select_by: str, notes: Sequence[str], title: str,
+    select_by: str, notes: Sequence[str], title: str, quality: tuple[list, list] = ([], []),
 ) -> Path:  # fmt: skip
-    """``table2.md``, ``table2.csv``, ``sweep.csv`` and ``recall_vs_alpha.png`` in ``out``."""
+    """``table2.md``, ``table2.csv``, ``sweep.csv`` and ``recall_vs_alpha.png`` in ``out``.
+
+    ``quality``: (records, notes) of :func:`qgan.augment.quality.pool_quality`, shown after the
+    classification tables.
+    """
     metrics = [*LESION_METRICS, *(f"recall_{c}" for c in classes)]
     summaries = summarize(records, [*metrics, "n_generated"])
     header = ["method", "alpha", "generated", "seeds", "accuracy", "macro precision"]
@@ -109,11 +113,27 @@ def write_lesion_report(
     text += "\n## Every alpha\n\n"
     sweep = sorted(summaries, key=lambda s: (_order(s["row"], models), s["alpha"]))
     text += markdown(header, [line(s, display(s["row"])) for s in sweep])
+    text += quality_section(*quality, classes)
     (out / "table2.md").write_text(text)
     write_csv(out / "table2.csv", table)
     write_csv(out / "sweep.csv", sweep)
     plot_recall_vs_alpha(summaries, models, out / "recall_vs_alpha.png", title)
     return out / "table2.md"
+
+
+def quality_section(records: Sequence[dict], notes: Sequence[str], classes: Sequence[str]) -> str:
+    """The generated pools against the real test images: Inception and derm FID/KID side by
+    side per class, SSIM diversity, the real-vs-real floor last (``qgan.augment.quality``)."""
+    if not records:
+        return ""
+    from qgan.evaluation.report import FID_KID, FID_KID_TITLE, SSIM, quality_table
+
+    named = [r | {"label": display(r["label"])} for r in records]
+    lines = ["", "## Generated images against the real test images", ""]
+    lines += [f"- {n}" for n in notes] + [""]
+    lines += quality_table(named, list(classes), FID_KID + SSIM, FID_KID_TITLE, "images",
+                           counts=False)  # fmt: skip
+    return "\n".join(lines)
 
 
 def _order(row: str, models: Sequence[str]) -> int:
@@ -160,9 +180,10 @@ def plot_recall_vs_alpha(
 # ----------------------------------------------------------------------------- digits
 def write_digit_report(
     out: Path, records: Sequence[dict], classes: Sequence[str], rows: Sequence[str],
-    notes: Sequence[str], title: str,
+    notes: Sequence[str], title: str, quality: tuple[list, list] = ([], []),
 ) -> Path:  # fmt: skip
-    """``table_hqcnn.md`` and ``table_hqcnn.csv`` in ``out``, rows in ``rows``' order."""
+    """``table_hqcnn.md`` and ``table_hqcnn.csv`` in ``out``, rows in ``rows``' order; then the
+    pools' image quality (``quality``, as in :func:`write_lesion_report`)."""
     metrics = ["accuracy", *(f"recall_{c}" for c in classes)]
     summaries = summarize(records, [*metrics, "n_generated"])
     header = ["method", "images added", "seeds", "accuracy"]
@@ -177,6 +198,7 @@ def write_digit_report(
     text = f"# {title}\n\n" + "".join(f"- {n}\n" for n in notes) + "\n"
     text += markdown(header, lines)
     text += _rounds_section(records, rows, classes)
+    text += quality_section(*quality, classes)
     (out / "table_hqcnn.md").write_text(text)
     write_csv(out / "table_hqcnn.csv", table)
     return out / "table_hqcnn.md"

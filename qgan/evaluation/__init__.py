@@ -1,6 +1,7 @@
-"""Evaluation of trained GANs: derm feature network, real-data statistics, samplers, reports.
+"""Evaluation of trained GANs: feature networks, real-data statistics, scoring, samplers, the
+real-vs-real floor and the reports.
 
 ``qgan.evaluate`` (the CLI) drives :func:`qgan.evaluation.pipeline.evaluate`; the metrics
 themselves are pure functions in :mod:`qgan.metrics` and the feature networks are in
-:mod:`qgan.features`.
+:mod:`qgan.features` and :mod:`qgan.inception`.
 """

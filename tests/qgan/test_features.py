@@ -1,20 +1,13 @@
-"""Feature networks: Inception weights lookup and loading offline, the derm network's file.
-
-No test downloads anything: the hub directory is an empty tmp folder and the download function
-is replaced by one that fails the way an offline machine does.
-"""
+"""Feature networks: the derm network and its file (Inception: test_inception.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-import urllib.error
-from unittest import mock
 
 import numpy as np
 import pytest
 import torch
 
-import qgan.features as features
 from qgan.evaluation.derm import (
     DermConfig,
     augment,
@@ -24,112 +17,19 @@ from qgan.evaluation.derm import (
     train_derm_network,
 )
 from qgan.features import (
-    FID_WEIGHTS_FILE,
     DermDataMismatch,
     DermNet,
     DermNetworkMissing,
-    InceptionUnavailable,
-    find_inception_weights,
     load_derm_network,
-    load_inception,
     read_derm_record,
     save_derm_network,
     training_data_hash,
 )
-from qgan.vision import pytorch_fid
 
 
 @pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path):
-    """An empty torch hub cache and a download that fails like an offline one."""
-    monkeypatch.setattr(torch.hub, "_hub_dir", str(tmp_path / "hub"))
-
-    def refuse(url, path):
-        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
-
-    monkeypatch.setattr(features, "_download", refuse)
+def _no_data_root(monkeypatch):
     monkeypatch.delenv("QGAN_DATA", raising=False)
-
-
-# ------------------------------------------------------------------------------ Inception
-def test_absent_inception_weights_give_one_line_that_says_what_to_supply(tmp_path):
-    with pytest.raises(InceptionUnavailable) as exc:
-        find_inception_weights()
-    text = str(exc.value)
-    assert "\n" not in text and text.startswith("Inception FID skipped:")
-    assert FID_WEIGHTS_FILE in text and str(tmp_path / "hub" / "checkpoints") in text
-    assert "download failed: URLError" in text and "--fid-weights PATH" in text
-    assert "github.com/mseitzer/pytorch-fid" in text
-    with pytest.raises(InceptionUnavailable, match="downloads are off"):
-        find_inception_weights(download=False)
-    with pytest.raises(InceptionUnavailable, match="--fid-weights .*nope.pth is not a file"):
-        find_inception_weights(tmp_path / "nope.pth")
-
-
-def test_weights_are_found_in_the_hub_cache_or_at_the_given_path(tmp_path):
-    cached = tmp_path / "hub" / "checkpoints" / FID_WEIGHTS_FILE
-    cached.parent.mkdir(parents=True)
-    cached.write_bytes(b"x")
-    assert find_inception_weights(download=False) == cached
-    given = tmp_path / "mine.pth"
-    given.write_bytes(b"y")
-    assert find_inception_weights(given) == given
-
-
-def _fake_fid_weights(path):
-    """A state dict with the FID Inception's exact layout (random values), built offline."""
-    with (
-        mock.patch.object(torch.nn.Module, "load_state_dict", lambda *a, **k: None),
-        mock.patch.object(pytorch_fid.inception, "load_state_dict_from_url", lambda *a, **k: {}),
-    ):
-        net = pytorch_fid.inception.fid_inception_v3()
-    torch.save(net.state_dict(), path)
-    return net
-
-
-@pytest.fixture(scope="module")
-def fid_weights(tmp_path_factory):
-    path = tmp_path_factory.mktemp("weights") / "weights.pth"
-    return path, _fake_fid_weights(path).eval()
-
-
-def test_inception_loads_a_local_file_without_network(fid_weights):
-    path, reference = fid_weights
-    net = load_inception(path)
-    assert net.name == "inception" and net.dim == 2048 and net.fingerprint.startswith("incep")
-    # InceptionV3 regroups torchvision's modules into blocks, in the same order, and drops the
-    # 1008-way fc layer: every other saved tensor must be in the network, unchanged.
-    loaded = list(net.module.inception.state_dict().values())
-    saved = torch.load(path, weights_only=True)
-    assert list(saved)[-2:] == ["fc.weight", "fc.bias"] and len(loaded) == len(saved) - 2
-    for (name, value), mine in zip(list(saved.items())[:-2], loaded, strict=True):
-        assert torch.equal(value, mine), name
-
-
-@pytest.mark.slow
-def test_inception_features_are_pool3_of_inputs_in_unit_range(fid_weights):
-    path, reference = fid_weights
-    images = np.random.default_rng(0).integers(0, 256, (2, 64, 64, 3), dtype=np.uint8)
-    feats = load_inception(path).features(images)
-    assert feats.shape == (2, 2048) and feats.dtype == np.float64
-    # Oracle: the same weights through torchvision's blocks by hand, input scaled to [0, 1].
-    x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
-    x = 2 * torch.nn.functional.interpolate(x, size=(299, 299), mode="bilinear") - 1
-    with torch.no_grad():
-        for name in ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1",
-                     "Conv2d_3b_1x1", "Conv2d_4a_3x3", "maxpool2", "Mixed_5b", "Mixed_5c",
-                     "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e",
-                     "Mixed_7a", "Mixed_7b", "Mixed_7c", "avgpool"):  # fmt: skip
-            x = getattr(reference, name)(x)
-    np.testing.assert_allclose(feats, x.flatten(1).double().numpy(), rtol=1e-4, atol=1e-5)
-
-
-def test_a_file_that_is_not_the_fid_weights_is_refused_in_one_line(tmp_path):
-    path = tmp_path / "other.pth"
-    torch.save({"fc.weight": torch.zeros(2, 2)}, path)
-    with pytest.raises(InceptionUnavailable, match="is not pytorch-fid's") as exc:
-        load_inception(path)
-    assert "\n" not in str(exc.value)
 
 
 # ----------------------------------------------------------------------------------- derm

@@ -5,7 +5,9 @@ non-trivial latent statistics, saved beside a synthetic run's config.json and sp
 the real-image metrics have real test images. Oracles: the exact simulator's <Z> (on a
 noiseless backend the measured <Z> must agree within shot noise), the model's own forward
 (simulator images), FID recomputed from the run's split.json, and an uninterrupted run (a
-resumed one must equal it).
+resumed one must equal it). A fixed average-pooling map stands in for Inception (the real one
+is tested in test_inception.py and test_evaluate.py); runs that load their own networks get
+none.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from qiskit.providers.fake_provider import GenericBackendV2
 from qiskit.transpiler import CouplingMap
 from torch import nn
 
+import qgan.evaluation.networks as networks
 import qgan.hardware.run as hw_run
 from qgan.checkpoint import config_to_dict, save_checkpoint
 from qgan.data import (
@@ -35,6 +38,8 @@ from qgan.data import (
     split_by_lesion,
 )
 from qgan.evaluation.pipeline import DermEntry, Networks
+from qgan.evaluation.runs import sample_of
+from qgan.evaluation.scoring import FLOOR
 from qgan.features import FeatureNet
 from qgan.hardware.config import HardwareConfig
 from qgan.hardware.local import LocalExecutor
@@ -70,10 +75,17 @@ def checkpoint(tmp_path_factory):
     return tiny_checkpoint(tmp_path_factory.mktemp("run"))
 
 
+@pytest.fixture(autouse=True)
+def _no_inception(monkeypatch):
+    """hardware_infer without injected networks: no Inception (seconds of CPU per image set)."""
+    skipped = (None, "Inception FID/KID skipped in these tests")
+    monkeypatch.setattr(networks, "inception_network", lambda *args, **kwargs: skipped)
+
+
 def _tiny_net() -> FeatureNet:
-    """A fixed feature map (16x16 average pooling): 48 features, no weights to download."""
+    """Inception's stand-in: a fixed 16x16 average pooling, 48 features, no weights."""
     module = nn.Sequential(nn.AvgPool2d(16), nn.Flatten()).eval()
-    return FeatureNet("tiny", "avgpool16", module, unit_range=False, dim=48)
+    return FeatureNet("inception", "avgpool16", module, unit_range=False, dim=48)
 
 
 def _networks() -> Networks:
@@ -117,14 +129,21 @@ def test_end_to_end_on_a_noisy_fake_backend(checkpoint, tmp_path, monkeypatch):
     assert [j["rows"] for j in report["jobs"]] == [[0, 4], [4, 6]]  # chunks of 4 locally
     # real-image metrics: FID recomputed from the run's own split.json (MEL test images)
     split = load_split(Path(checkpoint).parent)
-    real = class_subset(select(load_dataset(DataConfig(dataset="synthetic", limit=20)),
-                               split.test_ids), "MEL").images  # fmt: skip
+    data_set = load_dataset(DataConfig(dataset="synthetic", limit=20))
+    real = class_subset(select(data_set, split.test_ids), "MEL").images
     net = _tiny_net()
     expected = fid_from_features(net.features(real), net.features(data["images"]))
-    assert report["real"]["hardware"]["tiny_fid"] == pytest.approx(expected, rel=1e-6)
-    assert set(report["real"]) == {"hardware", "simulator"}
+    assert report["real"]["hardware"]["fid"] == pytest.approx(expected, rel=1e-6)
+    assert set(report["real"]) == {"hardware", "simulator", FLOOR}
+    # the floor: as many real training images of the class, scored the same way
+    train = sample_of(class_subset(select(data_set, split.train_ids), "MEL"), 6, 0)
+    expected = fid_from_features(net.features(real), net.features(train))
+    assert report["real"][FLOOR]["fid"] == pytest.approx(expected, rel=1e-6)
     md = (out / "report.md").read_text()
     assert "| hardware |" in md and "fake_jakarta" in md and "readout" in md
+    assert "| images | Inception FID | Inception KID x 10^3 | SSIM diversity |" in md
+    rows = [line.split(" | ")[0] for line in md.splitlines() if line.startswith("| ")]
+    assert rows[-4:] == ["| images", "| hardware", "| simulator", f"| {FLOOR}"]
 
 
 def test_simulator_images_are_the_models_own_forward(checkpoint, tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ from qgan.metrics import (
     feature_statistics,
     fid_from_features,
     frechet_distance,
+    frechet_distance_of_features,
     kernel_inception_distance,
     mmd2_unbiased,
     polynomial_kernel,
@@ -70,6 +71,21 @@ def test_fid_with_fewer_samples_than_dimensions_is_finite():
     a, b = rng.standard_normal((5, 20)), rng.standard_normal((5, 20)) + 1.0
     value = fid_from_features(a, b)
     assert np.isfinite(value) and value > 0
+
+
+@pytest.mark.filterwarnings("ignore:The `disp` argument is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("n1, n2, d", [(5, 7, 64), (30, 20, 64), (80, 100, 64), (3, 3, 2)])
+def test_fid_of_features_equals_the_sqrtm_formula(n1, n2, d):
+    """Oracle: pytorch-fid's sqrtm formula on the same statistics (rank-deficient or not)."""
+    rng = np.random.default_rng(n1 * n2 + d)
+    a, b = rng.normal(size=(n1, d)), 1.3 * rng.normal(size=(n2, d)) + 0.2
+    reference = pytorch_fid.fid_score.calculate_frechet_distance(
+        *feature_statistics(a), *feature_statistics(b)
+    )
+    assert frechet_distance_of_features(a, b) == pytest.approx(float(reference), rel=1e-6)
+    assert abs(frechet_distance_of_features(a, a)) < 1e-9
+    with pytest.raises(ValueError, match="one D"):
+        frechet_distance_of_features(a, b[:, :1])
 
 
 def test_fid_refuses_statistics_of_different_sizes():

