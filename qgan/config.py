@@ -41,9 +41,9 @@ def _opt(default: Any, help: str):
 class TrainConfig:
     model: str = _opt("hybridq", f"generative model: {' | '.join(MODELS)}")
     objective: str = _opt(
-        "", f"adversarial game: {' | '.join(OBJECTIVES)}; empty: the model's own (hybridq "
-        "live, dcgan and mosaiq paper). paper = each paper's BCE and learning rates (hybridq "
-        "0.3 / 2e-4 / 2e-3); live = BCE + DiffAugment + R1 with balanced rates",
+        "", f"adversarial game: {' | '.join(OBJECTIVES)}; empty: the model's own (paper). "
+        "paper = each paper's BCE and learning rates (hybridq 0.3 / 2e-4 / 2e-3); "
+        "diffaugment = the same with DiffAugment on all D sees (hybridq, dcgan)",
     )  # fmt: skip
     dataset: str = _opt(
         "auto", "data set (isic2019, ham10000, fitzpatrick17k, dermamnist, mnist, synthetic); "

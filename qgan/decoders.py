@@ -14,7 +14,7 @@ Two decoders, chosen by ``ModelConfig.decoder``:
   strided transposed convolutions (Odena, Dumoulin, Olah 2016), the artifacts that DCGAN's
   samples carry here. Channels halve as the side doubles, from ``8 * width`` (capped) at the
   smallest map to ``width`` at full size; at 64 px and width 16 that is 128-128-64-32-16
-  channels and 451,987 parameters, within the paper's budget for the generator side (~0.93M
+  channels and 450,195 parameters, within the paper's budget for the generator side (~0.93M
   with the encoder and the quantum weights, so the whole model stays at its 3.7M).
 
 Both start from DCGAN's N(0, 0.02) init, so the first images are tanh(output bias) everywhere:

@@ -9,7 +9,7 @@
     g = gan.g_losses(real_in, fake)             # {"total", "adversarial", ...}: step gan.opt_g
     gan.noise.update(*gan.game.noise_losses(d["loss"], g["adversarial"]))  # the MosaiQ bound
 
-``gan.game`` (``qgan.objectives.Game``) is the run's objective: losses, DiffAugment, R1.
+``gan.game`` (``qgan.objectives.Game``) is the run's objective: its losses and DiffAugment.
 
 and ``gan.generator(noise)`` gives images (B, C, H, W) in [-1, 1] for grids and sampling.
 Checkpoints hold ``gan.modules()`` by name, ``gan.model_config`` as a dict and

@@ -2,7 +2,7 @@
 
 Per step: adaptive noise U[0, b) -> prior (the quantum generator) -> latents -> decoder ->
 images; the DCGAN discriminator judges images in the run's game (``qgan.objectives``: the
-paper's BCE, or BCE with DiffAugment and R1); the generator side minimizes the objective of the
+paper's BCE, or BCE with DiffAugment); the generator side minimizes the objective of the
 encoder wiring (``qgan.losses.generator_objective``). Adam with three learning rates: quantum,
 classical (encoder and decoder) and discriminator (``qgan.registry.learning_rates``).
 """

@@ -63,8 +63,8 @@ LEGACY_VALUES = {"decoder": "paper", "prior": "quantum", "decoder_width": 16}
 class ModelConfig:
     """Sizes and wiring of the HybridQ model.
 
-    With the defaults (conv decoder): encoder 102,596, quantum 600, decoder 451,987,
-    discriminator 2,765,568 parameters, 3,320,751 in all. With ``decoder="paper"`` the decoder
+    With the defaults (conv decoder): encoder 102,596, quantum 600, decoder 450,195,
+    discriminator 2,765,568 parameters, 3,318,959 in all. With ``decoder="paper"`` the decoder
     has 827,449 and the model 3,696,213: the paper's "3.7M". The paper's DCGAN "6.3M" is
     generator (3,576,704) plus discriminator (2,765,568), so its counts include the
     discriminator, and HybridQ's generator side is ~0.93M.
@@ -76,7 +76,7 @@ class ModelConfig:
     encoder_channels: int = 4  # filters of the 4x4 pre-processing convolution
     encoder_stride: int = 4  # 4x4 patches without overlap: (B, 4, 16, 16) -> 1024 features
     decoder: str = "conv"  # conv | paper (``qgan.decoders``)
-    decoder_width: int = 16  # conv decoder: channels at full size (16: 451,987 parameters)
+    decoder_width: int = 16  # conv decoder: channels at full size (16: 450,195 parameters)
     decoder_channels: int = 2  # paper decoder: C of the fc output (B, C, 64, 64); 3.7M in all
     prior: str = "quantum"  # quantum | mlp | none (``qgan.priors``)
     ndf: int = 64  # DCGAN discriminator width (Radford et al.)

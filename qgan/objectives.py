@@ -1,7 +1,7 @@
 """The adversarial game of an objective (``qgan.registry.OBJECTIVES``) on image discriminators.
 
     game = Game(entry, discriminator, generator=torch.Generator().manual_seed(seed))
-    d = game.d_step(real, fake.detach())   # {"total": loss + penalty, "loss", logits, ...}
+    d = game.d_step(real, fake.detach())   # {"total": what D descends, "loss", health ...}
     g = game.g_adversarial(fake)            # the generator's adversarial term
 
 Every image D judges first goes through the objective's DiffAugment policy, drawn from the
@@ -37,12 +37,6 @@ def bce_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 LOSSES = {"bce": (bce_d_loss, bce_g_loss)}  # name -> (D loss, G loss), both on logits
 
 
-def r1_penalty(logits: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
-    """E |grad_x D(x)|^2 over the batch, for ``images`` with requires_grad (graph kept)."""
-    (grad,) = torch.autograd.grad(logits.sum(), images, create_graph=True)
-    return grad.square().flatten(1).sum(1).mean()
-
-
 def health(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, float]:
     """D's mean logits, accuracy and complete separation of one real and one generated batch."""
     real, fake = real_logits.detach(), fake_logits.detach()
@@ -72,17 +66,12 @@ class Game:
     def d_step(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor | float]:
         """D's objective on a real and a (detached) generated batch.
 
-        Returns "total" (loss + R1 penalty: what D descends), "loss" (the bare adversarial
-        loss, e.g. BCE), "r1" (the penalty before its gamma / 2) and ``health``'s entries.
+        Returns "total" (what D descends), "loss" (the adversarial loss, e.g. BCE: the two are
+        one while no objective adds a penalty) and ``health``'s entries.
         """
-        gamma = self.entry.r1_gamma
-        real = real.detach().requires_grad_(gamma > 0)
-        real_logits, fake_logits = self.judge(real), self.judge(fake)
+        real_logits, fake_logits = self.judge(real.detach()), self.judge(fake)
         loss = self._d_loss(real_logits, fake_logits)
-        r1 = r1_penalty(real_logits, real) if gamma > 0 else loss.new_zeros(())
-        return {"total": loss + 0.5 * gamma * r1, "loss": loss, "r1": r1} | health(
-            real_logits, fake_logits
-        )
+        return {"total": loss, "loss": loss} | health(real_logits, fake_logits)
 
     def g_adversarial(self, fake: torch.Tensor) -> torch.Tensor:
         """The generator's adversarial loss on ``fake`` (gradient flows into it)."""

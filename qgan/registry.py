@@ -45,8 +45,6 @@ class ObjectiveEntry:
         loss: ``bce`` (D: BCE on logits; G: non-saturating -log sigmoid D(G(z)));
             ``qgan.objectives.LOSSES`` holds the losses by name.
         augment: DiffAugment policy applied to everything D sees (``qgan.diffaugment``); "" none.
-        r1_gamma: R1 penalty gamma / 2 * E |grad_x D(x)|^2 on real images (Mescheder et al.
-            2018); 0: none.
         learning_rates: Rates that replace a model's own (``LR_FLAGS`` names).
         summary: One line for ``--help`` and the README.
     """
@@ -54,7 +52,6 @@ class ObjectiveEntry:
     name: str
     loss: str
     augment: str
-    r1_gamma: float
     learning_rates: dict[str, float] = field(default_factory=dict)
     summary: str = ""
 
@@ -63,14 +60,14 @@ OBJECTIVES: dict[str, ObjectiveEntry] = {
     e.name: e
     for e in (
         ObjectiveEntry(
-            "paper", loss="bce", augment="", r1_gamma=0.0,
-            summary="each model's paper: BCE with the model's own learning rates, no "
-            "regularisation (HybridQ: Adam 0.3 / 2e-4 / 2e-3)",
+            "paper", loss="bce", augment="",
+            summary="each model's paper: BCE with the model's own learning rates (HybridQ: Adam "
+            "0.3 / 2e-4 / 2e-3)",
         ),
         ObjectiveEntry(
-            "live", loss="bce", augment="flip,translation,cutout", r1_gamma=0.0,
-            summary="the paper's BCE and learning rates, with DiffAugment (flip, translation, "
-            "cutout) on everything D sees",
+            "diffaugment", loss="bce", augment="flip,translation,cutout",
+            summary="the paper's, with DiffAugment (flip, translation, cutout) on everything D "
+            "sees: for discriminators that memorize a small training set",
         ),
     )
 }  # fmt: skip
@@ -81,7 +78,7 @@ MODELS: dict[str, ModelEntry] = {
         ModelEntry(
             "hybridq", "qgan.hybridq:HybridQ",
             {"lr_quantum": 0.3, "lr_classical": 2e-4, "lr_discriminator": 2e-3},
-            objective="live", objectives=tuple(OBJECTIVES),
+            objective="paper", objectives=tuple(OBJECTIVES),
             summary="HybridQ: encoder + 10x10-qubit generator + decoder, DCGAN discriminator",
         ),
         ModelEntry(

@@ -36,7 +36,7 @@ FLAGS = {
 }
 BASE = {"dataset": "synthetic", "epochs": 1, "max_steps": 2, "grid": GRID}
 STEP_KEYS = {"d_loss", "g_total", "g_adversarial", "sec_per_step", "step", "epoch"}
-STEP_KEYS |= {"d_r1", "d_real", "d_fake", "d_accuracy", "d_separated"}  # the game's health
+STEP_KEYS |= {"d_real", "d_fake", "d_accuracy", "d_separated"}  # the game's health
 SNAPSHOT_KEYS = {"config", "model_config", "generator", "noise", "position", "parameters", "format"}
 
 

@@ -1,5 +1,5 @@
 """The adversarial games (qgan/objectives.py, qgan/registry.py): BCE against its textbook form,
-R1 against finite differences, the health entries against hand-made logits, and learning rates
+the health entries against hand-made logits, and learning rates
 per model and objective."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from qgan.objectives import (
     bce_d_loss,
     bce_g_loss,
     health,
-    r1_penalty,
 )
 from qgan.registry import OBJECTIVES, learning_rates, objective_entry
 
@@ -37,23 +36,6 @@ def test_bce_generator_loss_is_stable_for_confident_discriminators() -> None:
     assert bce_g_loss(torch.tensor([-200.0])).item() == pytest.approx(200.0)
 
 
-def test_r1_penalty_matches_finite_differences() -> None:
-    torch.manual_seed(0)
-    net = nn.Sequential(nn.Flatten(), nn.Linear(12, 4), nn.Tanh(), nn.Linear(4, 1)).double()
-    x = torch.randn(3, 3, 2, 2, dtype=torch.float64, requires_grad=True)
-    got = r1_penalty(net(x).flatten(), x).item()
-    want, eps = 0.0, 1e-6
-    for i in range(3):
-        for j in range(12):
-            step = torch.zeros(3, 12, dtype=torch.float64)
-            step[i, j] = eps
-            with torch.no_grad():
-                up = net((x.detach().view(3, 12) + step).view_as(x))[i]
-                down = net((x.detach().view(3, 12) - step).view_as(x))[i]
-            want += float((up - down) / (2 * eps)) ** 2
-    assert got == pytest.approx(want / 3, rel=1e-6)
-
-
 def test_health_by_hand() -> None:
     h = health(torch.tensor([1.0, -1.0]), torch.tensor([-2.0, -3.0]))
     assert h == {"d_real": 0.0, "d_fake": -2.5, "d_accuracy": 0.75, "d_separated": 1.0}
@@ -70,7 +52,6 @@ def test_every_game_trains_d_and_passes_gradient_to_images(name: str) -> None:
     d = game.d_step(real, fake.detach())
     d["total"].backward()
     assert all(p.grad.abs().sum() > 0 for p in disc.parameters())
-    assert (d["r1"].item() > 0) == (objective_entry(name).r1_gamma > 0)
     g = game.g_adversarial(fake)
     g.backward()
     assert fake.grad.abs().sum() > 0
@@ -81,7 +62,7 @@ def test_every_game_trains_d_and_passes_gradient_to_images(name: str) -> None:
 def test_learning_rates_per_model_and_objective() -> None:
     assert learning_rates("hybridq", "paper") == {
         "lr_quantum": 0.3, "lr_classical": 2e-4, "lr_discriminator": 2e-3}  # fmt: skip
-    assert learning_rates("dcgan", "live") == {
+    assert learning_rates("dcgan", "diffaugment") == {
         "lr_quantum": None, "lr_classical": 2e-4, "lr_discriminator": 2e-4}  # fmt: skip
     with pytest.raises(ValueError, match="unknown objective 'x'; choose one of paper"):
         objective_entry("x")

@@ -34,7 +34,7 @@ BASE = {
 RUN = "hybridq-synthetic-MEL"
 STEP_KEYS = {"d_loss", "g_total", "g_adversarial", "g_latent", "g_reconstruction"}
 STEP_KEYS |= {"noise_bound", "sec_per_step", "step", "epoch"}
-STEP_KEYS |= {"d_r1", "d_real", "d_fake", "d_accuracy", "d_separated"}  # the game's health
+STEP_KEYS |= {"d_real", "d_fake", "d_accuracy", "d_separated"}  # the game's health
 
 
 def _flags(out: Path, **overrides) -> dict:
