@@ -113,7 +113,11 @@ class TrainConfig:
         0.0, "learning rate of the discriminator; 0: the objective's, else the model's own"
     )
     beta1: float = _opt(0.5, "Adam beta1 (DCGAN's; the HybridQ paper gives none)")
-    seed: int = _opt(0, "seed of data split, weights, noise and batch order")
+    seed: int = _opt(0, "seed of weights, noise, batch order and augmentation")
+    split_seed: int = _opt(
+        0, "seed of the lesion-level train/test split: repeats with other --seed values share "
+        "its test images (the derm network's split uses 0 too)",
+    )  # fmt: skip
     out: str = _opt("runs", "folder that receives one run folder per class")
     resume: str = _opt(
         "", "run folder or checkpoint to continue exactly; flags typed with it may change "
@@ -187,7 +191,7 @@ class TrainConfig:
         classes = parse_list(self.classes, str, "--classes")
         return DataConfig(
             dataset=self.dataset, data_root=self.data_root or None, classes=classes,
-            size=self.image_size, seed=self.seed, limit=self.limit or None,
+            size=self.image_size, seed=self.split_seed, limit=self.limit or None,
         )  # fmt: skip
 
     def to_json(self) -> str:
@@ -202,9 +206,10 @@ class TrainConfig:
     @classmethod
     def legacy_values(cls, data: dict) -> dict:
         """What every run had before a field existed (``LEGACY_VALUES``; HybridQ's own flags only
-        for HybridQ runs, whose saved configs lack them)."""
+        for HybridQ runs, whose saved configs lack them; the split seed was the run's seed)."""
         hybridq = data.get("model", "hybridq") == "hybridq"
-        return {k: v for k, v in LEGACY_VALUES.items() if hybridq or k not in HYBRIDQ_ONLY}
+        legacy = {k: v for k, v in LEGACY_VALUES.items() if hybridq or k not in HYBRIDQ_ONLY}
+        return legacy | {"split_seed": data.get("seed", 0)}
 
 
 # what a list of each kind is called in an error, and an example of one

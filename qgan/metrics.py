@@ -209,3 +209,37 @@ def _pairs(n: int, n_pairs: int, seed: int) -> np.ndarray:
     first = rng.integers(0, n, n_pairs)
     second = (first + rng.integers(1, n, n_pairs)) % n  # never equal to first
     return np.sort(np.stack([first, second], axis=1), axis=1)
+
+
+def pixel_spread(images: np.ndarray) -> float:
+    """Mean distance of an image to the images' mean image: how much samples differ.
+
+    spread = (1/N) sum_i |x_i - mean_j x_j|_2 over pixels and channels, x in [0, 1] (uint8 / 255).
+    A collapsed generator gives ~0; compare with real images of the class (``spread / real``).
+
+    Args:
+        images: uint8 ``(N, H, W, C)``, N >= 2.
+    """
+    x = _unit(images)
+    flat = (x - x.mean(0)).reshape(len(x), -1)  # (N, H * W * C)
+    return float(np.sqrt(np.square(flat).sum(1)).mean())
+
+
+def sharpness(images: np.ndarray) -> float:
+    """Mean absolute difference of neighbouring pixels: how much detail images carry.
+
+    sharpness = (mean |x[:, i, j+1] - x[:, i, j]| + mean |x[:, i+1, j] - x[:, i, j]|) / 2, x in
+    [0, 1]. Blurred images score low; checkerboard artifacts score high, so read it beside the
+    samples and against real images of the class.
+
+    Args:
+        images: uint8 ``(N, H, W, C)``.
+    """
+    x = _unit(images)
+    return float((np.abs(np.diff(x, axis=2)).mean() + np.abs(np.diff(x, axis=1)).mean()) / 2)
+
+
+def _unit(images: np.ndarray) -> np.ndarray:
+    if images.ndim != 4 or images.dtype != np.uint8 or len(images) < 2:
+        raise ValueError(f"want uint8 (N >= 2, H, W, C) images, got {images.dtype} {images.shape}")
+    return images.astype(np.float64) / 255.0

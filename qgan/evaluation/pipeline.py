@@ -41,7 +41,7 @@ from qgan.features import FeatureNet
 
 __all__ = ["DermEntry", "EvalConfig", "Networks", "Scorer", "evaluate", "networks_for"]
 
-EVAL_VERSION = 2  # bump when a metric's computation changes: cached eval.jsonl lines retire
+EVAL_VERSION = 3  # bump when a metric's computation changes: cached eval.jsonl lines retire
 # 2: FID from the features (nuclear norm, not sqrtm), Inception KID and weights in every record
 REFERENCE = FLOOR  # the table row of real training images
 
@@ -197,7 +197,8 @@ class Scorer:
     def _describe(self, run: Run, kind: str, n_fake: int) -> dict:
         record = {"run": str(run.path), "label": run.label, "model": run.model,
                   "dataset": run.dataset, "cls": run.cls, "kind": kind, "n_fake": n_fake,
-                  "seed": self.cfg.seed, "epochs_planned": run.config.get("epochs")}  # fmt: skip
+                  "seed": self.cfg.seed, "train_seed": run.train_seed,
+                  "epochs_planned": run.config.get("epochs")}  # fmt: skip
         test_ids = real_images(run, "test", self.cfg.data_root or None).image_ids.tolist()
         record["n_real"] = len(test_ids)
         entry = self.nets.derm[(run.dataset, run.image_size)]

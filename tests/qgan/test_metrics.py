@@ -155,3 +155,19 @@ def test_pairs_are_distinct_all_when_few_and_seeded_when_many():
     many = _pairs(50, 200, 1)
     assert many.shape == (200, 2) and np.all(many[:, 0] < many[:, 1])
     np.testing.assert_array_equal(many, _pairs(50, 200, 1))
+
+
+def test_pixel_spread_and_sharpness_by_hand() -> None:
+    from qgan.metrics import pixel_spread, sharpness
+
+    black = np.zeros((1, 2, 2, 1), np.uint8)
+    white = np.full((1, 2, 2, 1), 255, np.uint8)
+    # mean image 0.5 everywhere: each image is 0.5 away in 4 pixels -> |.|_2 = sqrt(4 * 0.25) = 1
+    assert pixel_spread(np.concatenate([black, white])) == pytest.approx(1.0)
+    assert pixel_spread(np.concatenate([white, white])) == 0.0
+    stripes = np.zeros((2, 4, 4, 3), np.uint8)
+    stripes[:, :, 1::2] = 255  # columns alternate: every horizontal step is 1, vertical ones 0
+    assert sharpness(stripes) == pytest.approx(0.5)
+    assert sharpness(np.full((2, 4, 4, 3), 7, np.uint8)) == 0.0
+    with pytest.raises(ValueError, match="uint8"):
+        sharpness(np.zeros((2, 4, 4, 3)))
