@@ -12,13 +12,16 @@ Policies (comma-separated names, applied in order, each with fresh randomness pe
 
 - ``flip``: horizontal flip with probability 1/2. Dermoscopy has no canonical orientation, so
   this one could even be a plain data augmentation; here it stays inside D like the others.
+- ``rot90``: rotation by 0, 90, 180 or 270 degrees (square images), for the same reason.
 - ``color``: brightness + U(-0.5, 0.5), saturation x U(0, 2) around the per-pixel channel mean,
   contrast x U(0.5, 1.5) around the image mean (images in [-1, 1]).
 - ``translation``: integer shifts of up to 1/8 of the side in x and y, zero (grey) padding.
 - ``cutout``: one square of half the side, at a random place, set to 0.
 
-``augment(x, policy, generator)`` takes images (B, C, H, W) and a ``torch.Generator``, so a run
-stays reproducible and resumable (the trainer passes its own stream).
+``augment(x, policy, generator, p)`` takes images (B, C, H, W) and a ``torch.Generator``, so a
+run stays reproducible and resumable (the trainer passes its own stream); each transform reaches
+each image with probability ``p`` (1: DiffAugment; below 1: the adaptive scheme of StyleGAN2-ADA,
+``qgan.objectives``).
 """
 
 from __future__ import annotations
@@ -51,6 +54,16 @@ def color(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     return (x - mean) * _uniform(x, generator, 0.5, 1.5) + mean
 
 
+def rot90(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Rotate each square image by a random multiple of 90 degrees."""
+    k = torch.randint(0, 4, (x.shape[0],), generator=generator, device=generator.device)
+    out = x
+    for turns in (1, 2, 3):
+        mask = (k == turns).to(x.device).view(-1, 1, 1, 1)
+        out = torch.where(mask, x.rot90(turns, dims=(2, 3)), out)
+    return out
+
+
 def translation(x: torch.Tensor, generator: torch.Generator, ratio: float = 0.125):
     """Shift each image by integers in [-ratio * side, ratio * side], grey (0) where emptied."""
     b, _, h, w = x.shape
@@ -80,6 +93,7 @@ def cutout(x: torch.Tensor, generator: torch.Generator, ratio: float = 0.5) -> t
 
 TRANSFORMS: dict[str, Transform] = {
     "flip": flip,
+    "rot90": rot90,
     "color": color,
     "translation": translation,
     "cutout": cutout,
@@ -97,8 +111,17 @@ def parse_policy(policy: str) -> tuple[str, ...]:
     return names
 
 
-def augment(x: torch.Tensor, policy: tuple[str, ...], generator: torch.Generator) -> torch.Tensor:
-    """``x`` (B, C, H, W) through the transforms of ``policy``; ``x`` itself if empty."""
+def augment(
+    x: torch.Tensor, policy: tuple[str, ...], generator: torch.Generator, p: float = 1.0
+) -> torch.Tensor:
+    """``x`` (B, C, H, W) through the transforms of ``policy``, each applied to each image with
+    probability ``p``; ``x`` itself if the policy is empty or ``p`` is 0."""
+    if p <= 0:
+        return x
     for name in policy:
-        x = TRANSFORMS[name](x, generator)
+        moved = TRANSFORMS[name](x, generator)
+        if p < 1:
+            u = torch.rand(x.shape[0], generator=generator, device=generator.device)
+            moved = torch.where((u < p).to(x.device).view(-1, 1, 1, 1), moved, x)
+        x = moved
     return x

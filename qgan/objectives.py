@@ -6,8 +6,12 @@
 
 Every image D judges first goes through the objective's DiffAugment policy, drawn from the
 game's own ``torch.Generator`` (kept in checkpoints, so a resumed run augments exactly as the
-uninterrupted one). Losses take logits; BCE is written with softplus, the stable form of
-DCGAN's BCE on sigmoid outputs.
+uninterrupted one), each transform with probability ``game.p``: 1 for plain DiffAugment, and
+for an adaptive objective (StyleGAN2-ADA, Karras et al. 2020) a p that starts at 0 and, every
+``ADA_INTERVAL`` D steps, moves by sign(r - target) * (images seen) / ``ada_images``, where
+r = E[sign D(x_real)] over those steps: a D that is sure of every training image (r -> 1) is
+memorizing them, and more augmentation takes that away. Losses take logits; BCE is written
+with softplus, the stable form of DCGAN's BCE on sigmoid outputs.
 
 ``d_step`` also returns what shows the game's health, per step: D's mean logit on real and on
 generated images, its accuracy (real logit > 0, generated < 0) and whether it separated the two
@@ -35,6 +39,7 @@ def bce_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 
 LOSSES = {"bce": (bce_d_loss, bce_g_loss)}  # name -> (D loss, G loss), both on logits
+ADA_INTERVAL = 4  # D steps between updates of the adaptive augmentation probability (ADA's)
 
 
 def health(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict[str, float]:
@@ -58,10 +63,16 @@ class Game:
         self.entry, self.discriminator, self.generator = entry, discriminator, generator
         self.policy = parse_policy(entry.augment)
         self._d_loss, self._g_loss = LOSSES[entry.loss]
+        self.p = 0.0 if entry.ada_target else 1.0  # probability of each transform per image
+        self._signs, self._seen, self._steps = 0.0, 0, 0  # r's running sums since the update
+
+    @property
+    def adaptive(self) -> bool:
+        return bool(self.policy) and self.entry.ada_target > 0
 
     def judge(self, images: torch.Tensor) -> torch.Tensor:
         """D's logits (B,) on the augmented ``images`` (B, C, H, W)."""
-        return self.discriminator(augment(images, self.policy, self.generator))
+        return self.discriminator(augment(images, self.policy, self.generator, self.p))
 
     def d_step(self, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor | float]:
         """D's objective on a real and a (detached) generated batch.
@@ -71,7 +82,32 @@ class Game:
         """
         real_logits, fake_logits = self.judge(real.detach()), self.judge(fake)
         loss = self._d_loss(real_logits, fake_logits)
-        return {"total": loss, "loss": loss} | health(real_logits, fake_logits)
+        record = {"total": loss, "loss": loss} | health(real_logits, fake_logits)
+        if self.adaptive:
+            record["augment_p"] = self.p  # the probability this step's images were drawn with
+            self._adapt(real_logits.detach())
+        return record
+
+    def _adapt(self, real_logits: torch.Tensor) -> None:
+        """Accumulate sign D(x_real); every ``ADA_INTERVAL`` steps move p toward the target."""
+        self._signs += float(real_logits.sign().sum())
+        self._seen += len(real_logits)
+        self._steps += 1
+        if self._steps < ADA_INTERVAL:
+            return
+        r = self._signs / self._seen
+        step = self._seen / self.entry.ada_images
+        self.p = min(1.0, max(0.0, self.p + (step if r > self.entry.ada_target else -step)))
+        self._signs, self._seen, self._steps = 0.0, 0, 0
+
+    def state_dict(self) -> dict:
+        """The adaptive state (p and r's running sums), plain numbers for a checkpoint."""
+        return {"p": self.p, "signs": self._signs, "seen": self._seen, "steps": self._steps}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.p = float(state["p"])
+        self._signs, self._seen = float(state["signs"]), int(state["seen"])
+        self._steps = int(state["steps"])
 
     def g_adversarial(self, fake: torch.Tensor) -> torch.Tensor:
         """The generator's adversarial loss on ``fake`` (gradient flows into it)."""

@@ -45,6 +45,10 @@ class ObjectiveEntry:
         loss: ``bce`` (D: BCE on logits; G: non-saturating -log sigmoid D(G(z)));
             ``qgan.objectives.LOSSES`` holds the losses by name.
         augment: DiffAugment policy applied to everything D sees (``qgan.diffaugment``); "" none.
+        ada_target: 0: every image D sees is augmented. Above 0: each transform reaches an image
+            with a probability p that adapts, as in StyleGAN2-ADA (Karras et al. 2020): p
+            starts at 0 and moves to keep r = E[sign D(x_real)] at this target (0.6 there).
+        ada_images: Images D must see for p to go from 0 to 1 (how fast p adapts).
         learning_rates: Rates that replace a model's own (``LR_FLAGS`` names).
         summary: One line for ``--help`` and the README.
     """
@@ -52,6 +56,8 @@ class ObjectiveEntry:
     name: str
     loss: str
     augment: str
+    ada_target: float = 0.0
+    ada_images: int = 0
     learning_rates: dict[str, float] = field(default_factory=dict)
     summary: str = ""
 
@@ -68,6 +74,12 @@ OBJECTIVES: dict[str, ObjectiveEntry] = {
             "diffaugment", loss="bce", augment="flip,translation,cutout",
             summary="the paper's, with DiffAugment (flip, translation, cutout) on everything D "
             "sees: for discriminators that memorize a small training set",
+        ),
+        ObjectiveEntry(
+            "ada", loss="bce", augment="flip,rot90,translation,cutout", ada_target=0.6,
+            ada_images=10_000,
+            summary="the paper's, with augmentation that adapts (StyleGAN2-ADA's rule): none "
+            "while D is unsure, more as D starts to tell the training images apart",
         ),
     )
 }  # fmt: skip

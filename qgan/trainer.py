@@ -70,6 +70,7 @@ class Trainer:
             "noise": self.gan.noise.state_dict(),
             "position": dataclasses.asdict(self.pos),
             "rng": rng_states(self.noise_gen) | {"augment": self.gan.game.generator.get_state()},
+            "game": self.gan.game.state_dict(),
             "parameters": self.gan.parameter_counts(),
         }
 
@@ -84,6 +85,8 @@ class Trainer:
         restore_rng_states(ckpt["rng"], self.noise_gen)
         if "augment" in ckpt["rng"]:  # runs from before the objectives had no augmentation
             self.gan.game.generator.set_state(ckpt["rng"]["augment"])
+        if "game" in ckpt:
+            self.gan.game.load_state_dict(ckpt["game"])
 
     def save(self, state: dict | None = None) -> Path:
         """The full state, for --resume."""
@@ -245,7 +248,7 @@ def _d_record(d: dict) -> dict[str, float]:
     """The metrics line's discriminator entries: its loss and the game's health
     (``qgan.objectives.health``)."""
     record = {"d_loss": float(d["loss"].detach())}
-    return record | {k: float(v) for k, v in d.items() if k.startswith("d_")}
+    return record | {k: float(v) for k, v in d.items() if k.startswith("d_") or k == "augment_p"}
 
 
 def _descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
@@ -258,7 +261,8 @@ def _descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
 def _postfix(record: dict) -> dict[str, str]:
     """The progress bar's losses, D's accuracy (the game's health; 1.00 for a whole epoch is a
     dead game) and the noise bound, where the model has one."""
-    keys = {"d": "d_loss", "g": "g_adversarial", "acc": "d_accuracy", "b": "noise_bound"}
+    keys = {"d": "d_loss", "g": "g_adversarial", "acc": "d_accuracy", "p": "augment_p",
+            "b": "noise_bound"}  # fmt: skip
     return {short: f"{record[key]:.3f}" for short, key in keys.items() if key in record}
 
 

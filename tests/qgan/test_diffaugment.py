@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from qgan.diffaugment import TRANSFORMS, augment, color, cutout, flip, parse_policy, translation
+from qgan.diffaugment import (
+    TRANSFORMS,
+    augment,
+    color,
+    cutout,
+    flip,
+    parse_policy,
+    rot90,
+    translation,
+)
 
 
 def _gen(seed: int = 0) -> torch.Generator:
@@ -76,3 +85,19 @@ def test_every_transform_passes_gradient_and_is_reproducible() -> None:
         torch.testing.assert_close(out, augment(x, (name,), _gen(1)))
     x = torch.randn(2, 3, 8, 8)
     assert augment(x, (), _gen()) is x
+
+
+def test_rot90_turns_each_image_by_a_quarter_multiple() -> None:
+    x = torch.randn(64, 2, 5, 5)
+    out = rot90(x, _gen())
+    turns = [next(k for k in range(4) if torch.equal(out[i], x[i].rot90(k, dims=(1, 2))))
+             for i in range(64)]  # fmt: skip
+    assert set(turns) == {0, 1, 2, 3}
+
+
+def test_probability_p_reaches_about_that_share_of_images() -> None:
+    x = torch.ones(1000, 1, 8, 8)
+    assert augment(x, ("cutout",), _gen(), p=0.0) is x
+    out = augment(x, ("cutout",), _gen(), p=0.3)
+    cut = (out == 0).flatten(1).any(1).float().mean().item()
+    assert 0.25 < cut < 0.35

@@ -66,3 +66,36 @@ def test_learning_rates_per_model_and_objective() -> None:
         "lr_quantum": None, "lr_classical": 2e-4, "lr_discriminator": 2e-4}  # fmt: skip
     with pytest.raises(ValueError, match="unknown objective 'x'; choose one of paper"):
         objective_entry("x")
+
+
+class _Sure(nn.Module):
+    """A 'discriminator' whose logit is a fixed sign times the mean pixel magnitude + 1."""
+
+    def __init__(self, sign: float):
+        super().__init__()
+        self.sign = sign
+        self.w = nn.Parameter(torch.ones(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.sign * self.w * (x.abs().flatten(1).mean(1) + 1)
+
+
+@pytest.mark.parametrize(("sign", "moves"), [(1.0, 1), (-1.0, 0)])
+def test_adaptive_augmentation_follows_the_sign_of_d_on_real_images(sign, moves) -> None:
+    """ADA's rule by hand: r = E[sign D(x_real)] = +-1 after 4 steps of 8 images moves p by
+    +-32 / ada_images (clipped at 0)."""
+    entry = objective_entry("ada")
+    game = Game(entry, _Sure(sign), torch.Generator().manual_seed(0))
+    assert game.adaptive and game.p == 0.0
+    real, fake = torch.rand(8, 3, 16, 16), torch.rand(8, 3, 16, 16)
+    for _ in range(4):
+        record = game.d_step(real, fake)
+        assert record["augment_p"] == 0.0  # drawn with the p before the update
+    assert game.p == pytest.approx(moves * 32 / entry.ada_images)
+    state = game.state_dict()
+    again = Game(entry, _Sure(sign), torch.Generator().manual_seed(0))
+    again.load_state_dict(state)
+    assert again.state_dict() == state
+    assert "augment_p" not in Game(objective_entry("paper"), _Sure(1), game.generator).d_step(
+        real, fake
+    )
