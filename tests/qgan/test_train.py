@@ -182,6 +182,20 @@ def test_resume_continues_exactly(tmp_path, limit):
         }
 
 
+def test_adaptive_augmentation_resumes_exactly(tmp_path):
+    """ADA's p, its running sums (resumed mid-interval) and the augmentation stream."""
+    straight = _run(tmp_path / "a", limit=16, epochs=3, max_steps=6, objective="ada")
+    resumed = _run(tmp_path / "b", limit=16, epochs=3, max_steps=2, objective="ada")
+    main(["--resume", str(resumed), "--epochs", "3", "--max-steps", "6"])
+    a, b = load_checkpoint(straight / "last.pt"), load_checkpoint(resumed / "last.pt")
+    assert a["game"] == b["game"] and a["game"]["seen"] > 0  # mid-interval: r's sums restored
+    for key in ("generator", "discriminator", "rng"):
+        _assert_same(a[key], b[key], key)
+    assert [m["augment_p"] for m in _metrics(straight)] == [
+        m["augment_p"] for m in _metrics(resumed)
+    ]
+
+
 def _interrupt_at_step(monkeypatch, step: int) -> None:
     """Ctrl-C at the start of optimizer step ``step`` (1-based)."""
     real_step = Trainer.step
