@@ -43,7 +43,7 @@ def test_trainer_calibrates_the_generator_at_each_epoch_end(tmp_path, monkeypatc
     from qgan.train import train
 
     calls = []
-    monkeypatch.setattr("qgan.gan.GANModel.calibrate", lambda self, gen, n=0: calls.append(gen))
+    monkeypatch.setattr("qgan.hybridq.HybridQ.calibrate", lambda self, gen, n=0: calls.append(gen))
     cfg = TrainConfig(
         dataset="synthetic", limit=8, epochs=2, batch_size=4, n_layers=1, grid=4,
         out=str(tmp_path),
@@ -51,6 +51,28 @@ def test_trainer_calibrates_the_generator_at_each_epoch_end(tmp_path, monkeypatc
     train(cfg)
     assert len(calls) == 2
     assert calls[0].initial_seed() != calls[1].initial_seed()  # a stream per epoch
+
+
+def test_hybridq_calibration_sets_exact_latent_and_decoder_statistics() -> None:
+    """Oracle: the mean and variance of the prior's outputs over all n draws (latent norm), and
+    the decoder's first BatchNorm input over the first n / 4 of them, computed directly."""
+    from qgan.config import TrainConfig
+    from qgan.gan import build_gan
+
+    cfg = TrainConfig(dataset="synthetic", n_layers=1, decoder_width=2).with_model_defaults()
+    gan = build_gan(cfg, torch.rand(4, 3, 64, 64) * 2 - 1)
+    g, n = gan.generator, 64
+    gan.calibrate(torch.Generator().manual_seed(5), n)
+    raw = g.prior(gan.noise.sample(n, torch.Generator().manual_seed(5))).float().detach()
+    torch.testing.assert_close(g.norm.running_mean, raw.mean(0))
+    torch.testing.assert_close(g.norm.running_var, raw.var(0), rtol=1e-4, atol=1e-6)
+    g.eval()
+    with torch.no_grad():
+        h = g.decoder.fc(g.norm(raw[: n // 4]))  # (16, w0 * 4 * 4): the first BN's input
+        h = h.view(n // 4, *g.decoder.start[:1], 4, 4)
+    first = g.decoder.blocks[0]
+    torch.testing.assert_close(first.running_mean, h.mean(dim=(0, 2, 3)))
+    torch.testing.assert_close(first.running_var, h.var(dim=(0, 2, 3)), rtol=1e-4, atol=1e-6)
 
 
 def test_hybridq_ablation_flags_reach_the_model_config() -> None:
