@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from transpile.measurement import measurement_bases, pauli_terms, rotate_to_z
 from transpile.noisy import (
-    AER_METHODS,
+    METHODS,
     noisy_sampler,
     qubit_groups,
     reduced_backend,
@@ -85,8 +85,9 @@ class MitigationConfig:
     twirls: int = _opt(0, "Pauli-twirl randomizations per circuit (0: no twirling)")
     # True: qubits decohere while they wait, as on hardware (delays get T1/T2 noise)
     idle_noise: bool = _opt(True, "schedule ALAP and simulate T1/T2 noise on idle qubits")
-    # automatic: Aer picks density_matrix for ~10 noisy qubits, trajectories for wider groups
-    method: str = _opt("automatic", f"Aer method: {' | '.join(AER_METHODS)}")
+    # ptm: the same noise model as Aer's, exact, every parameter set in one batch: ~20x faster
+    # than Aer's density matrix on a 10-qubit line (wider groups fall back to Aer automatic)
+    method: str = _opt("ptm", f"local simulator: {' | '.join(METHODS)} (the others are Aer's)")
     seed: int = _opt(0, "seed of the simulator, folding and twirling")
 
     def __post_init__(self) -> None:
@@ -95,7 +96,7 @@ class MitigationConfig:
         _choice("fold", self.fold, FOLD_SELECTIONS)
         _choice("calibration", self.calibration, CALIBRATIONS)
         _choice("dd", self.dd, DD_SEQUENCES)
-        _choice("method", self.method, AER_METHODS)
+        _choice("method", self.method, METHODS)
         scales = tuple(float(s) for s in self.scale_factors)
         if len(scales) < 2 or min(scales) < 1 or len(set(scales)) != len(scales):
             raise ValueError(f"scale_factors must be >= 2 distinct values >= 1, got {scales}")

@@ -7,7 +7,8 @@ so qubits that no gate touches stay exactly |0> and qubit groups that no gate co
 independently. We therefore split the circuit's active qubits into connected groups (for the
 generator: one per sub-generator line), cut each group's circuit and the backend's Target down
 to those qubits (renumbered 0..k-1), and simulate each group on its own: exact for this noise
-model, and 10 qubits at a time instead of 127.
+model, and 10 qubits at a time instead of 127. ``noisy_sampler`` simulates each group with our
+batched Pauli-transfer-matrix engine (``transpile/ptm.py``) or with Aer.
 """
 
 from __future__ import annotations
@@ -16,13 +17,18 @@ from collections.abc import Iterable, Sequence
 
 from qiskit import QuantumCircuit
 from qiskit.circuit import Barrier
+from qiskit.primitives import BaseSamplerV2
 from qiskit.providers import BackendV2, Options
 from qiskit.transpiler import Target
 from qiskit_aer import AerSimulator
 from qiskit_aer.primitives import SamplerV2
 
+from transpile.ptm import MAX_QUBITS
+from transpile.ptm_sampler import PTMSampler
+
 IDLE_OPS = frozenset({"barrier", "delay"})  # instructions that do not make a qubit active
-AER_METHODS = ("automatic", "density_matrix", "statevector")
+# ptm: our batched engine (transpile/ptm.py); the others are Aer's simulation methods
+METHODS = ("ptm", "automatic", "density_matrix", "statevector")
 
 
 class TargetBackend(BackendV2):
@@ -150,14 +156,20 @@ def reduced_backend(backend: BackendV2 | Target, qubits: Sequence[int]) -> Targe
 
 
 def noisy_sampler(
-    backend: BackendV2, *, seed: int, method: str = "automatic", noise: bool = True
-) -> SamplerV2:
-    """A seeded Aer sampler with ``backend``'s device noise model (or none: ``noise=False``).
+    backend: BackendV2, *, seed: int, method: str = "ptm", noise: bool = True
+) -> BaseSamplerV2:
+    """A seeded sampler with ``backend``'s device noise model (or none: ``noise=False``).
 
-    Pass a ``reduced_backend``: the noise model is built for every qubit of the backend.
+    ``ptm`` is our batched engine (``transpile.ptm_sampler``: the same noise model, exact,
+    all parameter sets at once) for groups of up to ``transpile.ptm.MAX_QUBITS`` qubits; wider
+    groups, and the other methods, run on Aer. Pass a ``reduced_backend``: the noise model is
+    built for every qubit of the backend.
     """
-    if method not in AER_METHODS:
-        raise ValueError(f"method must be one of {AER_METHODS}, got {method!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {' | '.join(METHODS)}, got {method!r}")
+    if method == "ptm" and backend.target.num_qubits <= MAX_QUBITS:
+        return PTMSampler(backend=backend, noise=noise, seed=seed)
+    method = "automatic" if method == "ptm" else method
     if noise:
         simulator = AerSimulator.from_backend(backend, method=method, seed_simulator=seed)
     else:
