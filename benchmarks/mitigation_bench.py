@@ -3,16 +3,21 @@
 The HybridQ sub-generators (10 qubits, 6 layers each; weights from ``--checkpoint`` or the
 training's seeded U[0, 1) init, inputs U[0, b) with the checkpoint's noise bound b or pi/8) are
 transpiled as one wide circuit onto the best disjoint lines of ``--backend`` and simulated with
-the device's noise model on only the qubits in use. ONE noisy run at noise scales 1, 3, 5 (plus
-the readout calibration) gives every setting, so all are measured on the same shots and the
-ratios compare like with like: ``none`` (raw, scale 1), ``readout``, ``zne`` and ``all`` per
-extrapolator. Each JSON line: setting, mean and max |<Z>_est - <Z>_exact| over every
-(noise vector, qubit), its ratio to ``none``, the shot-noise floor of a raw estimate
-(sqrt(2/pi) * mean sqrt((1 - z^2) / shots)), and the wall time of the shared simulation (one
-run: it takes minutes, so no repeats; other jobs on the machine make it noisy).
+the device's noise model on only the qubits in use (our PTM engine by default). For each shot
+count of ``--shots``, two noisy runs at noise scales 1, 3, 5 (plus the readout calibration):
 
-    python -m benchmarks.mitigation_bench                       # 2 sub-generators, 4 vectors
-    python -m benchmarks.mitigation_bench --n-sub 10 --samples 16 --shots 65536
+* ``even``: every scale with all the shots (today's cost of ZNE), which gives ``none`` (raw,
+  scale 1), ``readout``, and ``zne`` / ``readout+zne`` per extrapolator, per parameter set and
+  pooled over the parameter sets (``transpile.zne.pooled_extrapolate``), all from the same shots;
+* ``split``: the same total shots split by ``--scale-shots`` (3:1:1 by default), readout + ZNE
+  per parameter set and pooled: the default of ``MitigationConfig``.
+
+Each JSON line: shots, run, setting, extrapolator, pooled, mean and max |<Z>_est - <Z>_exact|
+over every (noise vector, qubit), its ratio to ``none``, the shot-noise floor of a raw estimate
+at that shot count (sqrt(2/pi) * mean sqrt((1 - z^2) / shots)), and the run's wall time.
+
+    python -m benchmarks.mitigation_bench                        # 10 sub-generators, 16 vectors
+    python -m benchmarks.mitigation_bench --n-sub 2 --samples 4 --shots 4096
     python -m benchmarks.mitigation_bench --checkpoint runs/hybridq-isic2019-MEL
 """
 
@@ -45,37 +50,58 @@ def _opt(default, help: str):
 @dataclass(frozen=True)
 class BenchConfig:
     backend: str = _opt("fake_brisbane", "fake backend (127-qubit Eagle by default)")
-    n_sub: int = _opt(2, "sub-generators measured (1-10), side by side on disjoint lines")
-    samples: int = _opt(4, "noise vectors (parameter sets, all in one pub)")
-    shots: int = _opt(4096, "shots per circuit and noise vector")
+    n_sub: int = _opt(10, "sub-generators measured (1-10), side by side on disjoint lines")
+    # 16: pooling needs a batch, as a hardware run's chunk of 64 has
+    samples: int = _opt(16, "noise vectors (parameter sets, all in one pub)")
+    shots: str = _opt("4096,65536", "shot counts, comma-separated: one pair of runs each")
     n_qubits: int = _opt(10, "qubits per sub-generator")
     n_layers: int = _opt(6, "layers per sub-generator")
     checkpoint: str = _opt("", "qgan checkpoint or run folder (default: the training's init)")
     scale_factors: str = _opt("1,3,5", "ZNE noise scale factors, comma-separated")
+    scale_shots: str = _opt("3,1,1", "relative shots per scale of the split run")
     extrapolators: str = _opt("linear,richardson,exponential", f"reported, of {EXTRAPOLATORS}")
     twirls: int = _opt(0, "Pauli-twirl randomizations (0: off; each one is another circuit)")
     dd: str = _opt("none", "dynamical decoupling: none | XX | XpXm | XY4")
+    method: str = _opt("ptm", "local simulator: ptm (ours) or an Aer method (automatic, ...)")
     seed: int = _opt(0, "seed of weights, inputs, transpiler and simulator")
 
     def __post_init__(self) -> None:
         if not self.scale_values:
             raise ValueError("--scale-factors lists no factor; give e.g. 1,3,5")
+        if not self.shot_counts or min(self.shot_counts) < 1:
+            raise ValueError("--shots takes shot counts >= 1, e.g. 4096,65536")
         unknown = [e for e in self.extrapolator_names if e not in EXTRAPOLATORS]
         if unknown:
             raise ValueError(f"--extrapolators takes names from {', '.join(EXTRAPOLATORS)}; "
                              f"got {', '.join(map(repr, unknown))}")  # fmt: skip
+        self.mitigation(self.shot_counts[0], split=True)  # one-line errors for bad settings
 
     @property
     def scale_values(self) -> tuple[float, ...]:
         return parse_list(self.scale_factors, float, "--scale-factors")
 
     @property
+    def shot_counts(self) -> tuple[int, ...]:
+        return parse_list(self.shots, int, "--shots")
+
+    @property
     def extrapolator_names(self) -> tuple[str, ...]:
         return parse_list(self.extrapolators, str, "--extrapolators")
 
+    def mitigation(self, shots: int, *, split: bool) -> MitigationConfig:
+        """readout + ZNE at ``shots`` per scale on average, split evenly or by --scale-shots."""
+        weights = parse_list(self.scale_shots, float, "--scale-shots") if split else None
+        return MitigationConfig(
+            readout=True, zne=True, scale_factors=self.scale_values,
+            scale_shots=weights or (1.0,) * len(self.scale_values), shots=shots,
+            twirling=self.twirls > 0, twirls=max(1, self.twirls), dd=self.dd != "none",
+            dd_sequence=self.dd if self.dd != "none" else "XX", method=self.method,
+            seed=self.seed,
+        )  # fmt: skip
+
 
 def run(cfg: BenchConfig) -> list[dict]:
-    """One noisy run at every scale; print and return one record per setting."""
+    """For each shot count, the even and the split run; print and return one record per setting."""
     backend = get_backend(cfg.backend)
     weights, bound = _weights(cfg)
     tg = transpile_generator(
@@ -86,15 +112,19 @@ def run(cfg: BenchConfig) -> list[dict]:
     inputs = rng.uniform(0.0, bound, (cfg.samples, len(ansatz.inputs)))  # (P, n_sub * n)
     values = _parameter_values(ansatz, isa, inputs, weights)  # (P, n_params)
     exact = _exact(inputs, weights, cfg)  # (P, n_sub * n)
-    mit = _mitigation_config(cfg)
-    print(
-        f"simulating {cfg.n_sub} x {cfg.n_qubits} qubits on {cfg.backend} lines "
-        f"{tg.layout.lines}, {cfg.samples} vectors, scales {mit.scale_factors}",
-        file=sys.stderr,
-        flush=True,
-    )
-    result = run_mitigation(isa, observables, values, backend, mit, progress=True)
-    return _report(result, exact, cfg, _context(cfg, result, exact))
+    records = []
+    for shots in cfg.shot_counts:
+        base = None  # the error of none (raw, scale 1) in the even run: every ratio's reference
+        for split in (False, True):
+            mit = cfg.mitigation(shots, split=split)
+            print(f"simulating {cfg.n_sub} x {cfg.n_qubits} qubits on {cfg.backend} lines "
+                  f"{tg.layout.lines}, {cfg.samples} vectors, scales {mit.scale_factors}, shots "
+                  f"{mit.shots_per_scale()}", file=sys.stderr, flush=True)  # fmt: skip
+            result = run_mitigation(isa, observables, values, backend, mit, progress=True)
+            common = _context(cfg, result, exact, shots, "split" if split else "even")
+            base = base or np.abs(result.estimate(readout=False, zne=False) - exact).mean()
+            records += _report(result, exact, cfg, common, split, base)
+    return records
 
 
 def _parameter_values(ansatz, isa, inputs: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -104,36 +134,50 @@ def _parameter_values(ansatz, isa, inputs: np.ndarray, weights: np.ndarray) -> n
     return np.array([[d[p] for p in isa.parameters] for d in named])
 
 
-def _context(cfg: BenchConfig, result, exact: np.ndarray) -> dict:
-    """Fields every record shares: the problem, the shot-noise floor, the simulation time."""
+def _context(cfg: BenchConfig, result, exact: np.ndarray, shots: int, run: str) -> dict:
+    """Fields every record of a run shares: the problem, the shot-noise floor, the time."""
     return {
+        "shots": shots,
+        "run": run,
+        "shots_per_scale": result.shots.tolist(),
         "backend": cfg.backend,
         "n_sub": cfg.n_sub,
         "samples": cfg.samples,
-        "shots": cfg.shots,
         "values": int(exact.size),
         "mean_abs_exact": _r(np.abs(exact).mean()),
         # E|N(0, s^2)| = sqrt(2/pi) s with s^2 = (1 - z^2) / shots: a raw estimate's spread
-        "shot_noise_floor": _r(np.sqrt(2 / np.pi) * np.sqrt((1 - exact**2) / cfg.shots).mean()),
+        "shot_noise_floor": _r(np.sqrt(2 / np.pi) * np.sqrt((1 - exact**2) / shots).mean()),
         "scales": result.scales.tolist(),
         "twirls": cfg.twirls,
         "dd": cfg.dd,
+        "method": cfg.method,
         "weights": cfg.checkpoint or "init",
         "seconds": round(result.seconds, 1),
     }
 
 
-def _report(result, exact: np.ndarray, cfg: BenchConfig, common: dict) -> list[dict]:
-    """One record per (setting, extrapolator), with its error ratio to ``none``."""
-    settings = [("none", None), ("readout", None)]
-    settings += [(m, e) for m in ("zne", "all") for e in cfg.extrapolator_names]
-    base = np.abs(result.estimate("none") - exact).mean()
+def _settings(cfg: BenchConfig, split: bool) -> list[tuple[str, bool, bool, str | None, bool]]:
+    """(label, readout, zne, extrapolator, pooled) of every setting a run reports."""
+    if split:
+        return [("readout+zne", True, True, "richardson", p) for p in (False, True)]
+    out = [("none", False, False, None, False), ("readout", True, False, None, False)]
+    for label, readout in (("zne", False), ("readout+zne", True)):
+        out += [(label, readout, True, e, False) for e in cfg.extrapolator_names]
+    return out + [("readout+zne", True, True, "richardson", True)]
+
+
+def _report(result, exact, cfg: BenchConfig, common: dict, split: bool, base: float) -> list:
+    """One record per setting, with its error ratio to ``none`` (``base``: raw, scale 1, even
+    run)."""
     records = []
-    for mode, extrapolator in settings:
-        errors = np.abs(result.estimate(mode, extrapolator) - exact)
+    for label, readout, zne, extrapolator, pooled in _settings(cfg, split):
+        estimate = result.estimate(readout=readout, zne=zne, extrapolator=extrapolator,
+                                   pooled=pooled)  # fmt: skip
+        errors = np.abs(estimate - exact)
         rec = {
-            "setting": mode,
+            "setting": label,
             "extrapolator": extrapolator,
+            "pooled": pooled,
             "mean_abs_error": _r(errors.mean()),
             "max_abs_error": _r(errors.max()),
             "improvement_over_none": _r(base / errors.mean()),
@@ -142,17 +186,6 @@ def _report(result, exact: np.ndarray, cfg: BenchConfig, common: dict) -> list[d
         print(json.dumps(rec), flush=True)
         records.append(rec)
     return records
-
-
-def _mitigation_config(cfg: BenchConfig) -> MitigationConfig:
-    return MitigationConfig(
-        mode="all",
-        scale_factors=cfg.scale_values,
-        shots=cfg.shots,
-        twirls=cfg.twirls,
-        dd=cfg.dd,
-        seed=cfg.seed,
-    )
 
 
 def _weights(cfg: BenchConfig) -> tuple[np.ndarray, float]:

@@ -241,15 +241,43 @@ def _flag(name: str) -> str:
     return name.replace("_", "-")
 
 
-def add_arguments(parser: argparse.ArgumentParser, config_cls: type) -> None:
-    """One ``--kebab-case`` flag per dataclass field, typed, with its help and default."""
-    for spec in dataclasses.fields(config_cls):
+def add_arguments(
+    parser: argparse.ArgumentParser, config_cls: type, _outer: frozenset = frozenset()
+) -> None:
+    """One ``--kebab-case`` flag per dataclass field, typed, with its help and default.
+
+    A field that holds a config (a dataclass embedded whole) gives a flag for each of its fields,
+    except those the outer config has too (the outer value is the one used). A tuple is a
+    comma-separated list; a bool that defaults to True is turned off with ``--no-<flag>``.
+    """
+    fields = dataclasses.fields(config_cls)
+    outer = _outer | {spec.name for spec in fields}
+    for spec in fields:
+        if spec.name in _outer:
+            continue
+        default = _default(spec)
+        if dataclasses.is_dataclass(default):
+            add_arguments(parser, type(default), outer)
+            continue
         flag = f"--{spec.name.replace('_', '-')}"
-        help_text = f"{spec.metadata.get('help', '')} (default: {spec.default!r})"
-        if isinstance(spec.default, bool):
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        help_text = f"{spec.metadata.get('help', '')} (default: {shown!r})"
+        if isinstance(default, bool) and default:
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=True,
+                                help=help_text)  # fmt: skip
+        elif isinstance(default, bool):
             parser.add_argument(flag, action="store_true", help=help_text)
+        elif isinstance(default, tuple):
+            parser.add_argument(flag, type=str, default=shown, help=help_text)
         else:
-            parser.add_argument(flag, type=type(spec.default), default=spec.default, help=help_text)
+            parser.add_argument(flag, type=type(default), default=default, help=help_text)
+
+
+def _default(spec: dataclasses.Field) -> Any:
+    """A field's default, made by its factory where it has one (embedded configs)."""
+    if spec.default_factory is not dataclasses.MISSING:
+        return spec.default_factory()
+    return spec.default
 
 
 def typed_flags(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
@@ -262,8 +290,28 @@ def typed_flags(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
     return {name for name in names if getattr(args, name) is not unset}
 
 
-def from_arguments(args: argparse.Namespace, config_cls: type):
-    return config_cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)})
+def from_arguments(args: argparse.Namespace, config_cls: type, _outer: frozenset = frozenset()):
+    """The config of ``add_arguments``' flags; comma-separated lists become tuples.
+
+    Raises:
+        ValueError: A list flag with an item of the wrong kind (one line).
+    """
+    fields = dataclasses.fields(config_cls)
+    outer = _outer | {spec.name for spec in fields}
+    values = {}
+    for spec in fields:
+        if spec.name in _outer:
+            continue  # the outer config's value is passed down by the outer config
+        default = _default(spec)
+        if dataclasses.is_dataclass(default):
+            values[spec.name] = from_arguments(args, type(default), outer)
+            continue
+        value = getattr(args, spec.name)
+        if isinstance(default, tuple) and isinstance(value, str):
+            kind = type(default[0]) if default else str
+            value = parse_list(value, kind, f"--{spec.name.replace('_', '-')}")
+        values[spec.name] = value
+    return config_cls(**values)
 
 
 def write_config(cfg: TrainConfig, run_dir: Path) -> None:

@@ -2,7 +2,7 @@
 
     python -m qgan.hardware_infer --backend ibm_brisbane --shots 4096 \
         --checkpoint runs/hybridq-isic2019-MEL
-    python -m qgan.hardware_infer --backend fake_brisbane --n 8 --mitigation readout
+    python -m qgan.hardware_infer --backend fake_brisbane --n 1000 --zne
 
 ``ibm_<device>`` runs on IBM Quantum (credentials from a saved account or QISKIT_IBM_TOKEN);
 ``fake_<device>`` simulates the device's noise locally. Job ids are saved as they are submitted
@@ -22,6 +22,9 @@ from qgan.hardware.errors import HardwareError
 def parse(argv: list[str]):
     from qgan.hardware.config import HardwareConfig
 
+    if any(a == "--mitigation" or a.startswith("--mitigation=") for a in argv):
+        raise ValueError("--mitigation is gone: each technique is a switch of its own: --readout "
+                         "(on by default; --no-readout), --zne, --dd, --twirling")  # fmt: skip
     parser = argparse.ArgumentParser(
         prog="python -m qgan.hardware_infer", description=__doc__.split("\n\n")[0],
         epilog="\n\n".join(__doc__.split("\n\n")[1:]),

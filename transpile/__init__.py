@@ -5,9 +5,12 @@
 * ``line_score``, ``layout``: ``find_lines``, disjoint qubit lines for the sub-generators,
   scored by the backend's own error rates and packed exactly.
 * ``passes``: ``transpile_generator``, the seeded no-SWAP pass manager and its per-circuit reports.
-* ``mitigation``: ``run_mitigation`` / ``mitigated_expectations`` with a ``MitigationConfig``:
-  readout mitigation and zero-noise extrapolation on a local noisy copy of a backend
-  (``readout``, ``zne``, ``suppression``); ``runtime_mitigation`` maps it to IBM Runtime.
+* ``mitigation``: ``run_mitigation`` / ``mitigated_expectations`` with a ``MitigationConfig``
+  (``mitigation_config``: readout, zne, dd and twirling as independent switches, and the
+  ``TECHNIQUES`` registry) on a local noisy copy of a backend (``readout``, ``zne``,
+  ``suppression``); ``runtime_mitigation`` maps it to IBM Runtime.
+* ``noisy``, ``ptm``, ``ptm_sampler``, ``device_noise``: the local noisy simulation, one qubit
+  group at a time, on our batched Pauli-transfer-matrix engine (``PTMSampler``) or Aer.
 
 Nothing here imports ``qgan`` (imports flow circuits <- transpile <- qgan). The entry points
 are importable from here (``from transpile import find_lines, run_mitigation``).
@@ -29,12 +32,14 @@ _EXPORTS = {
     "pass_manager": "passes",
     "run_pass_manager": "passes",
     "transpile_generator": "passes",
-    "MODES": "mitigation",
-    "MitigationConfig": "mitigation",
+    "TECHNIQUES": "mitigation_config",
+    "MitigationConfig": "mitigation_config",
     "MitigationResult": "mitigation",
     "mitigated_expectations": "mitigation",
     "run_mitigation": "mitigation",
     "EXTRAPOLATORS": "zne",
+    "pooled_extrapolate": "zne",
+    "PTMSampler": "ptm_sampler",
     "DD_SEQUENCES": "suppression",
     "runtime_estimator": "runtime_mitigation",
 }

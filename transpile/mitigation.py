@@ -1,26 +1,28 @@
 """Mitigated expectation values of an ISA circuit on a local noisy copy of a backend.
 
 ``mitigated_expectations(isa_circuit, observables, parameter_values, backend, cfg)`` runs every
-parameter set in one pub per circuit variant (not one job per sample) on Aer with the
-backend's device noise model, reduced to the qubits in use (``transpile/noisy.py``), and applies
-the mitigation ``cfg.mode`` asks for:
+parameter set in one pub per circuit variant (not one job per sample) with the backend's
+device noise model, reduced to the qubits in use (``transpile/noisy.py``; our batched engine,
+``transpile/ptm.py``, by default), and applies the techniques that ``cfg``
+(``transpile.mitigation_config.MitigationConfig``) switches on, each independently:
 
-* ``none``: raw estimates from 4096 (``cfg.shots``) measured shots.
 * ``readout``: tensored readout-error mitigation (``transpile/readout.py``), calibrated by
   all-0/all-1 circuits on the same noisy backend (or from the Target's measurement errors).
-* ``zne``: zero-noise extrapolation over two-qubit gate folding (``transpile/zne.py``).
-* ``all``: both: readout-corrected values at each noise scale, then extrapolated.
+* ``zne``: zero-noise extrapolation over two-qubit gate folding (``transpile/zne.py``): the
+  scales' shots split by ``scale_shots``, extrapolated per parameter set or pooled over them.
+* ``twirling``, ``dd``: circuit variants (``transpile/suppression.py``), through the
+  registry's ``variants`` transforms.
 
-Idle padding, dynamical decoupling and Pauli twirling (``transpile/suppression.py``) are
-options of every mode. For IBM hardware the same choice maps to the Runtime estimator's own
-options in ``transpile/runtime_mitigation.py``.
+Without ZNE the estimates are those at scale 1; without readout, the raw ones. For IBM
+hardware the same switches map to the Runtime estimator's own options in
+``transpile/runtime_mitigation.py``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from qiskit import QuantumCircuit
@@ -29,13 +31,8 @@ from qiskit.quantum_info import SparsePauliOp
 from tqdm import tqdm
 
 from transpile.measurement import measurement_bases, pauli_terms, rotate_to_z
-from transpile.noisy import (
-    METHODS,
-    noisy_sampler,
-    qubit_groups,
-    reduced_backend,
-    restrict_circuit,
-)
+from transpile.mitigation_config import TECHNIQUES, MitigationConfig
+from transpile.noisy import noisy_sampler, qubit_groups, reduced_backend, restrict_circuit
 from transpile.readout import (
     ReadoutCalibration,
     calibration_circuits,
@@ -44,75 +41,11 @@ from transpile.readout import (
     measure_all,
     pauli_means,
 )
-from transpile.suppression import DD_SEQUENCES, pad_idle, twirled
-from transpile.zne import EXTRAPOLATORS, FOLD_SELECTIONS, extrapolate, fold_two_qubit_gates
+from transpile.suppression import pad_idle
+from transpile.zne import extrapolate, fold_two_qubit_gates, pooled_extrapolate
 
-MODES = ("none", "readout", "zne", "all")
-CALIBRATIONS = ("circuits", "target")
-
-
-def _opt(default, help: str):
-    """A dataclass field with its CLI help (``qgan.config.add_arguments`` reads ``help``)."""
-    return field(default=default, metadata={"help": help})
-
-
-@dataclass(frozen=True)
-class MitigationConfig:
-    """How expectation values are estimated and mitigated; every field is recorded with results."""
-
-    # readout by default: cheap (two calibration circuits), always helps, and it is what IBM's
-    # default resilience level 1 does on hardware
-    mode: str = _opt("readout", "none | readout | zne | all (readout + zne)")
-    # (1, 3, 5): IBM Runtime's default ZNE noise factors; odd integers fold every gate alike
-    scale_factors: tuple[float, ...] = _opt((1.0, 3.0, 5.0), "ZNE noise scale factors (>= 1)")
-    # richardson: no decay model assumed. Relaxation is not depolarizing, so <Z> need not decay
-    # to 0 and the exponential fit misfires near 0; measured on fake_brisbane at 65536 shots,
-    # Richardson left 0.009 mean error where linear left 0.016 and exponential 0.014 (0.030 raw).
-    # It amplifies shot noise 2.3x (linear 1.2x): at 4096 shots the two are about even.
-    extrapolator: str = _opt("richardson", f"ZNE extrapolator: {' | '.join(EXTRAPOLATORS)}")
-    # random: IBM's gate_folding default for scales that fold only some gates
-    fold: str = _opt(
-        "random", f"gates folded first at non-odd scales: {' | '.join(FOLD_SELECTIONS)}"
-    )
-    shots: int = _opt(4096, "shots per circuit and parameter set (split over twirls)")
-    # measured calibration: also catches the X gate's error and any asymmetry of the readout
-    calibration: str = _opt("circuits", "readout calibration: circuits | target")
-    # 16384: the rates' shot noise (~0.001) then stays well under the rates themselves (~0.02)
-    calibration_shots: int = _opt(16384, "shots of each readout calibration circuit")
-    # none: Aer's relaxation is Markovian, which DD cannot refocus (it matters on hardware)
-    dd: str = _opt("none", f"dynamical decoupling: {' | '.join(DD_SEQUENCES)}")
-    # 0: each twirl is one more simulated circuit per parameter set (on hardware it is cheap)
-    twirls: int = _opt(0, "Pauli-twirl randomizations per circuit (0: no twirling)")
-    # True: qubits decohere while they wait, as on hardware (delays get T1/T2 noise)
-    idle_noise: bool = _opt(True, "schedule ALAP and simulate T1/T2 noise on idle qubits")
-    # ptm: the same noise model as Aer's, exact, every parameter set in one batch: ~20x faster
-    # than Aer's density matrix on a 10-qubit line (wider groups fall back to Aer automatic)
-    method: str = _opt("ptm", f"local simulator: {' | '.join(METHODS)} (the others are Aer's)")
-    seed: int = _opt(0, "seed of the simulator, folding and twirling")
-
-    def __post_init__(self) -> None:
-        _choice("mode", self.mode, MODES)
-        _choice("extrapolator", self.extrapolator, EXTRAPOLATORS)
-        _choice("fold", self.fold, FOLD_SELECTIONS)
-        _choice("calibration", self.calibration, CALIBRATIONS)
-        _choice("dd", self.dd, DD_SEQUENCES)
-        _choice("method", self.method, METHODS)
-        scales = tuple(float(s) for s in self.scale_factors)
-        if len(scales) < 2 or min(scales) < 1 or len(set(scales)) != len(scales):
-            raise ValueError(f"scale_factors must be >= 2 distinct values >= 1, got {scales}")
-        object.__setattr__(self, "scale_factors", tuple(sorted(scales)))
-        if self.shots < 1 or self.calibration_shots < 1 or self.twirls < 0:
-            raise ValueError("shots and calibration_shots must be >= 1 and twirls >= 0")
-
-    @property
-    def readout(self) -> bool:
-        """Whether readout-error mitigation is part of the mode."""
-        return self.mode in ("readout", "all")
-
-    @property
-    def zne(self) -> bool:
-        """Whether zero-noise extrapolation is part of the mode."""
-        return self.mode in ("zne", "all")
+__all__ = ["MitigationConfig", "MitigationResult", "TECHNIQUES", "mitigated_expectations",
+           "run_mitigation"]  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,6 +54,7 @@ class MitigationResult:
 
     Attributes:
         scales: (S,) realized noise scales, ascending (1.0 alone without ZNE).
+        shots: (S,) shots of each scale per parameter set.
         raw: (S, P, O) unmitigated estimates per scale, parameter set and observable.
         readout: (S, P, O) readout-mitigated estimates, or None when not calibrated.
         bounds: (O,) sum of |coefficients|: no observable's value can exceed it in size.
@@ -131,6 +65,7 @@ class MitigationResult:
     """
 
     scales: np.ndarray
+    shots: np.ndarray
     raw: np.ndarray
     readout: np.ndarray | None
     bounds: np.ndarray
@@ -139,28 +74,39 @@ class MitigationResult:
     config: MitigationConfig
     seconds: float
 
-    def estimate(self, mode: str | None = None, extrapolator: str | None = None) -> np.ndarray:
-        """(P, O) estimates of ``mode`` (default: the config's) from the stored data.
+    def estimate(
+        self,
+        *,
+        readout: bool | None = None,
+        zne: bool | None = None,
+        extrapolator: str | None = None,
+        pooled: bool | None = None,
+    ) -> np.ndarray:
+        """(P, O) estimates from the stored data; each switch defaults to the config's.
 
-        Values are clipped to [-bound, bound]: readout inversion and extrapolation can
-        overshoot the physical range, and clipping can only bring them closer to it.
+        Values are clipped to [-bound, bound] once anything is mitigated: readout inversion
+        and extrapolation can overshoot the physical range, and clipping can only bring them
+        closer to it.
         """
-        mode = mode or self.config.mode
-        _choice("mode", mode, MODES)
-        data = self.readout if mode in ("readout", "all") else self.raw
+        cfg = self.config
+        readout = cfg.readout if readout is None else readout
+        zne = cfg.zne if zne is None else zne
+        data = self.readout if readout else self.raw
         if data is None:
-            raise ValueError(f"mode {mode!r} needs a readout calibration: run with readout/all")
-        if mode in ("zne", "all"):
+            raise ValueError("readout mitigation needs a readout calibration: run with readout on")
+        if zne:
             if len(self.scales) < 2:
-                raise ValueError(f"mode {mode!r} needs several noise scales: run with zne/all")
-            method = extrapolator or self.config.extrapolator
-            values = extrapolate(self.scales, np.moveaxis(data, 0, -1), method)
+                raise ValueError("zne needs several noise scales: run with zne on")
+            method = extrapolator or cfg.extrapolator
+            pool = cfg.pooled if pooled is None else pooled
+            by_scale = np.moveaxis(data, 0, -1)  # (P, O, S)
+            values = (pooled_extrapolate if pool else extrapolate)(self.scales, by_scale, method)
         else:
             at_one = np.flatnonzero(np.isclose(self.scales, 1.0))
             if not len(at_one):
                 raise ValueError("no noise scale 1 was run: include 1 in scale_factors")
             values = data[at_one[0]]
-        return values if mode == "none" else np.clip(values, -self.bounds, self.bounds)
+        return np.clip(values, -self.bounds, self.bounds) if readout or zne else values
 
 
 def mitigated_expectations(
@@ -199,8 +145,8 @@ def run_mitigation(
     Each Pauli term's value is the product of its factors on the independently simulated
     groups (exact in expectation, since the groups are independent); a term inside one group,
     like every <Z_i> of the generator, is estimated from that group's shots alone. Groups that
-    no observable reads are not simulated. ``progress`` shows a bar over the groups (one Aer
-    job each; a 10-qubit group takes seconds per parameter set and noise scale).
+    no observable reads are not simulated. ``progress`` shows a bar over the groups (one
+    sampler job each: every scale, variant and parameter set of the group).
     """
     cfg = cfg or MitigationConfig()
     start = time.perf_counter()
@@ -222,6 +168,7 @@ def run_mitigation(
     onehot[np.arange(len(terms)), [t.observable for t in terms]] = 1.0  # term -> observable
     return MitigationResult(
         scales=scales,
+        shots=np.array(cfg.shots_per_scale()),
         raw=np.einsum("tsp,to->spo", raw, onehot),
         readout=np.einsum("tsp,to->spo", mit, onehot) if cfg.readout else None,
         bounds=np.array([np.abs(op.coeffs).sum() for op in ops]),
@@ -233,7 +180,7 @@ def run_mitigation(
 
 
 class _GroupRun:
-    """Simulates one qubit group: every scale, twirl and measurement basis in one Aer job."""
+    """Simulates one qubit group: every scale, variant and measurement basis in one job."""
 
     def __init__(self, qubits: tuple[int, ...], terms, backend, cfg: MitigationConfig, seed):
         self.qubits, self.cfg, self.seed = qubits, cfg, seed
@@ -248,45 +195,46 @@ class _GroupRun:
 
     def factors(self, circuits, values: np.ndarray, parameters) -> tuple[np.ndarray, np.ndarray]:
         """(T, S, P) raw and readout-mitigated factors of every term on this group (1 if none)."""
-        pubs = self._pubs(circuits, values, parameters)
+        pubs, n_variants = self._pubs(circuits, values, parameters)
         cal_pubs = self._calibration_pubs()
         sampler = noisy_sampler(self.backend, seed=self.seed, method=self.cfg.method)
         results = sampler.run(pubs + cal_pubs).result()
         bits = [r.data.meas.to_bool_array(order="little") for r in results]
         self.calibration = self._calibrate(bits[len(pubs) :])
-        n_twirls = max(1, self.cfg.twirls)
         shape = (len(self.local), len(circuits), len(values))
         raw, mit = np.ones(shape), np.ones(shape)
         for s in range(len(self.settings)):
             rows = [t for t, w in enumerate(self.which) if w == s]
             supports = [tuple(sorted(self.local[t])) for t in rows]
             for i in range(len(circuits)):
-                first = (i * len(self.settings) + s) * n_twirls
-                chunk = bits[first : first + n_twirls]  # this scale and basis, every twirl
+                first = (i * len(self.settings) + s) * n_variants
+                chunk = bits[first : first + n_variants]  # this scale and basis, every variant
                 b = np.concatenate([_per_set(x, len(values)) for x in chunk], axis=-2)  # (P, N, k)
                 raw[rows, i] = pauli_means(b, supports).T
                 if self.calibration is not None:
                     mit[rows, i] = pauli_means(b, supports, self.calibration).T
         return raw, mit
 
-    def _pubs(self, circuits, values: np.ndarray, parameters) -> list[tuple]:
-        """Pubs ordered (scale, setting, twirl), each with all P parameter sets."""
+    def _pubs(self, circuits, values: np.ndarray, parameters) -> tuple[list[tuple], int]:
+        """Pubs ordered (scale, setting, variant), each with all P parameter sets; and the
+        number of variants per circuit (twirled copies), which split the scale's shots."""
         target, cfg = self.backend.target, self.cfg
         columns = {p: j for j, p in enumerate(parameters)}
-        shots = max(1, cfg.shots // max(1, cfg.twirls))
         pubs = []
-        for i, circuit in enumerate(circuits):
-            small = restrict_circuit(circuit, self.qubits)
-            variants = [small]
-            if cfg.twirls:
-                variants = twirled(small, cfg.twirls, seed=_seed(self.seed, i), target=target)
-            if cfg.idle_noise or cfg.dd != "none":
-                variants = [pad_idle(v, target, cfg.dd) for v in variants]
+        for i, (circuit, shots) in enumerate(zip(circuits, cfg.shots_per_scale(), strict=True)):
+            variants = [restrict_circuit(circuit, self.qubits)]
+            for name in cfg.techniques:
+                transform = TECHNIQUES[name].variants
+                if transform is not None:
+                    variants = transform(variants, cfg, target, _seed(self.seed, i))
+            if cfg.idle_noise and not cfg.dd:  # DD pads the idle stretches itself
+                variants = [pad_idle(v, target) for v in variants]
             for setting in self.settings:
                 for v in variants:
                     measured = measure_all(rotate_to_z(v, setting))
-                    pubs.append((measured, _bindings(v, values, columns), shots))
-        return pubs
+                    pubs.append((measured, _bindings(v, values, columns),
+                                 max(1, shots // len(variants))))  # fmt: skip
+        return pubs, len(variants)
 
     def _calibration_pubs(self) -> list[tuple]:
         if not (self.cfg.readout and self.cfg.calibration == "circuits"):
@@ -356,11 +304,6 @@ def _check_values(values, circuit: QuantumCircuit) -> np.ndarray:
             f"isa_circuit.parameters, got shape {np.shape(values)}"
         )
     return arr
-
-
-def _choice(name: str, value: str, allowed: Sequence[str]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {' | '.join(allowed)}, got {value!r}")
 
 
 def _seed(*entropy: int) -> int:

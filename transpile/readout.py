@@ -147,3 +147,10 @@ def measure_all(circuit: QuantumCircuit) -> QuantumCircuit:
     creg = next(c for c in out.cregs if c.name == MEAS)
     out.measure(out.qubits, list(creg))
     return out
+
+
+def runtime_options(cfg) -> dict:
+    """Readout mitigation in IBM Runtime's ``EstimatorOptions``: TREX, which is twirled
+    readout (Runtime requires measurement twirling with it)."""
+    return {"resilience": {"measure_mitigation": cfg.readout},
+            "twirling": {"enable_measure": cfg.readout}}  # fmt: skip

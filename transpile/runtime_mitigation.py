@@ -1,23 +1,24 @@
-"""Our mitigation choice as options of IBM Runtime's own estimator, for hardware runs.
+"""Our mitigation switches as options of IBM Runtime's own estimator, for hardware runs.
 
 qiskit-ibm-runtime 0.50 deprecated its server-side ``EstimatorV2`` class; 0.51.0's replacement is
 the client-side ``qiskit_ibm_runtime.executor_estimator.Estimator`` with
 ``qiskit_ibm_runtime.options_models.EstimatorOptions`` (its twirling, gate folding, DD, TREX and
-ZNE run on this machine; the circuits run through the ``Executor``). ``MitigationConfig.mode``
-maps to it as:
+ZNE run on this machine; the circuits run through the ``Executor``). Each technique of
+``transpile.mitigation_config.TECHNIQUES`` writes its own part of the options, on or off:
 
-=========  ==========  ============================  ==============  ===============
-mode       resilience  measure_mitigation (TREX)     zne_mitigation  gate twirling
-=========  ==========  ============================  ==============  ===============
-none       0           off                           off             ``twirls > 0``
-readout    1           on (twirled readout)          off             ``twirls > 0``
-zne        2           off                           on              ``twirls > 0``
-all        2           on                            on              ``twirls > 0``
-=========  ==========  ============================  ==============  ===============
+==========  =====================================================================
+switch      EstimatorOptions
+==========  =====================================================================
+readout     resilience.measure_mitigation (TREX) and twirling.enable_measure
+zne         resilience.zne_mitigation, resilience.zne (gate folding at
+            ``scale_factors``, our extrapolator's Runtime name)
+twirling    twirling.enable_gates, twirling.num_randomizations (``twirls``)
+dd          dynamical_decoupling.enable, .sequence_type (``dd_sequence``)
+==========  =====================================================================
 
-ZNE uses gate folding at ``scale_factors`` with our extrapolator's Runtime name; DD (``dd``) and
-the shot count carry over as they are. Every field is set explicitly, so no resilience-level
-default decides anything silently.
+The resilience level is the lowest that includes the switches on (0: none, 1: readout, 2:
+zne); every field is set explicitly, so no level default decides anything silently. The shot
+count carries over as ``default_shots``.
 """
 
 from __future__ import annotations
@@ -31,58 +32,37 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit_ibm_runtime.executor_estimator import Estimator
 from qiskit_ibm_runtime.options_models import EstimatorOptions
 
-from transpile.mitigation import MitigationConfig
+from transpile.mitigation_config import TECHNIQUES, MitigationConfig
+from transpile.zne import runtime_extrapolator
 
-# our fold selection -> Runtime's gate-folding amplifier (which gates fold first)
-AMPLIFIERS = {"random": "gate_folding", "front": "gate_folding_front", "back": "gate_folding_back"}
-RESILIENCE_LEVELS = {"none": 0, "readout": 1, "zne": 2, "all": 2}
-MAX_POLYNOMIAL_DEGREE = 7  # Runtime's polynomial extrapolators go up to degree 7
+__all__ = ["runtime_estimator", "runtime_extrapolator", "runtime_options", "runtime_options_dict",
+           "runtime_pub", "resilience_level"]  # fmt: skip
 
 
-def runtime_extrapolator(cfg: MitigationConfig) -> str | tuple[str, ...]:
-    """Runtime's name for ``cfg.extrapolator``.
-
-    Richardson through S points is the degree S-1 polynomial; exponential falls back to linear
-    where the fit fails, as our own ``extrapolate`` does.
-    """
-    if cfg.extrapolator == "richardson":
-        degree = len(cfg.scale_factors) - 1
-        if degree > MAX_POLYNOMIAL_DEGREE:
-            raise ValueError(f"Runtime fits polynomials up to degree {MAX_POLYNOMIAL_DEGREE}")
-        return "linear" if degree == 1 else f"polynomial_degree_{degree}"
-    return {
-        "linear": "linear",
-        "quadratic": "polynomial_degree_2",
-        "exponential": ("exponential", "linear"),
-    }[cfg.extrapolator]
+def resilience_level(cfg: MitigationConfig) -> int:
+    """The lowest Runtime resilience level that includes the switches on."""
+    return 2 if cfg.zne else 1 if cfg.readout else 0
 
 
 def runtime_options_dict(cfg: MitigationConfig) -> dict[str, Any]:
     """The ``EstimatorOptions`` fields that express ``cfg`` (a plain dict, JSON-ready)."""
-    twirl = cfg.twirls > 0
-    return {
+    options: dict[str, Any] = {
         "default_shots": cfg.shots,
-        "resilience_level": RESILIENCE_LEVELS[cfg.mode],
-        "resilience": {
-            "measure_mitigation": cfg.readout,
-            "zne_mitigation": cfg.zne,
-            "zne": {
-                "amplifier": AMPLIFIERS[cfg.fold],
-                "noise_factors": list(cfg.scale_factors),
-                "extrapolator": runtime_extrapolator(cfg),
-            },
-        },
-        "twirling": {
-            "enable_gates": twirl,
-            "enable_measure": cfg.readout,  # TREX is twirled readout: Runtime requires it
-            "num_randomizations": cfg.twirls if twirl else "auto",
-        },
-        "dynamical_decoupling": {
-            "enable": cfg.dd != "none",
-            "sequence_type": cfg.dd if cfg.dd != "none" else "XX",
-        },
+        "resilience_level": resilience_level(cfg),
         "simulator": {"seed_simulator": cfg.seed},  # used only in local (fake backend) mode
     }
+    for technique in TECHNIQUES.values():
+        _merge(options, technique.runtime(cfg))
+    return options
+
+
+def _merge(into: dict, part: dict) -> None:
+    """Deep-merge ``part`` into ``into`` (techniques share sections such as ``twirling``)."""
+    for key, value in part.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
 
 
 def runtime_options(cfg: MitigationConfig) -> EstimatorOptions:

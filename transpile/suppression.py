@@ -75,3 +75,24 @@ def twirled(
         raise ValueError(f"num_twirls must be >= 1, got {num_twirls}")
     out = pauli_twirl_2q_gates(circuit, seed=seed, num_twirls=num_twirls, target=target)
     return list(out)
+
+
+def twirl_variants(circuits: list[QuantumCircuit], cfg, target: Target, seed: int) -> list:
+    """Each circuit as ``cfg.twirls`` twirled copies (the local simulation's share of twirling)."""
+    return [c for x in circuits for c in twirled(x, cfg.twirls, seed=seed, target=target)]
+
+
+def dd_variants(circuits: list[QuantumCircuit], cfg, target: Target, seed: int) -> list:
+    """Each circuit scheduled with ``cfg.dd_sequence`` in its idle stretches."""
+    return [pad_idle(c, target, cfg.dd_sequence) for c in circuits]
+
+
+def twirling_options(cfg) -> dict:
+    """Gate twirling in IBM Runtime's ``EstimatorOptions``."""
+    return {"twirling": {"enable_gates": cfg.twirling,
+                         "num_randomizations": cfg.twirls if cfg.twirling else "auto"}}  # fmt: skip
+
+
+def dd_options(cfg) -> dict:
+    """Dynamical decoupling in IBM Runtime's ``EstimatorOptions``."""
+    return {"dynamical_decoupling": {"enable": cfg.dd, "sequence_type": cfg.dd_sequence}}

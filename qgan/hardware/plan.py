@@ -24,8 +24,8 @@ from transpile.fidelity import two_qubit_gate
 from transpile.layout import LineLayout, SearchStats, score_lines
 
 RECORD = "hardware.json"
-PLAN_FIELDS = ("backend", "n", "chunk", "seed", "shots", "mitigation", "dd", "twirls",
-               "separate", "optimization_level")  # fmt: skip
+PLAN_FIELDS = ("backend", "n", "chunk", "seed", "shots", "mitigation", "separate",
+               "optimization_level")  # fmt: skip
 
 
 class PlanMismatch(ValueError):
@@ -57,8 +57,10 @@ def plan_of(cfg: HardwareConfig, parts: HybridQParts) -> tuple[dict, str]:
     """(plan fields, fingerprint) of a resolved config and its checkpoint."""
     q = parts.model_config.quantum
     plan = {name: getattr(cfg, name) for name in PLAN_FIELDS}
+    plan["mitigation"] = dataclasses.asdict(cfg.mitigation)  # every switch and setting
     plan |= {"n_sub": q.n_sub, "n_qubits": q.n_qubits, "n_layers": q.n_layers, "kind": q.kind,
              "quantum_weights": parts.fingerprint()}  # fmt: skip
+    plan = json.loads(json.dumps(plan))  # as hardware.json holds it (tuples become lists)
     blob = json.dumps(plan, sort_keys=True).encode()
     return plan, hashlib.sha256(blob).hexdigest()[:16]
 

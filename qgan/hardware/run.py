@@ -86,7 +86,7 @@ def hardware_infer(cfg: HardwareConfig, *, networks=None) -> Path:
     report["notes"] = _notes(cfg, z_raw, saved) + notes
     write_report(report, out)
     print(f"{cfg.n} images in {out}: mean |<Z>_hw - <Z>_sim| "
-          f"{agreement['mean_abs_dz_mitigated']:.4f} ({cfg.mitigation}), image MSE "
+          f"{agreement['mean_abs_dz_mitigated']:.4f} ({cfg.mitigation.label}), image MSE "
           f"{agreement['image_mse']:.4f}; report.md")  # fmt: skip
     return out
 
@@ -98,7 +98,7 @@ def _outputs(cfg, parts, out, noise, z_raw, z_mitigated, seconds: dict, networks
     images, sim_images = parts.decode(z_mitigated), parts.decode(z_exact)
     raw_images = parts.decode(z_raw) if np.isfinite(z_raw).all() else None
     arrays = {"noise": noise, "z_raw": z_raw, "z_mitigated": z_mitigated, "z_exact": z_exact}
-    meta = {"backend": cfg.backend, "mitigation": cfg.mitigation, "shots": cfg.shots,
+    meta = {"backend": cfg.backend, "mitigation": cfg.mitigation.label, "shots": cfg.shots,
             "seed": cfg.seed, "bound": parts.bound, "checkpoint": str(parts.checkpoint),
             "step": parts.step}  # fmt: skip
     pics = write_images(out, images, sim_images, arrays, meta)
@@ -220,7 +220,7 @@ def _announce(cfg, parts, transpiled, mitigation, saved) -> None:
     n_chunks = math.ceil(cfg.n / cfg.chunk)
     where = "IBM Runtime job(s)" if cfg.on_ibm else "local chunk(s)"
     print(f"{cfg.n} images in {n_chunks} {where} of up to {cfg.chunk}, {cfg.shots} shots, "
-          f"mitigation {cfg.mitigation}" + (" (continuing the run in " + cfg.out + ")"
+          f"mitigation {cfg.mitigation.label}" + (" (continuing the run in " + cfg.out + ")"
                                             if saved is not None else ""))  # fmt: skip
     if cfg.on_ibm:
         print(f"Runtime estimator options: {runtime_options_dict(mitigation)}")
@@ -236,7 +236,7 @@ def _report(cfg, parts, transpiled, mitigation, jobs, agreement, real, seconds) 
     return {
         "backend": cfg.backend, "device": layout.backend, "checkpoint": str(parts.checkpoint),
         "step": parts.step, "bound": parts.bound, "n": cfg.n, "seed": cfg.seed,
-        "shots": cfg.shots, "mitigation": cfg.mitigation,
+        "shots": cfg.shots, "mitigation": cfg.mitigation.label,
         "executor": "IBM Runtime estimator" if cfg.on_ibm else "local noisy simulation (Aer)",
         "mitigation_config": dataclasses.asdict(mitigation),
         "runtime_options": runtime_options_dict(mitigation) if cfg.on_ibm else None,
@@ -257,5 +257,5 @@ def _notes(cfg, z_raw: np.ndarray, saved) -> list[str]:
         notes.append("continued a run already in this folder (same plan, same layout)")
     if not np.isfinite(z_raw).all():
         notes.append("raw <Z> not available: IBM Runtime returns only TREX-corrected values "
-                     f"under mitigation {cfg.mitigation} (z_raw is NaN)")  # fmt: skip
+                     f"under mitigation {cfg.mitigation.label} (z_raw is NaN)")  # fmt: skip
     return notes

@@ -7,9 +7,10 @@ replaces the deprecated ``EstimatorV2``), in job mode on the backend, with our m
 choice as its options; its post-processing (TREX, ZNE) runs in ``job.result()``, also for a job
 fetched later with ``QiskitRuntimeService.job(job_id)``.
 
-Raw values: Runtime returns mitigated values only. With ``none`` they are raw; with ``zne``
-the noise-factor-1 values are raw; with ``readout`` and ``all`` every value it returns is
-TREX-corrected, so the raw <Z> are not available (NaN).
+Raw values: Runtime returns mitigated values only. With neither readout nor ZNE they are raw;
+with ZNE alone the noise-factor-1 values are raw; with readout on every value it returns is
+TREX-corrected, so the raw <Z> are not available (NaN). With ZNE pooled (the default), the
+zero-noise values are extrapolated here from the per-factor values Runtime returns.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from qiskit_ibm_runtime.exceptions import (
 from qgan.hardware.errors import JobFailed, JobPending, JobTimeout, SubmitError
 from qgan.hardware.jobs import Chunk
 from transpile.backends import runtime_service
-from transpile.mitigation import MitigationConfig
+from transpile.mitigation_config import MitigationConfig
 from transpile.passes import TranspiledGenerator
 from transpile.runtime_mitigation import runtime_estimator, runtime_pub
+from transpile.zne import pooled_extrapolate
 
 _FAILED = (RuntimeJobFailureError, RuntimeJobMaxTimeoutError, RuntimeInvalidStateError,
            RuntimeJobNotFound)  # fmt: skip
@@ -109,10 +111,19 @@ class RuntimeExecutor:
 
 
 def pub_values(result, cfg: MitigationConfig) -> tuple[np.ndarray, np.ndarray]:
-    """(raw (P, O), mitigated (P, O)) of a Runtime estimator result, pubs side by side."""
+    """(raw (P, O), mitigated (P, O)) of a Runtime estimator result, pubs side by side.
+
+    With ``zne`` and ``pooled``, the mitigated values are ours: the pooled extrapolation of the
+    per-noise-factor values Runtime returns (``transpile.zne.pooled_extrapolate``), not
+    Runtime's own per-set extrapolation.
+    """
     raws, mits = [], []
     for pub in result:
         evs = np.asarray(pub.data.evs, dtype=float)  # (P, O)
+        factors = getattr(pub.data, "evs_noise_factors", None)
+        if cfg.zne and cfg.pooled and factors is not None:
+            evs = pooled_extrapolate(cfg.scale_factors, np.asarray(factors, dtype=float),
+                                     cfg.extrapolator)  # fmt: skip
         mits.append(evs)
         raws.append(_raw(pub.data, evs, cfg))
     return np.concatenate(raws, axis=1), np.concatenate(mits, axis=1)
@@ -120,10 +131,10 @@ def pub_values(result, cfg: MitigationConfig) -> tuple[np.ndarray, np.ndarray]:
 
 def _raw(data, evs: np.ndarray, cfg: MitigationConfig) -> np.ndarray:
     """The unmitigated values where Runtime returned them (module docstring), else NaN."""
-    if cfg.mode == "none":
+    if not cfg.readout and not cfg.zne:
         return evs
     factors = getattr(data, "evs_noise_factors", None)
-    if cfg.mode == "zne" and factors is not None:
+    if not cfg.readout and factors is not None:
         at_one = list(cfg.scale_factors).index(1.0) if 1.0 in cfg.scale_factors else None
         if at_one is not None:
             return np.asarray(factors, dtype=float)[..., at_one]  # (P, O, S) -> (P, O)

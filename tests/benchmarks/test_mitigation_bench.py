@@ -11,20 +11,25 @@ from benchmarks.mitigation_bench import BenchConfig, _weights, main, run
 from qgan.checkpoint import save_checkpoint
 
 TINY = {"backend": "fake_manila", "n_sub": 1, "samples": 2, "n_qubits": 3, "n_layers": 1,
-        "shots": 256, "extrapolators": "linear,richardson"}  # fmt: skip
+        "shots": "256", "extrapolators": "linear,richardson"}  # fmt: skip
 
 
 def test_records_cover_every_setting(capsys):
     records = run(BenchConfig(**TINY))
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert printed == records
-    assert [(r["setting"], r["extrapolator"]) for r in records] == [
-        ("none", None), ("readout", None), ("zne", "linear"), ("zne", "richardson"),
-        ("all", "linear"), ("all", "richardson"),
+    assert [(r["run"], r["setting"], r["extrapolator"], r["pooled"]) for r in records] == [
+        ("even", "none", None, False), ("even", "readout", None, False),
+        ("even", "zne", "linear", False), ("even", "zne", "richardson", False),
+        ("even", "readout+zne", "linear", False), ("even", "readout+zne", "richardson", False),
+        ("even", "readout+zne", "richardson", True),
+        ("split", "readout+zne", "richardson", False), ("split", "readout+zne", "richardson", True),
     ]  # fmt: skip
     assert records[0]["improvement_over_none"] == 1.0
+    assert records[0]["shots_per_scale"] == [256, 256, 256]
+    assert records[-1]["shots_per_scale"] == [461, 154, 154]  # 3 x 256 split 3:1:1
     for rec in records:
-        assert rec["values"] == 6 and rec["scales"] == [1.0, 3.0, 5.0]
+        assert rec["values"] == 6 and rec["scales"] == [1.0, 3.0, 5.0] and rec["shots"] == 256
         assert 0 <= rec["mean_abs_error"] <= rec["max_abs_error"] <= 2
 
 

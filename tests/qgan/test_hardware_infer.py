@@ -48,8 +48,10 @@ from qgan.hardware_infer import main
 from qgan.metrics import fid_from_features
 from qgan.models import ModelConfig, build_generator
 from qgan.quantum import QuantumConfig
+from transpile.mitigation_config import MitigationConfig
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*has no QubitProperties:UserWarning")
+NONE = MitigationConfig(readout=False)  # every switch off
 RUN_CONFIG = {"model": "hybridq", "dataset": "synthetic", "cls": "MEL", "classes": "MEL,NV,BCC",
               "limit": 20, "image_size": 64, "seed": 0}  # fmt: skip
 
@@ -107,8 +109,8 @@ def _ideal(name="fake_ideal"):
 
 def test_end_to_end_on_a_noisy_fake_backend(checkpoint, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # real-statistics cache
-    cfg = HardwareConfig(backend="fake_jakarta", checkpoint=checkpoint, n=6, shots=1024,
-                         mitigation="readout", out=str(tmp_path / "hw"))  # fmt: skip
+    cfg = HardwareConfig(backend="fake_jakarta", checkpoint=checkpoint, n=6, shots=1024, chunk=4,
+                         out=str(tmp_path / "hw"))  # fmt: skip
     out = hardware_infer(cfg, networks=_networks())
     data = _npz(out)
     assert data["images"].shape == data["sim_images"].shape == (6, 64, 64, 3)
@@ -126,7 +128,7 @@ def test_end_to_end_on_a_noisy_fake_backend(checkpoint, tmp_path, monkeypatch):
     assert err_mit < err_raw  # readout mitigation helps on a noisy device
     assert report["layout"]["lines"] and report["circuits"][0]["swaps"] == 0
     assert report["circuits"][0]["two_qubit_gates"] == 8  # 2 sub-generators x 2 layers x 2 CX
-    assert [j["rows"] for j in report["jobs"]] == [[0, 4], [4, 6]]  # chunks of 4 locally
+    assert [j["rows"] for j in report["jobs"]] == [[0, 4], [4, 6]]  # chunks of 4
     # real-image metrics: FID recomputed from the run's own split.json (MEL test images)
     split = load_split(Path(checkpoint).parent)
     data_set = load_dataset(DataConfig(dataset="synthetic", limit=20))
@@ -149,7 +151,7 @@ def test_end_to_end_on_a_noisy_fake_backend(checkpoint, tmp_path, monkeypatch):
 def test_simulator_images_are_the_models_own_forward(checkpoint, tmp_path, monkeypatch):
     monkeypatch.setattr(hw_run, "get_backend", _ideal())
     cfg = HardwareConfig(backend="fake_ideal", checkpoint=checkpoint, n=3, shots=64,
-                         mitigation="none", out=str(tmp_path / "hw"))  # fmt: skip
+                         mitigation=NONE, out=str(tmp_path / "hw"))  # fmt: skip
     data = _npz(hardware_infer(cfg))
     parts = hw_run.load_hybridq(checkpoint)
     with torch.no_grad():
@@ -165,7 +167,7 @@ def test_noiseless_backend_matches_the_exact_simulator_within_shot_noise(
     monkeypatch.setattr(hw_run, "get_backend", _ideal())
     shots = 20000
     cfg = HardwareConfig(backend="fake_ideal", checkpoint=checkpoint, n=4, shots=shots,
-                         mitigation="none", separate=separate, out=str(tmp_path))  # fmt: skip
+                         mitigation=NONE, separate=separate, out=str(tmp_path))  # fmt: skip
     out = hardware_infer(cfg)
     data = _npz(out)
     # each <Z> is a mean of `shots` values +-1: standard deviation at most 1/sqrt(shots)
@@ -179,8 +181,7 @@ def test_noiseless_backend_matches_the_exact_simulator_within_shot_noise(
 def test_an_interrupted_local_run_resumes_at_its_first_unfinished_chunk(
     checkpoint, tmp_path, monkeypatch
 ):
-    base = dict(backend="fake_jakarta", checkpoint=checkpoint, n=4, shots=256, chunk=2,
-                mitigation="readout")  # fmt: skip
+    base = dict(backend="fake_jakarta", checkpoint=checkpoint, n=4, shots=256, chunk=2)
     fresh = _npz(hardware_infer(HardwareConfig(**base, out=str(tmp_path / "fresh"))))
     real_run, calls = LocalExecutor.run, []
 
@@ -214,7 +215,7 @@ def test_dry_run_transpiles_and_writes_nothing(checkpoint, tmp_path, capsys):
           "--out", str(tmp_path / "hw")])  # fmt: skip
     printed = capsys.readouterr().out
     assert "2 disjoint lines of 3 qubits" in printed and "swaps" in printed
-    assert "8 images in 2 local chunk(s)" in printed  # the automatic --n of a fake backend
+    assert "64 images in 1 local chunk(s)" in printed  # the automatic --n and --chunk
     assert not (tmp_path / "hw").exists()
 
 
@@ -239,7 +240,9 @@ def test_clear_one_line_errors(checkpoint, tmp_path, monkeypatch):
                                                    checkpoint, *out])  # fmt: skip
     assert "fake_<device>" in _error(["--backend", "brisbane", "--checkpoint", checkpoint, *out])
     assert "no checkpoint at" in _error(["--checkpoint", str(tmp_path / "none"), *out])
-    assert "--mitigation must be one of" in _error(["--mitigation", "pec", *out])
+    assert "extrapolator must be one of" in _error(["--extrapolator", "cubic", *out])
+    assert "--scale-shots takes comma-separated numbers" in _error(["--scale-shots", "3,x", *out])
+    assert "a switch of its own: --readout" in _error(["--mitigation", "all", *out])  # old flag
     assert "nothing to resume" in _error(["--resume", *out])
     for model, why in (("dcgan", "no quantum circuit"), ("mosaiq", "cannot run on hardware yet")):
         folder = tmp_path / model

@@ -9,6 +9,7 @@ its id is already in the ledger.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from qgan.hardware.runtime import pub_values
 from qgan.hardware_infer import main
 from qgan.models import ModelConfig, build_generator
 from qgan.quantum import QuantumConfig
-from transpile.mitigation import MitigationConfig
+from transpile.mitigation_config import MitigationConfig
+from transpile.zne import pooled_extrapolate
 
 
 def tiny_checkpoint(folder: Path) -> str:
@@ -110,7 +112,7 @@ def _argv(tmp_path, *extra) -> list[str]:
     ckpt = tiny_checkpoint(tmp_path)
     out = str(tmp_path / "hw")
     return ["--backend", "ibm_jakarta", "--checkpoint", ckpt, "--n", "6", "--chunk", "4",
-            "--mitigation", "none", "--timeout", "5", "--out", out, *extra]  # fmt: skip
+            "--no-readout", "--timeout", "5", "--out", out, *extra]  # fmt: skip
 
 
 def _ledger(cloud: Cloud) -> list[dict]:
@@ -159,8 +161,8 @@ def test_a_failed_job_is_a_clear_error_and_a_rerun_submits_only_its_chunk(cloud,
 
 
 def test_mitigation_maps_to_runtime_options_and_trex_has_no_raw_values(cloud, tmp_path):
-    main(_argv(tmp_path, "--mitigation", "readout", "--shots", "2048", "--seed", "5"))
-    assert {(c.mode, c.shots, c.seed) for c in cloud.options} == {("readout", 2048, 5)}
+    main(_argv(tmp_path, "--readout", "--shots", "2048", "--seed", "5"))
+    assert {(c.label, c.shots, c.seed) for c in cloud.options} == {("readout", 2048, 5)}
     out = tmp_path / "hw"
     report = json.loads((out / "report.json").read_text())
     assert report["runtime_options"]["resilience"]["measure_mitigation"] is True
@@ -188,14 +190,18 @@ class _Pub:
 
 
 def test_pub_values_take_the_unscaled_values_as_raw_under_zne():
-    evs = np.array([[0.5, -0.2]])  # (P, O)
-    factors = np.array([[[0.4, 0.3, 0.2], [-0.1, -0.05, 0.0]]])  # (P, O, S): scales 1, 3, 5
-    raw, mitigated = pub_values([_Pub(evs=evs, evs_noise_factors=factors)],
-                                MitigationConfig(mode="zne"))  # fmt: skip
-    np.testing.assert_array_equal(raw, [[0.4, -0.1]])
-    np.testing.assert_array_equal(mitigated, evs)
-    raw, _ = pub_values([_Pub(evs=evs), _Pub(evs=evs)], MitigationConfig(mode="all"))
-    assert raw.shape == (1, 4) and np.isnan(raw).all()  # TREX-corrected: no raw values
+    evs = np.array([[0.5, -0.2], [0.3, 0.1]])  # (P, O)
+    factors = np.array([[[0.4, 0.3, 0.2], [-0.1, -0.05, 0.0]],
+                        [[0.2, 0.1, 0.05], [0.1, 0.05, 0.02]]])  # (P, O, S): scales 1, 3, 5
+    zne = MitigationConfig(readout=False, zne=True, pooled=False)
+    raw, mitigated = pub_values([_Pub(evs=evs, evs_noise_factors=factors)], zne)
+    np.testing.assert_array_equal(raw, factors[..., 0])
+    np.testing.assert_array_equal(mitigated, evs)  # Runtime's own extrapolation
+    pooled = dataclasses.replace(zne, pooled=True)
+    _, mitigated = pub_values([_Pub(evs=evs, evs_noise_factors=factors)], pooled)
+    np.testing.assert_allclose(mitigated, pooled_extrapolate((1, 3, 5), factors, "richardson"))
+    raw, _ = pub_values([_Pub(evs=evs), _Pub(evs=evs)], MitigationConfig(zne=True))
+    assert raw.shape == (2, 4) and np.isnan(raw).all()  # TREX-corrected: no raw values
 
 
 @pytest.mark.hardware
@@ -207,7 +213,7 @@ def test_a_real_ibm_device(tmp_path):
     if not backend.startswith("ibm_"):
         pytest.skip("set QGAN_IBM_BACKEND=ibm_<device> (and an IBM Quantum account) to run")
     argv = ["--backend", backend, "--checkpoint", tiny_checkpoint(tmp_path), "--n", "2",
-            "--shots", "1024", "--mitigation", "readout", "--timeout", "3600",
+            "--shots", "1024", "--timeout", "3600",
             "--out", str(tmp_path / "hw")]  # fmt: skip
     main(argv)
     report = json.loads((tmp_path / "hw" / "report.json").read_text())

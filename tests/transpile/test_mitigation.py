@@ -40,15 +40,20 @@ def _exact(ansatz, parameters, values) -> np.ndarray:
     return np.array([[s.expectation_value(op).real for op in ansatz.observables] for s in states])
 
 
-def _errors(result, exact, extrapolator="richardson"):
-    return {m: np.abs(result.estimate(m, extrapolator) - exact).mean() for m in
-            ("none", "readout", "zne", "all")}  # fmt: skip
+SETTINGS = {"none": (False, False), "readout": (True, False), "zne": (False, True),
+            "all": (True, True)}  # fmt: skip
+
+
+def _errors(result, exact, extrapolator="richardson", pooled=False):
+    return {name: np.abs(result.estimate(readout=r, zne=z, extrapolator=extrapolator,
+                                         pooled=pooled) - exact).mean()
+            for name, (r, z) in SETTINGS.items()}  # fmt: skip
 
 
 def test_readout_mitigation_lowers_the_error(manila):
     # small angles keep |<Z>| large, where readout errors bias it most
     isa, observables, values, exact = _problem(manila, n_layers=3, high=0.4)
-    cfg = MitigationConfig(mode="all", shots=16384)
+    cfg = MitigationConfig(zne=True, shots=16384, scale_shots=(1, 1, 1))
     errors = _errors(run_mitigation(isa, observables, values, manila, cfg), exact)
     assert errors["readout"] < 0.5 * errors["none"]
     assert errors["all"] < 0.5 * errors["none"]
@@ -58,24 +63,27 @@ def test_zne_lowers_the_error(manila):
     # ten CNOT layers: gate and idle noise dominate the bias
     isa, observables, values, exact = _problem(manila, n_layers=10, high=0.4)
     result = run_mitigation(
-        isa, observables, values, manila, MitigationConfig(mode="all", shots=16384)
+        isa, observables, values, manila, MitigationConfig(zne=True, shots=16384)
     )
     errors = _errors(result, exact)
     assert errors["zne"] < 0.5 * errors["none"]
     assert errors["all"] < 0.5 * errors["none"]
     np.testing.assert_allclose(result.scales, [1, 3, 5])
     assert result.raw.shape == result.readout.shape == (3, len(values), 3)
+    assert result.shots.tolist() == [29491, 9830, 9830]  # 3 x 16384 split 3:1:1
+    pooled = _errors(result, exact, pooled=True)
+    assert pooled["all"] < 0.5 * errors["none"]
 
 
 def test_the_entry_point_returns_the_configured_mode(manila):
     isa, observables, values, _ = _problem(manila, n_layers=1, high=1.0, n_sets=2)
-    cfg = MitigationConfig(mode="readout", shots=512, seed=3)
+    cfg = MitigationConfig(shots=512, seed=3)
     out = mitigated_expectations(isa, observables, values, manila, cfg)
     again = run_mitigation(isa, observables, values, manila, cfg)
     np.testing.assert_array_equal(out, again.estimate())  # seeded: the same shots
     assert out.shape == (2, 3) and np.all(np.abs(out) <= 1)
     with pytest.raises(ValueError, match="needs several noise scales"):
-        again.estimate("zne")
+        again.estimate(zne=True)
 
 
 @pytest.mark.filterwarnings("ignore:.*no QubitProperties")  # an ideal backend has none
@@ -94,33 +102,46 @@ def test_any_pauli_basis_and_products_across_groups_on_an_ideal_backend():
         SparsePauliOp.from_sparse_list([("ZX", [1, 4], 1.0), ("", [], 0.25)], 5),  # 2 groups
         SparsePauliOp.from_sparse_list([("YY", [3, 4], 1.0), ("XX", [3, 4], 0.5)], 5),
     ]
-    cfg = MitigationConfig(mode="readout", shots=40_000, idle_noise=False)  # no durations
+    cfg = MitigationConfig(shots=40_000, idle_noise=False)  # no durations
     result = run_mitigation(isa, [o.apply_layout(isa.layout) for o in observables], [[]] * 1,
                             backend, cfg)  # fmt: skip
     exact = [Statevector(qc).expectation_value(o).real for o in observables]
     assert result.groups == ((0, 1, 2), (3, 4))
-    np.testing.assert_allclose(result.estimate("none")[0], exact, atol=0.03)
+    np.testing.assert_allclose(result.estimate(readout=False)[0], exact, atol=0.03)
     np.testing.assert_allclose(result.calibrations[0].p01, 0)  # no readout error to find
-    np.testing.assert_array_equal(result.estimate("readout"), result.estimate("none"))
+    np.testing.assert_array_equal(result.estimate(), result.estimate(readout=False))
 
 
 def test_twirling_and_dd_run_and_stay_close(manila):
     isa, observables, values, exact = _problem(manila, n_layers=2, high=1.0, n_sets=2)
-    cfg = MitigationConfig(mode="readout", shots=8192, twirls=2, dd="XY4", calibration="target")
+    cfg = MitigationConfig(shots=8192, twirling=True, twirls=2, dd=True, dd_sequence="XY4",
+                           calibration="target")  # fmt: skip
     out = mitigated_expectations(isa, observables, values, manila, cfg)
     assert np.abs(out - exact).mean() < 0.05
 
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"mode": "pec"}, "mode must be"), ({"scale_factors": (1.0,)}, "scale_factors"),
-     ({"scale_factors": (0.5, 1.0)}, "scale_factors"), ({"dd": "XY8"}, "dd must be"),
-     ({"extrapolator": "cubic"}, "extrapolator"), ({"shots": 0}, "shots")],
+    [({"scale_factors": (1.0,), "scale_shots": (1.0,)}, "scale_factors"),
+     ({"scale_factors": (0.5, 1.0), "scale_shots": (1, 1)}, "scale_factors"),
+     ({"scale_shots": (1, 1)}, "scale_shots must be 3"), ({"dd_sequence": "XY8"}, "dd_sequence"),
+     ({"extrapolator": "cubic"}, "extrapolator"), ({"shots": 0}, "shots"),
+     ({"method": "mps"}, "method must be")],
 )  # fmt: skip
 def test_config_is_validated(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MitigationConfig(**kwargs)
-    assert MitigationConfig(scale_factors=(5, 1, 3)).scale_factors == (1.0, 3.0, 5.0)
+    cfg = MitigationConfig(zne=True, scale_factors=(5, 1, 3), scale_shots=(1, 3, 2), shots=100)
+    assert cfg.scale_factors == (1.0, 3.0, 5.0) and cfg.scale_shots == (3.0, 2.0, 1.0)
+    assert cfg.shots_per_scale() == (150, 100, 50)  # 3 x 100 shots, split 3:2:1
+    assert MitigationConfig(shots=100).shots_per_scale() == (100,)  # no ZNE: scale 1 alone
+
+
+def test_switches_are_independent_and_name_the_run():
+    assert MitigationConfig().techniques == ("readout",)
+    cfg = MitigationConfig(readout=False, zne=True, dd=True, twirling=True)
+    assert cfg.techniques == ("zne", "twirling", "dd") and cfg.label == "zne+twirling+dd"
+    assert MitigationConfig(readout=False).label == "none"
 
 
 def test_bad_input_fails_with_one_line(manila):
