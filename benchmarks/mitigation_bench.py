@@ -9,14 +9,14 @@ count of ``--shots``, two noisy runs at noise scales 1, 3, 5 (plus the readout c
 * ``even``: every scale with all the shots (today's cost of ZNE), which gives ``none`` (raw,
   scale 1), ``readout``, and ``zne`` / ``readout+zne`` per extrapolator, per parameter set and
   pooled over the parameter sets (``transpile.zne.pooled_extrapolate``), all from the same shots;
-* ``split``: the same total shots split by ``--scale-shots`` (3:1:1 by default), readout + ZNE
+* ``split``: the same total shots split by ``--scale-shots`` (5:1:1 by default), readout + ZNE
   per parameter set and pooled: the default of ``MitigationConfig``.
 
 Each JSON line: shots, run, setting, extrapolator, pooled, mean and max |<Z>_est - <Z>_exact|
 over every (noise vector, qubit), its ratio to ``none``, the shot-noise floor of a raw estimate
 at that shot count (sqrt(2/pi) * mean sqrt((1 - z^2) / shots)), and the run's wall time.
 
-    python -m benchmarks.mitigation_bench                        # 10 sub-generators, 16 vectors
+    python -m benchmarks.mitigation_bench                        # 10 sub-generators, 64 vectors
     python -m benchmarks.mitigation_bench --n-sub 2 --samples 4 --shots 4096
     python -m benchmarks.mitigation_bench --checkpoint runs/hybridq-isic2019-MEL
 """
@@ -51,14 +51,14 @@ def _opt(default, help: str):
 class BenchConfig:
     backend: str = _opt("fake_brisbane", "fake backend (127-qubit Eagle by default)")
     n_sub: int = _opt(10, "sub-generators measured (1-10), side by side on disjoint lines")
-    # 16: pooling needs a batch, as a hardware run's chunk of 64 has
-    samples: int = _opt(16, "noise vectors (parameter sets, all in one pub)")
+    # 64: a hardware run's chunk; the pooled regression needs a batch (its noise falls with it)
+    samples: int = _opt(64, "noise vectors (parameter sets, all in one pub)")
     shots: str = _opt("4096,65536", "shot counts, comma-separated: one pair of runs each")
     n_qubits: int = _opt(10, "qubits per sub-generator")
     n_layers: int = _opt(6, "layers per sub-generator")
     checkpoint: str = _opt("", "qgan checkpoint or run folder (default: the training's init)")
     scale_factors: str = _opt("1,3,5", "ZNE noise scale factors, comma-separated")
-    scale_shots: str = _opt("3,1,1", "relative shots per scale of the split run")
+    scale_shots: str = _opt("5,1,1", "relative shots per scale of the split run")
     extrapolators: str = _opt("linear,richardson,exponential", f"reported, of {EXTRAPOLATORS}")
     twirls: int = _opt(0, "Pauli-twirl randomizations (0: off; each one is another circuit)")
     dd: str = _opt("none", "dynamical decoupling: none | XX | XpXm | XY4")

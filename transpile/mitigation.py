@@ -199,8 +199,9 @@ class _GroupRun:
         cal_pubs = self._calibration_pubs()
         sampler = noisy_sampler(self.backend, seed=self.seed, method=self.cfg.method)
         results = sampler.run(pubs + cal_pubs).result()
-        bits = [r.data.meas.to_bool_array(order="little") for r in results]
-        self.calibration = self._calibrate(bits[len(pubs) :])
+        arrays = [r.data.meas for r in results]
+        self.calibration = self._calibrate([a.to_bool_array(order="little")
+                                            for a in arrays[len(pubs) :]])  # fmt: skip
         shape = (len(self.local), len(circuits), len(values))
         raw, mit = np.ones(shape), np.ones(shape)
         for s in range(len(self.settings)):
@@ -208,11 +209,11 @@ class _GroupRun:
             supports = [tuple(sorted(self.local[t])) for t in rows]
             for i in range(len(circuits)):
                 first = (i * len(self.settings) + s) * n_variants
-                chunk = bits[first : first + n_variants]  # this scale and basis, every variant
-                b = np.concatenate([_per_set(x, len(values)) for x in chunk], axis=-2)  # (P, N, k)
-                raw[rows, i] = pauli_means(b, supports).T
+                chunk = arrays[first : first + n_variants]  # this scale and basis, every variant
+                bits, freq = _outcomes(chunk, len(values))  # (M, k) outcomes, (P, M) frequencies
+                raw[rows, i] = pauli_means(bits, supports, probs=freq).T
                 if self.calibration is not None:
-                    mit[rows, i] = pauli_means(b, supports, self.calibration).T
+                    mit[rows, i] = pauli_means(bits, supports, self.calibration, probs=freq).T
         return raw, mit
 
     def _pubs(self, circuits, values: np.ndarray, parameters) -> tuple[list[tuple], int]:
@@ -266,9 +267,35 @@ def _scaled_circuits(
     return [c for c, _ in out], np.array([r for _, r in out])
 
 
-def _per_set(bits: np.ndarray, n_sets: int) -> np.ndarray:
-    """(P, N, k) bits; a group without parameters ran once and serves every parameter set."""
-    return np.broadcast_to(bits, (n_sets, *bits.shape[-2:]))
+def _outcomes(arrays: list, n_sets: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct outcomes (M, k) bool of the shots of ``arrays`` (BitArrays of one circuit's
+    variants, each (P,) or () with its shots), and their frequencies (P, M) over all variants.
+
+    Means over M <= 2^k outcomes instead of every shot: 65536 shots of 64 parameter sets would
+    otherwise be a 4 GB array of per-shot weights. A group without parameters ran once and
+    serves every parameter set.
+    """
+    k = arrays[0].num_bits
+    ints = [_as_ints(a).reshape(-1, a.num_shots) for a in arrays]  # (P or 1, shots) each
+    if k <= 16:
+        counts = sum(np.stack([np.bincount(r, minlength=2**k) for r in x]) for x in ints)
+        keep = np.flatnonzero(np.asarray(counts).sum(axis=0))
+        outcomes, counts = keep, np.asarray(counts)[:, keep]
+    else:  # wide groups: the observed outcomes only
+        stacked = np.concatenate(ints, axis=1)
+        outcomes, inverse = np.unique(stacked, return_inverse=True)
+        inverse = inverse.reshape(stacked.shape)
+        counts = np.stack([np.bincount(r, minlength=len(outcomes)) for r in inverse])
+    freq = np.broadcast_to(counts / counts.sum(axis=1, keepdims=True), (n_sets, len(outcomes)))
+    bits = ((outcomes[:, None] >> np.arange(k)) & 1).astype(bool)  # (M, k), qubit j = bit j
+    return bits, freq
+
+
+def _as_ints(array) -> np.ndarray:
+    """(..., shots) outcome integers of a BitArray (clbit j = bit j)."""
+    data = array.array.astype(np.int64)  # (..., shots, bytes), big-endian bytes
+    weights = 256 ** np.arange(data.shape[-1] - 1, -1, -1)
+    return (data * weights).sum(axis=-1)
 
 
 def _bindings(circuit: QuantumCircuit, values: np.ndarray, columns: dict):

@@ -109,31 +109,54 @@ def extrapolate(
 def pooled_extrapolate(
     scales: Sequence[float] | np.ndarray, values: np.ndarray, method: str = "richardson"
 ) -> np.ndarray:
-    """Zero-noise estimates of P parameter sets that share a circuit: the extrapolation of each
-    observable's mean over the sets, plus each set's own deviation from that mean at the
-    lowest scale.
+    """Zero-noise estimates of P parameter sets that share a circuit, regressed across them.
 
-    z_p = extrapolate(mean_p y_p(c)) + (y_p(c_min) - mean_p y_p(c_min)). The correction that
-    ZNE adds (z - y(c_min)) depends on the noise acting on the observable far more than on the
-    inputs, so it is estimated from all P sets at once, with 1/P of one set's shot noise; each
-    set keeps the noise of its lowest-scale value alone, which ZNE's amplification of the
-    higher scales (2.3x for Richardson at 1, 3, 5) never reaches. The price is a bias where
-    the sets' deviations themselves decay with the noise: (1 - y/z) of the deviation, small
-    when the sets differ little (measured in ``benchmarks.mitigation_bench``). With P = 1 it is
-    ``extrapolate``.
+    Each set's own extrapolation t_p (``extrapolate``) is unbiased but noisy: Richardson at
+    1, 3, 5 multiplies shot noise by 2.3. Its conditional mean given the set's value at the
+    lowest scale y_p is nearly linear across sets (the noise acts on every set alike), so
+    per observable it is fitted by least squares over the P sets,
+
+        z_p = mean(t) + k (y_p - mean(y)),   k = cov(t, y) / var(y),
+
+    which keeps y_p's shot noise alone, scaled by k, and shares the extrapolation's noise
+    among P sets. Each observable's slope k is shrunk toward the slope of all observables
+    together by its own sampling variance (empirical Bayes, James-Stein): it is well
+    determined where the sets differ much, and borrowed where they differ little. The idea is
+    Clifford data regression's (Czarnik et al., Quantum 5, 592 (2021)), with the batch's own
+    ZNE estimates as the training data. With P <= 2 it is ``extrapolate``.
 
     Args:
         scales: (S,) realized noise scales.
         values: (P, ..., S) values of P parameter sets at each scale.
-        method: One of ``EXTRAPOLATORS``, applied to the means.
+        method: One of ``EXTRAPOLATORS``, the per-set extrapolation.
 
     Returns:
         (P, ...) zero-noise estimates.
     """
-    y = np.asarray(values, dtype=float)
-    lowest = int(np.argmin(np.asarray(scales, dtype=float)))
-    mean = y.mean(axis=0)  # (..., S)
-    return extrapolate(scales, mean, method)[None] + (y[..., lowest] - mean[..., lowest])
+    y_all = np.asarray(values, dtype=float)
+    t = extrapolate(scales, y_all, method)  # (P, ...)
+    if len(t) <= 2:  # two points: the fitted line passes through both
+        return t
+    y = y_all[..., int(np.argmin(np.asarray(scales, dtype=float)))]  # (P, ...)
+    dy, dt = y - y.mean(axis=0), t - t.mean(axis=0)
+    return t.mean(axis=0) + _shrunk_slopes(dy, dt) * dy
+
+
+def _shrunk_slopes(dy: np.ndarray, dt: np.ndarray) -> np.ndarray:
+    """(...) least-squares slopes of dt on dy over axis 0, each shrunk toward the slope of all
+    observables together by w = tau^2 / (tau^2 + var(k)), tau^2 the slopes' true spread."""
+    n = len(dy)
+    var = (dy**2).mean(axis=0)
+    spread = var > 1e-24  # an observable equal in every set has no slope to fit
+    safe = np.where(spread, var, 1.0)
+    k = np.where(spread, (dy * dt).mean(axis=0) / safe, 0.0)
+    k_var = np.where(spread, ((dt - k * dy) ** 2).mean(axis=0) / (n * safe), 0.0)
+    pooled = (dy * dt).sum() / max(float((dy**2).sum()), 1e-24)
+    if not spread.any():
+        return k
+    tau2 = max(float(k[spread].var() - k_var[spread].mean()), 0.0)
+    weight = np.where(k_var > 0, tau2 / np.maximum(tau2 + k_var, 1e-24), 1.0)
+    return weight * k + (1 - weight) * pooled
 
 
 def richardson_weights(scales: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ import numpy as np
 
 from qgan.artifacts import to_uint8_images
 from qgan.hardware.config import HardwareConfig
+from qgan.hardware.cost import estimate_cost
 from qgan.hardware.errors import HardwareError, JobFailed, JobPending, SubmitError
 from qgan.hardware.generator import HybridQParts, circuit_values, load_hybridq
 from qgan.hardware.jobs import Chunk, Ledger, chunks, run_chunks
@@ -70,7 +71,8 @@ def hardware_infer(cfg: HardwareConfig, *, networks=None) -> Path:
     transpiled = _transpile(backend, parts, cfg, saved)
     seconds["transpile"] = time.perf_counter() - tic
     mitigation = cfg.mitigation_config(idle_noise=_has_durations(backend.target))
-    _announce(cfg, parts, transpiled, mitigation, saved)
+    cost = estimate_cost(backend, transpiled, mitigation, cfg.n, math.ceil(cfg.n / cfg.chunk))
+    _announce(cfg, parts, transpiled, mitigation, saved, cost)
     if cfg.dry_run:
         return out
     RunRecord(cfg, plan, fingerprint, transpiled.layout.lines).write(out)
@@ -83,6 +85,7 @@ def hardware_infer(cfg: HardwareConfig, *, networks=None) -> Path:
                                       networks)  # fmt: skip
     seconds["total"] = time.perf_counter() - start
     report = _report(cfg, parts, transpiled, mitigation, jobs, agreement, real, seconds)
+    report["cost"] = cost.as_dict()
     report["notes"] = _notes(cfg, z_raw, saved) + notes
     write_report(report, out)
     print(f"{cfg.n} images in {out}: mean |<Z>_hw - <Z>_sim| "
@@ -211,8 +214,8 @@ def _run_quantum(cfg, parts, backend, transpiled, mitigation, noise, ledger: Led
     return z_raw, z_mitigated, jobs
 
 
-def _announce(cfg, parts, transpiled, mitigation, saved) -> None:
-    """Print what will run where, and how much work it is."""
+def _announce(cfg, parts, transpiled, mitigation, saved, cost) -> None:
+    """Print what will run where, how much work it is and what it costs on the device."""
     q = parts.model_config.quantum
     print(f"{parts.checkpoint} (step {parts.step}): HybridQ {q.n_sub} x {q.n_qubits} qubits, "
           f"{q.n_layers} layers, noise U[0, {parts.bound:.4g})")  # fmt: skip
@@ -222,8 +225,12 @@ def _announce(cfg, parts, transpiled, mitigation, saved) -> None:
     print(f"{cfg.n} images in {n_chunks} {where} of up to {cfg.chunk}, {cfg.shots} shots, "
           f"mitigation {cfg.mitigation.label}" + (" (continuing the run in " + cfg.out + ")"
                                             if saved is not None else ""))  # fmt: skip
+    print(cost.line() + ("" if cfg.on_ibm else " [on the device; here it is simulated]"))
     if cfg.on_ibm:
         print(f"Runtime estimator options: {runtime_options_dict(mitigation)}")
+        if mitigation.zne and len(set(mitigation.scale_shots)) > 1:
+            print("note: Runtime runs every noise factor with --shots; --scale-shots applies to "
+                  "local runs only")  # fmt: skip
     else:
         print(workload(transpiled, mitigation, cfg.n))
 

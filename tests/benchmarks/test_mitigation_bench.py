@@ -27,7 +27,7 @@ def test_records_cover_every_setting(capsys):
     ]  # fmt: skip
     assert records[0]["improvement_over_none"] == 1.0
     assert records[0]["shots_per_scale"] == [256, 256, 256]
-    assert records[-1]["shots_per_scale"] == [461, 154, 154]  # 3 x 256 split 3:1:1
+    assert records[-1]["shots_per_scale"] == [549, 110, 110]  # 3 x 256 split 5:1:1
     for rec in records:
         assert rec["values"] == 6 and rec["scales"] == [1.0, 3.0, 5.0] and rec["shots"] == 256
         assert 0 <= rec["mean_abs_error"] <= rec["max_abs_error"] <= 2

@@ -24,12 +24,14 @@ from qiskit_ibm_runtime.fake_provider import FakeJakartaV2
 
 import qgan.hardware.runtime as hw_runtime
 from qgan.checkpoint import config_to_dict, save_checkpoint
+from qgan.hardware.plan import saved_layout
 from qgan.hardware.runtime import pub_values
 from qgan.hardware_infer import main
 from qgan.models import ModelConfig, build_generator
 from qgan.quantum import QuantumConfig
 from transpile.mitigation_config import MitigationConfig
-from transpile.zne import pooled_extrapolate
+from transpile.passes import transpile_generator
+from transpile.zne import fold_two_qubit_gates, pooled_extrapolate
 
 
 def tiny_checkpoint(folder: Path) -> str:
@@ -78,6 +80,7 @@ class StandInEstimator:
         cloud.options.append(cfg)
 
     def run(self, pubs):
+        print(f"SUBMITTED job-{self.cloud.submitted + 1}")  # so the tests see the order
         self.cloud.submitted += 1
         job = StandInJob(self.cloud, f"job-{self.cloud.submitted}",
                          StatevectorEstimator().run(pubs).result())  # fmt: skip
@@ -171,6 +174,31 @@ def test_mitigation_maps_to_runtime_options_and_trex_has_no_raw_values(cloud, tm
         assert np.isnan(z["z_raw"]).all() and np.isfinite(z["z_mitigated"]).all()
 
 
+def test_the_cost_is_printed_before_anything_is_submitted(cloud, tmp_path, capsys):
+    main(_argv(tmp_path, "--shots", "1000", "--zne"))
+    printed = capsys.readouterr().out
+    cost = next(line for line in printed.splitlines() if line.startswith("cost: "))
+    assert printed.index("cost: ") < printed.index("SUBMITTED job-1")
+    assert ("2 job(s) of 1 circuit(s) x 6 parameter sets x 3 noise factor(s) = 18 circuit "
+            "executions, 18,000 shots") in cost  # fmt: skip
+    report = json.loads((tmp_path / "hw" / "report.json").read_text())
+    # oracle: the wide circuit's own schedule on the device, folded by hand, and the rep_delay
+    target, isa = cloud.device.target, _isa_of(report)
+    folded = [isa] + [fold_two_qubit_gates(isa, c, target=target)[0] for c in (3, 5)]
+    measure = target["measure"][(0,)].duration
+    seconds = sum(c.estimate_duration(target, unit="s") + measure + 250e-6 for c in folded)
+    assert report["cost"]["qpu_seconds"] == pytest.approx(seconds * 6 * 1000, rel=1e-6)
+    assert report["cost"]["shots"] == 18_000
+
+
+def _isa_of(report: dict):
+    """The wide ISA circuit the run transpiled: its saved lines, the same seed."""
+    device = FakeJakartaV2()
+    layout = saved_layout(device, [tuple(x) for x in report["layout"]["lines"]], 2)
+    circuits = transpile_generator(device, n_sub=2, n_qubits=3, n_layers=2, layout=layout, seed=0)
+    return circuits.circuits[0]
+
+
 def test_an_unknown_ibm_device_is_one_line(cloud, tmp_path):
     with pytest.raises(SystemExit) as exit_:
         main(_argv(tmp_path)[:1] + ["ibm_nowhere"] + _argv(tmp_path)[2:])
@@ -191,8 +219,9 @@ class _Pub:
 
 def test_pub_values_take_the_unscaled_values_as_raw_under_zne():
     evs = np.array([[0.5, -0.2], [0.3, 0.1]])  # (P, O)
-    factors = np.array([[[0.4, 0.3, 0.2], [-0.1, -0.05, 0.0]],
-                        [[0.2, 0.1, 0.05], [0.1, 0.05, 0.02]]])  # (P, O, S): scales 1, 3, 5
+    factors = np.array(
+        [[[0.4, 0.3, 0.2], [-0.1, -0.05, 0.0]], [[0.2, 0.1, 0.05], [0.1, 0.05, 0.02]]]
+    )  # (P, O, S): scales 1, 3, 5
     zne = MitigationConfig(readout=False, zne=True, pooled=False)
     raw, mitigated = pub_values([_Pub(evs=evs, evs_noise_factors=factors)], zne)
     np.testing.assert_array_equal(raw, factors[..., 0])

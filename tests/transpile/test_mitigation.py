@@ -70,7 +70,7 @@ def test_zne_lowers_the_error(manila):
     assert errors["all"] < 0.5 * errors["none"]
     np.testing.assert_allclose(result.scales, [1, 3, 5])
     assert result.raw.shape == result.readout.shape == (3, len(values), 3)
-    assert result.shots.tolist() == [29491, 9830, 9830]  # 3 x 16384 split 3:1:1
+    assert result.shots.tolist() == [35109, 7022, 7022]  # 3 x 16384 split 5:1:1
     pooled = _errors(result, exact, pooled=True)
     assert pooled["all"] < 0.5 * errors["none"]
 

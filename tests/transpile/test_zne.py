@@ -13,6 +13,7 @@ from transpile.zne import (
     count_two_qubit_gates,
     extrapolate,
     fold_two_qubit_gates,
+    pooled_extrapolate,
     richardson_weights,
 )
 
@@ -122,3 +123,30 @@ def test_folding_refuses_what_it_cannot_do():
     qc.cs(0, 1)  # its inverse csdg is not in the backend's basis
     with pytest.raises(ValueError, match="does not support"):
         fold_two_qubit_gates(qc, 3, target=backend.target)
+
+
+def test_pooled_extrapolation_is_exact_where_the_sets_are_related_linearly():
+    rng = np.random.default_rng(0)
+    scales = np.array([1.0, 3.0, 5.0])
+    u = rng.normal(size=(8, 4))  # (P, O): what distinguishes the parameter sets
+    offset, gain = rng.normal(size=(4, 3)), rng.uniform(0.3, 1.0, (4, 3))  # (O, S) per scale
+    values = offset + gain * u[..., None]  # (P, O, S): each scale a linear map of u
+    np.testing.assert_allclose(pooled_extrapolate(scales, values),
+                               extrapolate(scales, values, "richardson"), atol=1e-12)  # fmt: skip
+    two = values[:2]  # two sets: the fitted line passes through both
+    np.testing.assert_array_equal(pooled_extrapolate(scales, two),
+                                  extrapolate(scales, two, "richardson"))  # fmt: skip
+
+
+def test_pooled_extrapolation_shares_the_extrapolations_noise():
+    rng = np.random.default_rng(1)
+    scales = np.array([1.0, 3.0, 5.0])
+    truth = rng.uniform(-0.5, 0.5, (64, 20))  # (P, O) zero-noise values
+    decay = np.exp(-0.2 * scales)  # every observable decays alike: Richardson is nearly exact
+    clean = truth[..., None] * decay + 0.05 * (1 - decay)  # (P, O, S), relaxation's offset
+    noisy = clean + rng.normal(0, [0.01, 0.02, 0.02], clean.shape)  # shots 4:1:1 by noise
+    per_set = np.abs(extrapolate(scales, noisy, "richardson") - truth).mean()
+    pooled = np.abs(pooled_extrapolate(scales, noisy) - truth).mean()
+    assert pooled < 0.5 * per_set  # Richardson's 2.3x amplification shared among 64 sets
+    exact = extrapolate(scales, clean, "richardson")
+    assert np.abs(pooled_extrapolate(scales, clean) - exact).max() < 1e-12
