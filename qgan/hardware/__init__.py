@@ -10,4 +10,6 @@
 * ``local`` / ``runtime``: chunks on a local noisy simulation or as IBM Runtime jobs.
 * ``quality``: agreement with the simulator; FID/KID/SSIM against the real test images.
 * ``outputs`` / ``report``: PNGs, samples.npz, report.json and report.md.
+* ``cost``: circuits, shots and QPU time of a run, printed before anything is submitted.
+* ``table``: ``python -m qgan.hardware.table hardware/*/report.json``, the Section 4.4 table.
 """

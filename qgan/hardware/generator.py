@@ -47,6 +47,7 @@ class HybridQParts:
         bound: Noise bound b: noise angles are U[0, b).
         checkpoint: The file it came from.
         step: Training step of the checkpoint (-1 if unknown).
+        cls: The class it was trained on ("" if the checkpoint does not say).
     """
 
     generator: HybridQGenerator
@@ -55,6 +56,7 @@ class HybridQParts:
     bound: float
     checkpoint: Path
     step: int
+    cls: str = ""
 
     @property
     def latent_dim(self) -> int:
@@ -115,6 +117,7 @@ def load_hybridq(checkpoint: str | Path) -> HybridQParts:
         bound=float(ckpt["noise"]["bound"]),
         checkpoint=path / "last.pt" if path.is_dir() else path,
         step=int(ckpt.get("position", {}).get("step", -1)),
+        cls=str(ckpt["config"].get("cls", "")),
     )
 
 

@@ -53,7 +53,8 @@ def real_image_metrics(
     """FID / KID / SSIM of each image set against the run's real test images.
 
     Args:
-        images: Name (``hardware``, ``simulator``) -> uint8 images (N, H, W, C).
+        images: Name (``hardware``, ``simulator``, and ``hardware_raw``: the same shots
+            unmitigated) -> uint8 images (N, H, W, C).
         checkpoint: The checkpoint file; its folder must be the training run's (config.json
             and split.json) for the real test images to be known.
         seed: Seed of the KID subsets and SSIM pairs.

@@ -108,8 +108,11 @@ def _outputs(cfg, parts, out, noise, z_raw, z_mitigated, seconds: dict, networks
     seconds["decode"] = time.perf_counter() - tic
     tic = time.perf_counter()
     agreement = simulator_agreement(z_raw, z_mitigated, z_exact, images, sim_images, raw_images)
+    sets = {"simulator": to_uint8_images(sim_images), "hardware": pics}
+    if raw_images is not None and cfg.mitigation.techniques:  # the same shots, unmitigated
+        sets["hardware_raw"] = to_uint8_images(raw_images)
     real, notes = real_image_metrics(
-        {"simulator": to_uint8_images(sim_images), "hardware": pics}, parts.checkpoint,
+        sets, parts.checkpoint,
         seed=cfg.seed, fid_weights=cfg.fid_weights, inception=not cfg.no_inception,
         derm_features=cfg.derm_features, data_root=cfg.data_root, networks=networks,
     )  # fmt: skip
@@ -242,7 +245,7 @@ def _report(cfg, parts, transpiled, mitigation, jobs, agreement, real, seconds) 
         text = "\n".join(x for x in text.splitlines() if not x.startswith("plain best-first"))
     return {
         "backend": cfg.backend, "device": layout.backend, "checkpoint": str(parts.checkpoint),
-        "step": parts.step, "bound": parts.bound, "n": cfg.n, "seed": cfg.seed,
+        "cls": parts.cls, "step": parts.step, "bound": parts.bound, "n": cfg.n, "seed": cfg.seed,
         "shots": cfg.shots, "mitigation": cfg.mitigation.label,
         "executor": "IBM Runtime estimator" if cfg.on_ibm else "local noisy simulation (Aer)",
         "mitigation_config": dataclasses.asdict(mitigation),
