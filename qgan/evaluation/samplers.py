@@ -1,10 +1,12 @@
-"""Generated images from a checkpoint, whatever the model: one sampler per ``config["model"]``.
+"""Generated images from a checkpoint, whatever the model.
 
 Every model's training run writes checkpoints that carry their config (``qgan.trainer``), so
-evaluation needs only the file. A new model plugs in with::
+evaluation needs only the file: every model of ``qgan.registry`` samples through
+``qgan.generation.sample_images`` (its own noise, its generator). A model that samples
+differently can plug in its own::
 
-    @register_sampler("dcgan")
-    def _dcgan(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray: ...
+    @register_sampler("mymodel")
+    def _mine(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray: ...
 
 returning uint8 ``(n, H, W, C)`` images drawn with noise seeded by ``seed``.
 """
@@ -42,13 +44,15 @@ def generate_images(ckpt: dict, n: int, seed: int = 0, batch_size: int = 100) ->
     Raises:
         ValueError: No sampler for the checkpoint's model, or one that returns wrong images.
     """
+    from qgan.registry import MODELS
+
     model = checkpoint_model(ckpt)
-    if model not in SAMPLERS:
+    if model not in SAMPLERS and model not in MODELS:
         raise ValueError(
-            f"no sampler for model {model!r} (known: {', '.join(sorted(SAMPLERS))}); "
+            f"no sampler for model {model!r} (known: {', '.join(sorted({*SAMPLERS, *MODELS}))}); "
             "add one with qgan.evaluation.samplers.register_sampler"
         )
-    images = SAMPLERS[model](ckpt, n, seed, batch_size)
+    images = SAMPLERS.get(model, _registered)(ckpt, n, seed, batch_size)
     if images.dtype != np.uint8 or images.ndim != 4 or len(images) != n:
         raise ValueError(
             f"the {model} sampler returned {images.dtype} {images.shape}, not uint8 ({n}, H, W, C)"
@@ -56,20 +60,9 @@ def generate_images(ckpt: dict, n: int, seed: int = 0, batch_size: int = 100) ->
     return images
 
 
-@register_sampler("hybridq")
-def _hybridq(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
-    """HybridQ's inference path: U[0, b) noise angles -> quantum generator -> decoder."""
-    from qgan.generation import draw_noise, generate, load_generator
-
-    generator, model_cfg = load_generator(ckpt)
-    noise = draw_noise(n, model_cfg.latent_dim, float(ckpt["noise"]["bound"]), seed)
-    return to_uint8_images(generate(generator, noise, batch_size))
-
-
-@register_sampler("dcgan")
-@register_sampler("mosaiq")
-def _baseline(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
-    """The baselines through ``qgan.sample``: each model's own noise (N(0, 1) or U[0, b))."""
+def _registered(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
+    """A model of ``qgan.registry``: its own noise (N(0, 1), or U[0, b) with the saved adaptive
+    bound b), its generator; for HybridQ noise -> prior -> post-processing (Jiao et al., Fig. 1)."""
     from qgan.generation import sample_images
 
     return to_uint8_images(sample_images(ckpt, n, seed, batch_size)[0])
