@@ -1,7 +1,7 @@
 """Chunks on a local noisy simulation of a fake backend, through ``transpile.mitigation``.
 
-Each chunk runs every circuit once with all of the chunk's parameter sets (one Aer job per
-qubit group: one pub per noise scale and measurement basis, not one job per image), on the
+Each chunk runs every circuit once with all of the chunk's parameter sets (one batch per qubit
+group, noise scale and measurement basis, not one job per image; Aer jobs with --method), on the
 backend's device noise model reduced to the qubits in use, and keeps both the raw and the
 mitigated estimates. Cost on a 2-core CPU with the batched PTM engine (the default method):
 about 0.05-0.08 s per 10-qubit group, parameter set and noise scale on fake_brisbane (Aer's

@@ -247,7 +247,8 @@ def _report(cfg, parts, transpiled, mitigation, jobs, agreement, real, seconds) 
         "backend": cfg.backend, "device": layout.backend, "checkpoint": str(parts.checkpoint),
         "cls": parts.cls, "step": parts.step, "bound": parts.bound, "n": cfg.n, "seed": cfg.seed,
         "shots": cfg.shots, "mitigation": cfg.mitigation.label,
-        "executor": "IBM Runtime estimator" if cfg.on_ibm else "local noisy simulation (Aer)",
+        "executor": "IBM Runtime estimator" if cfg.on_ibm
+        else f"local noisy simulation ({'PTM engine' if mitigation.method == 'ptm' else 'Aer'})",
         "mitigation_config": dataclasses.asdict(mitigation),
         "runtime_options": runtime_options_dict(mitigation) if cfg.on_ibm else None,
         "separate": cfg.separate, "optimization_level": cfg.optimization_level,
