@@ -23,9 +23,6 @@ from qiskit.transpiler import Target
 from qiskit_aer import AerSimulator
 from qiskit_aer.primitives import SamplerV2
 
-from transpile.ptm import MAX_QUBITS
-from transpile.ptm_sampler import PTMSampler
-
 IDLE_OPS = frozenset({"barrier", "delay"})  # instructions that do not make a qubit active
 # ptm: our batched engine (transpile/ptm.py); the others are Aer's simulation methods
 METHODS = ("ptm", "automatic", "density_matrix", "statevector")
@@ -167,6 +164,11 @@ def noisy_sampler(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {' | '.join(METHODS)}, got {method!r}")
+    # imported here: the PTM engine runs on torch, which METHODS' readers (the configs behind
+    # every --help) must not load
+    from transpile.ptm import MAX_QUBITS
+    from transpile.ptm_sampler import PTMSampler
+
     if method == "ptm" and backend.target.num_qubits <= MAX_QUBITS:
         return PTMSampler(backend=backend, noise=noise, seed=seed)
     method = "automatic" if method == "ptm" else method
