@@ -26,7 +26,7 @@ from circuits.ansatz import generator_circuit, hybridq_subgenerator
 from circuits.engine import Engine
 from circuits.gradients import as_observable
 from qgan.config import parse_list
-from qgan.quantum import QuantumLayer, build_qnn
+from qgan.models.quantum import QuantumLayer, build_qnn
 
 N_SUB, N_QUBITS, N_LAYERS = 10, 10, 6
 SIMS = ("engine", "engine-jacobian", "fast", "fast-jacobian", "aer", "aer-gpu", "reference",

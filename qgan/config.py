@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from qgan.checkpoint import config_from_dict
-from qgan.decoders import DECODERS
-from qgan.priors import PRIORS
-from qgan.quantum import SIMULATORS
+from qgan.models.decoders import DECODERS
+from qgan.models.priors import PRIORS
+from qgan.models.quantum import SIMULATORS
 from qgan.registry import LR_FLAGS, MODELS, OBJECTIVES, learning_rates, model_entry
 
-DECODER_BIAS_INITS = ("zero", "data-mean")  # HybridQ's decoder output bias (qgan.decoders)
+DECODER_BIAS_INITS = ("zero", "data-mean")  # HybridQ's decoder output bias (qgan.models.decoders)
 HYBRIDQ_ONLY = {"decoder": "conv", "decoder_width": 16, "prior": "quantum"}  # flags: defaults
 # Fields added after runs existed, with the value every earlier run had (saved configs lack them).
 LEGACY_VALUES = {"objective": "paper", "decoder": "paper", "decoder_width": 16, "prior": "quantum"}
@@ -72,7 +72,7 @@ class TrainConfig:
     n_layers: int = _opt(6, "layers of each 10-qubit sub-generator")
     decoder: str = _opt(
         "conv", f"hybridq post-processing: {' | '.join(DECODERS)} (paper: fc + ReLU + 3x3 conv "
-        "as the paper says; conv: upsampling convolutions, qgan.decoders)",
+        "as the paper says; conv: upsampling convolutions, qgan.models.decoders)",
     )  # fmt: skip
     decoder_width: int = _opt(16, "hybridq conv decoder: channels at full size")
     prior: str = _opt(

@@ -114,7 +114,7 @@ def _write_checked(new: dict, out: Path, kind: str) -> None:
         back = load_plain(tmp, kind)
         if kind == "checkpoint":
             from qgan.config import TrainConfig
-            from qgan.gan import checkpoint_model_config
+            from qgan.models.gan import checkpoint_model_config
 
             TrainConfig.from_dict(back["config"])
             checkpoint_model_config(back)

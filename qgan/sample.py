@@ -1,4 +1,4 @@
-"""``python -m qgan.sample``: generated images from a checkpoint alone (``qgan.generation``).
+"""``python -m qgan.sample``: generated images from a checkpoint alone (``qgan.models.sampling``).
 
 python -m qgan.sample --checkpoint runs/hybridq-isic2019-MEL --n 1000 --out samples/mel
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from qgan.generation import sample
-from qgan.quantum import SIMULATORS
+from qgan.models.quantum import SIMULATORS
+from qgan.models.sampling import sample
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -44,7 +44,7 @@ def train(cfg: TrainConfig, given: Collection[str] = ()) -> list[Path]:
     recorded in the run's resumes.jsonl; any other that differs from the run's is refused.
     """
     from qgan.data import class_subset, save_split
-    from qgan.gan import gan_class
+    from qgan.models.gan import gan_class
     from qgan.trainer import Trainer
 
     if cfg.resume:

@@ -1,4 +1,4 @@
-"""Training of one unconditional GAN on one class, for every model (``qgan.gan``).
+"""Training of one unconditional GAN on one class, for every model (``qgan.models.gan``).
 
 Per step, whatever the model (HybridQ, DCGAN, MosaiQ): noise -> generator; one discriminator
 step on real vs generated samples, one generator-side step on the model's objective, then the
@@ -24,7 +24,7 @@ from tqdm import tqdm
 from qgan.artifacts import append_metrics, read_metrics, save_grid, save_loss_curve
 from qgan.checkpoint import config_to_dict, restore_rng_states, rng_states, save_checkpoint
 from qgan.config import TrainConfig
-from qgan.gan import build_gan
+from qgan.models.gan import build_gan
 
 FIXED_NOISE_SEED = 12345  # the grid's noise: the same images epoch after epoch
 CALIBRATION_STREAM = 1 << 40  # offsets the seeds of BatchNorm calibration noise from batch orders
@@ -246,7 +246,7 @@ def dead_game_warning(metrics: list[dict], epoch: int) -> str:
 
 def _d_record(d: dict) -> dict[str, float]:
     """The metrics line's discriminator entries: its loss and the game's health
-    (``qgan.objectives.health``)."""
+    (``qgan.models.objectives.health``)."""
     record = {"d_loss": float(d["loss"].detach())}
     return record | {k: float(v) for k, v in d.items() if k.startswith("d_") or k == "augment_p"}
 

@@ -7,13 +7,13 @@
          (``circuits.ansatz.hqcnn_classifier``) -> <Z_i> on every qubit            (B, n)
       -> linear map to class logits                                             (B, K)
 
-The quantum part is the project's quantum layer (``qgan.quantum.build_qnn`` + ``QuantumLayer``:
-an ``EstimatorQNN`` on the exact fast simulator, with exact vector-Jacobian gradients), the
-same path as the generator's sub-circuits. The angles are the linear map's outputs as they are:
-squashing them first (pi * tanh) was tried and fails on MNIST 0/1/2, because Adam drives the
-pre-activations into saturation within an epoch, every image then encodes to the same state and
-the classifier predicts one class (33% test accuracy); RY is periodic, so unbounded angles need
-no squashing, and the plain map reaches ~97% in six epochs.
+The quantum part is the project's quantum layer (``qgan.models.quantum.build_qnn`` +
+``QuantumLayer``: an ``EstimatorQNN`` on the exact fast simulator, with exact vector-Jacobian
+gradients), the same path as the generator's sub-circuits. The angles are the linear map's outputs
+as they are: squashing them first (pi * tanh) was tried and fails on MNIST 0/1/2, because Adam
+drives the pre-activations into saturation within an epoch, every image then encodes to the same
+state and the classifier predicts one class (33% test accuracy); RY is periodic, so unbounded angles
+need no squashing, and the plain map reaches ~97% in six epochs.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from circuits.ansatz import hqcnn_classifier
-from qgan.quantum import QuantumLayer, build_qnn
+from qgan.models.quantum import QuantumLayer, build_qnn
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class HQCNNConfig:
     n_layers: int = 2  # [RY, RZ, CNOT ring] repetitions
     channels: int = 4  # output channels of the 3x3 convolution
     image_size: int = 28  # MNIST
-    sim: str = "fast"  # simulator of the quantum layer (qgan.quantum.SIMULATORS)
+    sim: str = "fast"  # simulator of the quantum layer (qgan.models.quantum.SIMULATORS)
     seed: int = 0  # classical and quantum initial weights
 
 
@@ -51,7 +51,7 @@ class HQCNN(nn.Module):
         side = (cfg.image_size - 2) // 2
         self.to_angles = nn.Linear(cfg.channels * side * side, cfg.n_qubits)
         qnn = build_qnn(hqcnn_classifier(cfg.n_qubits, cfg.n_layers), cfg.sim, cfg.seed)
-        # quantum weights start U[0, 1), seeded, as the generator's do (qgan.quantum)
+        # quantum weights start U[0, 1), seeded, as the generator's do (qgan.models.quantum)
         start = np.random.default_rng(cfg.seed).uniform(0.0, 1.0, qnn.num_weights)
         self.quantum = QuantumLayer(qnn, initial_weights=start)
         self.head = nn.Linear(cfg.n_qubits, cfg.n_classes)

@@ -101,7 +101,7 @@ def sampled_npz(source: Source, n: int, cache: Path, seed: int, batch_size: int)
     """``source``'s npz, sampling ``n`` images from its checkpoint once into ``cache``."""
     if source.npz is not None:
         return source.npz
-    from qgan.generation import sample  # heavy (builds generators): only when needed
+    from qgan.models.sampling import sample  # heavy (builds generators): only when needed
 
     folder = cache / f"{source.model}-{source.cls}-n{n}-seed{seed}"
     if not (folder / "samples.npz").is_file():

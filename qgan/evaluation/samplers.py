@@ -59,7 +59,7 @@ def generate_images(ckpt: dict, n: int, seed: int = 0, batch_size: int = 100) ->
 @register_sampler("hybridq")
 def _hybridq(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
     """HybridQ's inference path: U[0, b) noise angles -> quantum generator -> decoder."""
-    from qgan.generation import draw_noise, generate, load_generator
+    from qgan.models.sampling import draw_noise, generate, load_generator
 
     generator, model_cfg = load_generator(ckpt)
     noise = draw_noise(n, model_cfg.latent_dim, float(ckpt["noise"]["bound"]), seed)
@@ -70,6 +70,6 @@ def _hybridq(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
 @register_sampler("mosaiq")
 def _baseline(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
     """The baselines through ``qgan.sample``: each model's own noise (N(0, 1) or U[0, b))."""
-    from qgan.generation import sample_images
+    from qgan.models.sampling import sample_images
 
     return to_uint8_images(sample_images(ckpt, n, seed, batch_size)[0])

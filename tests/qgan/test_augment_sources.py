@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-import qgan.generation
+import qgan.models.sampling
 from qgan.augment.config import AugmentError
 from qgan.augment.sources import (
     Source,
@@ -20,7 +20,7 @@ from qgan.augment.sources import (
 )
 from qgan.checkpoint import load_checkpoint, save_checkpoint
 from qgan.data import Split, save_split
-from qgan.generation import load_generator
+from qgan.models.sampling import load_generator
 
 
 def _npz(path, n=5, shape=(16, 16, 3), **extra):
@@ -81,7 +81,7 @@ def test_a_checkpoint_is_sampled_once_and_reused(tmp_path, monkeypatch):
         _npz(out / "samples.npz", n=n, checkpoint=str(checkpoint))
         return out
 
-    monkeypatch.setattr(qgan.generation, "sample", fake_sample)
+    monkeypatch.setattr(qgan.models.sampling, "sample", fake_sample)
     source = Source("gan", "MEL", checkpoint=tmp_path / "run" / "last.pt")
     first = sampled_npz(source, 7, tmp_path / "cache", seed=3, batch_size=4)
     again = sampled_npz(source, 7, tmp_path / "cache", seed=3, batch_size=4)

@@ -23,7 +23,7 @@ from qgan.artifacts import save_grid, to_uint8_images
 from qgan.checkpoint import load_checkpoint
 from qgan.config import TrainConfig
 from qgan.evaluation.samplers import generate_images
-from qgan.generation import load_generator, sample_images
+from qgan.models.sampling import load_generator, sample_images
 from qgan.registry import MODELS, learning_rates
 from qgan.sample import main as sample_main
 from qgan.train import main

@@ -19,8 +19,6 @@ import pytest
 import torch
 
 from qgan.augment.__main__ import main as augment_main
-from qgan.baselines.dcgan import DCGANConfig
-from qgan.baselines.mosaiq import MosaiQConfig
 from qgan.checkpoint import (
     CONVERT,
     FORMAT,
@@ -36,11 +34,13 @@ from qgan.convert import main as convert_main
 from qgan.data import DataConfig, load_dataset, save_split, split_by_lesion
 from qgan.evaluate import main as evaluate_main
 from qgan.features import DermNetworkMissing, read_derm_record
-from qgan.gan import checkpoint_model_config
-from qgan.generation import load_generator
 from qgan.hardware_infer import main as hardware_main
-from qgan.models import ModelConfig, build_generator
-from qgan.quantum import QuantumConfig
+from qgan.models.dcgan import DCGANConfig
+from qgan.models.gan import checkpoint_model_config
+from qgan.models.mosaiq import MosaiQConfig
+from qgan.models.networks import ModelConfig, build_generator
+from qgan.models.quantum import QuantumConfig
+from qgan.models.sampling import load_generator
 from qgan.sample import main as sample_main
 from qgan.train import main as train_main
 
@@ -207,7 +207,7 @@ def test_an_old_format_checkpoint_is_refused_naming_the_conversion(tmp_path):
     with pytest.raises(SystemExit) as exc:
         sample_main(["--checkpoint", str(tmp_path), "--out", str(tmp_path / "out")])
     text = str(exc.value.code)
-    assert "\n" not in text and "qgan.models.ModelConfig" in text
+    assert "\n" not in text and "qgan.models.networks.ModelConfig" in text
     assert f"{CONVERT} {tmp_path / 'last.pt'}" in text
     save_checkpoint({"config": {}, "generator": {}}, tmp_path / "x.pt")
     plain_but_old = torch.load(tmp_path / "x.pt", weights_only=True)

@@ -1,12 +1,13 @@
-"""DiffAugment (qgan/diffaugment.py) against direct constructions: shifts by explicit slicing,
-cutout holes by counting, colour ranges by their formulas, gradients through every transform."""
+"""DiffAugment (qgan/models/diffaugment.py) against direct constructions: shifts by explicit
+slicing, cutout holes by counting, colour ranges by their formulas, gradients through every
+transform."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from qgan.diffaugment import (
+from qgan.models.diffaugment import (
     TRANSFORMS,
     augment,
     color,

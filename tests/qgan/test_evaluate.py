@@ -31,8 +31,8 @@ from qgan.evaluation.runs import find_runs
 from qgan.evaluation.samplers import SAMPLERS, generate_images
 from qgan.evaluation.stats import real_statistics
 from qgan.features import FeatureNet
-from qgan.generation import draw_noise, generate, load_generator
 from qgan.inception import PREPROCESSING
+from qgan.models.sampling import draw_noise, generate, load_generator
 from qgan.train import train
 
 SMALL = {"n": 12, "curve_n": 6, "kid_subsets": 3, "ssim_pairs": 10, "batch_size": 8}

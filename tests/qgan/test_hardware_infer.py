@@ -47,7 +47,7 @@ from qgan.hardware.run import hardware_infer
 from qgan.hardware_infer import main
 from qgan.metrics import fid_from_features
 from qgan.models import ModelConfig, build_generator
-from qgan.quantum import QuantumConfig
+from qgan.models.quantum import QuantumConfig
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*has no QubitProperties:UserWarning")
 RUN_CONFIG = {"model": "hybridq", "dataset": "synthetic", "cls": "MEL", "classes": "MEL,NV,BCC",

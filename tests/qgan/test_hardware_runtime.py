@@ -26,7 +26,7 @@ from qgan.checkpoint import config_to_dict, save_checkpoint
 from qgan.hardware.runtime import pub_values
 from qgan.hardware_infer import main
 from qgan.models import ModelConfig, build_generator
-from qgan.quantum import QuantumConfig
+from qgan.models.quantum import QuantumConfig
 from transpile.mitigation import MitigationConfig
 
 

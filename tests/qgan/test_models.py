@@ -1,5 +1,5 @@
-"""HybridQ networks (qgan/models.py, decoders.py, priors.py) and their training objectives
-(qgan/losses.py, qgan/objectives.py).
+"""HybridQ networks (qgan/models/: networks.py, decoders.py, priors.py) and their training
+objectives (qgan/models/losses.py, objectives.py).
 
 Oracles: parameter counts by hand arithmetic (the DCGAN discriminator's 2,765,568 is the figure
 of the PyTorch DCGAN tutorial, and with its generator's 3,576,704 gives the paper's "6.3M");
@@ -16,9 +16,9 @@ import pytest
 import torch
 from torch import nn
 
-from qgan.decoders import ConvDecoder, PaperDecoder, init_output_bias
-from qgan.losses import generator_objective
-from qgan.models import (
+from qgan.models.decoders import ConvDecoder, PaperDecoder, init_output_bias
+from qgan.models.losses import generator_objective
+from qgan.models.networks import (
     Discriminator,
     Encoder,
     HybridQGenerator,
@@ -29,10 +29,10 @@ from qgan.models import (
     param_groups,
     parameter_counts,
 )
-from qgan.noise import AdaptiveNoise
-from qgan.objectives import Game
-from qgan.priors import PRIORS
-from qgan.quantum import QuantumConfig
+from qgan.models.noise import AdaptiveNoise
+from qgan.models.objectives import Game
+from qgan.models.priors import PRIORS
+from qgan.models.quantum import QuantumConfig
 from qgan.registry import OBJECTIVES, learning_rates, objective_entry
 
 PAPER_LRS = learning_rates("hybridq", "paper")  # lr_quantum 0.3, lr_classical 2e-4, lr_d 2e-3

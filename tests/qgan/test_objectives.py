@@ -1,6 +1,5 @@
-"""The adversarial games (qgan/objectives.py, qgan/registry.py): BCE against its textbook form,
-the health entries against hand-made logits, and learning rates
-per model and objective."""
+"""The adversarial games (qgan/models/objectives.py, qgan/registry.py): BCE against its textbook
+form, the health entries against hand-made logits, and learning rates per model and objective."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from qgan.objectives import (
+from qgan.models.objectives import (
     Game,
     bce_d_loss,
     bce_g_loss,

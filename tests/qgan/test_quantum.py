@@ -19,7 +19,7 @@ from qiskit.primitives import StatevectorEstimator
 from qiskit_machine_learning.neural_networks import EstimatorQNN
 
 from circuits.ansatz import generator_circuit, hybridq_subgenerator
-from qgan.quantum import (
+from qgan.models.quantum import (
     SIMULATORS,
     BatchedEstimatorQNN,
     QuantumConfig,
@@ -240,7 +240,7 @@ def _run_layer(layer, x):
 def test_layer_answers_as_torch_connector_on_the_same_qnn(shape, dtype, vjp):
     from qiskit_machine_learning.connectors import TorchConnector
 
-    from qgan.quantum import QuantumLayer
+    from qgan.models.quantum import QuantumLayer
 
     qnn = _one_qubit_qnn(inputs=shape is not None)
     x = None if shape is None else torch.linspace(0.1, 2.0, int(np.prod(shape)), dtype=dtype)
@@ -261,7 +261,7 @@ def test_layer_answers_as_torch_connector_on_the_same_qnn(shape, dtype, vjp):
 
 
 def test_layer_refuses_inputs_of_the_wrong_shape_in_one_line():
-    from qgan.quantum import QuantumLayer
+    from qgan.models.quantum import QuantumLayer
 
     layer = QuantumLayer(_one_qubit_qnn(), [0.3])
     for bad in (torch.rand(2, 3, 1), torch.rand(3, 2)):

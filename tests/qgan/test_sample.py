@@ -13,7 +13,7 @@ from PIL import Image
 
 from qgan.artifacts import save_grid
 from qgan.checkpoint import load_checkpoint, save_checkpoint
-from qgan.generation import draw_noise, generate, load_generator, sample
+from qgan.models.sampling import draw_noise, generate, load_generator, sample
 from qgan.sample import main
 from qgan.train import main as train_main
 from qgan.trainer import FIXED_NOISE_SEED

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import qgan.hybridq
+import qgan.models.hybridq
 from qgan.checkpoint import load_checkpoint
 from qgan.config import TrainConfig
 from qgan.train import QUICK, _new_run_dir, main, parse, training_side
@@ -226,7 +226,7 @@ def test_ctrl_c_between_the_discriminator_and_generator_updates_resumes_exactly(
     tmp_path, monkeypatch
 ):
     straight = _run(tmp_path / "a", limit=16)
-    real_objective = qgan.hybridq.generator_objective
+    real_objective = qgan.models.hybridq.generator_objective
     calls = []
 
     def objective_or_interrupt(*args, **kwargs):
@@ -235,7 +235,7 @@ def test_ctrl_c_between_the_discriminator_and_generator_updates_resumes_exactly(
             os.kill(os.getpid(), signal.SIGINT)
         return real_objective(*args, **kwargs)
 
-    monkeypatch.setattr(qgan.hybridq, "generator_objective", objective_or_interrupt)
+    monkeypatch.setattr(qgan.models.hybridq, "generator_objective", objective_or_interrupt)
     with pytest.raises(SystemExit, match="--resume"):
         _run(tmp_path / "b", limit=16)
     monkeypatch.undo()

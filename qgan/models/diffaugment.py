@@ -21,7 +21,7 @@ Policies (comma-separated names, applied in order, each with fresh randomness pe
 ``augment(x, policy, generator, p)`` takes images (B, C, H, W) and a ``torch.Generator``, so a
 run stays reproducible and resumable (the trainer passes its own stream); each transform reaches
 each image with probability ``p`` (1: DiffAugment; below 1: the adaptive scheme of StyleGAN2-ADA,
-``qgan.objectives``).
+``qgan.models.objectives``).
 """
 
 from __future__ import annotations

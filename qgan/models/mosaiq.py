@@ -3,14 +3,14 @@
 MosaiQ generates principal components, not pixels. Following its public code (PennyLane):
 
 - PCA: the class's training images (flattened, in [-1, 1]) reduced to their n_sub * n_qubits =
-  100 leading components (``qgan.baselines.pca``, seeded). The real coefficients are scaled to
+  100 leading components (``qgan.models.pca``, seeded). The real coefficients are scaled to
   [-1, 1] by one affine map, from their global min and max over the training set (MosaiQ's
   ``scale_data``): what the discriminator sees of real images.
 - Quantum generator: n_sub sub-generators ``circuits.ansatz.mosaiq_subgenerator`` (RY(x) RX(x)
   encoding, ``n_layers`` x [RY(theta) on every qubit + CZ chain], <X_i> readout), run as one
-  wide circuit through ``qgan.quantum``. Every sub-generator reads the SAME n_qubits noise
+  wide circuit through ``qgan.models.quantum``. Every sub-generator reads the SAME n_qubits noise
   angles U[0, b) (MosaiQ feeds each sub-generator the batch's one noise vector), b the adaptive
-  bound of ``qgan.noise``. Weights start U[0, 1) as MosaiQ's ``torch.rand``.
+  bound of ``qgan.models.noise``. Weights start U[0, 1) as MosaiQ's ``torch.rand``.
 - Feature redistribution (``redistribution``): qubit q of sub-generator g produces PCA
   component ``order[g][q]``; each sub-generator gets one of the n_sub highest-variance
   components and n_qubits - 1 of the low-variance tail, so none of them carries only the
@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from qgan.baselines.pca import PCA
-from qgan.gan import GANModel, UniformNoise, on_simulator
-from qgan.models import count_parameters, param_group, with_total
-from qgan.quantum import QuantumConfig, quantum_generator
+from qgan.models.gan import GANModel, UniformNoise, on_simulator
+from qgan.models.networks import count_parameters, param_group, with_total
+from qgan.models.pca import PCA
+from qgan.models.quantum import QuantumConfig, quantum_generator
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 ``ModelConfig.prior`` chooses, everything else fixed (the same U[0, b) noise, the same
 standardization, decoder, encoder and losses), so that what the quantum part adds is measured:
 
-- ``quantum``: the paper's 10 sub-generators of 10 qubits (``qgan.quantum``), 600 weights.
+- ``quantum``: the paper's 10 sub-generators of 10 qubits (``qgan.models.quantum``), 600 weights.
 - ``mlp``: a classical map with the same 600 trainable parameters on the same noise: per block of
   10 noise angles (one sub-generator's), x + W2 tanh(W1 x) with W1 (3 x 10) and W2 (10 x 3), no
   biases (the standardization that follows removes them). The skip keeps the map one-to-one, as
@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from qgan.quantum import QuantumConfig, quantum_generator
+from qgan.models.quantum import QuantumConfig, quantum_generator
 
 PRIORS = ("quantum", "mlp", "none")
 

@@ -1,10 +1,11 @@
-"""HybridQ (Jiao et al.) as the trainer runs it: ``qgan.models`` and ``qgan.losses`` wired up.
+"""HybridQ (Jiao et al.) as the trainer runs it: ``qgan.models.networks`` and ``qgan.models.losses``
+wired up.
 
-Per step: adaptive noise U[0, b) -> prior (the quantum generator) -> latents -> decoder ->
-images; the DCGAN discriminator judges images in the run's game (``qgan.objectives``: the
-paper's BCE, or BCE with DiffAugment); the generator side minimizes the objective of the
-encoder wiring (``qgan.losses.generator_objective``). Adam with three learning rates: quantum,
-classical (encoder and decoder) and discriminator (``qgan.registry.learning_rates``).
+Per step: adaptive noise U[0, b) -> prior (the quantum generator) -> latents -> decoder -> images;
+the DCGAN discriminator judges images in the run's game (``qgan.models.objectives``: the paper's
+BCE, or BCE with DiffAugment); the generator side minimizes the objective of the encoder wiring
+(``qgan.models.losses.generator_objective``). Adam with three learning rates: quantum, classical
+(encoder and decoder) and discriminator (``qgan.registry.learning_rates``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,16 @@ import dataclasses
 import torch
 from torch import nn
 
-from qgan.decoders import init_output_bias
-from qgan.gan import CALIBRATION_SAMPLES, GANModel, UniformNoise, on_simulator, precise_batchnorm
-from qgan.losses import generator_objective
-from qgan.models import (
+from qgan.models.decoders import init_output_bias
+from qgan.models.gan import (
+    CALIBRATION_SAMPLES,
+    GANModel,
+    UniformNoise,
+    on_simulator,
+    precise_batchnorm,
+)
+from qgan.models.losses import generator_objective
+from qgan.models.networks import (
     HybridQGenerator,
     ModelConfig,
     build_generator,
@@ -26,7 +33,7 @@ from qgan.models import (
     param_groups,
     parameter_counts,
 )
-from qgan.quantum import QuantumConfig
+from qgan.models.quantum import QuantumConfig
 
 
 def model_config(cfg, images: torch.Tensor | None = None) -> ModelConfig:

@@ -9,7 +9,7 @@
     g = gan.g_losses(real_in, fake)             # {"total", "adversarial", ...}: step gan.opt_g
     gan.noise.update(*gan.game.noise_losses(d["loss"], g["adversarial"]))  # the MosaiQ bound
 
-``gan.game`` (``qgan.objectives.Game``) is the run's objective: its losses and DiffAugment.
+``gan.game`` (``qgan.models.objectives.Game``) is the run's objective: its losses and DiffAugment.
 
 and ``gan.generator(noise)`` gives images (B, C, H, W) in [-1, 1] for grids and sampling.
 Checkpoints hold ``gan.modules()`` by name, ``gan.model_config`` as a dict and
@@ -28,15 +28,15 @@ import torch
 from torch import nn
 
 from qgan.checkpoint import config_from_dict
-from qgan.noise import B_MIN, AdaptiveNoise
-from qgan.objectives import Game
+from qgan.models.noise import B_MIN, AdaptiveNoise
+from qgan.models.objectives import Game
 from qgan.registry import model_entry, objective_entry
 
 AUGMENT_STREAM = 1 << 41  # offsets the seed of the DiffAugment stream from the other streams
 
 
 class UniformNoise:
-    """Noise angles U[0, b) (B, dim) with the MosaiQ adaptive bound b (``qgan.noise``)."""
+    """Noise angles U[0, b) (B, dim) with the MosaiQ adaptive bound b (``qgan.models.noise``)."""
 
     kind = "uniform"
 

@@ -4,12 +4,12 @@ HybridQ (Jiao et al., Sec. 3.1-3.2, Fig. 1) trains in a 100-dimensional latent s
 
 - pre-processing (``Encoder``): "a 4x4 convolution, followed by a Leaky ReLU. The feed-forward
   layers map the flattened output to 100-dimension feature space";
-- quantum generator (``qgan.quantum``): 10 sub-generators of 10 qubits turn adaptive noise
+- quantum generator (``qgan.models.quantum``): 10 sub-generators of 10 qubits turn adaptive noise
   angles into 100 <Z> values in [-1, 1]; ``ModelConfig.prior`` swaps it for a classical map of
-  the same size, or none, to measure what it adds (``qgan.priors``);
-- post-processing (``qgan.decoders``): the paper's "one feed-forward layer, followed by a ReLU. A
-  3x3 convolution followed by a hyperbolic tangent function (Tanh)", or a convolutional decoder
-  that upsamples (``ModelConfig.decoder``);
+  the same size, or none, to measure what it adds (``qgan.models.priors``);
+- post-processing (``qgan.models.decoders``): the paper's "one feed-forward layer, followed by a
+  ReLU. A 3x3 convolution followed by a hyperbolic tangent function (Tanh)", or a convolutional
+  decoder that upsamples (``ModelConfig.decoder``);
 - discriminator: the DCGAN one (Radford et al. 2016), on 64x64 images.
 
 How the encoder enters training is not spelled out beyond Fig. 1 ("real images pass through
@@ -36,9 +36,9 @@ a decoder fed raw <Z> values sees nearly one latent and every image comes out th
 collapse, seen on MEL). Standardized, that variation is the decoder's whole input range, as
 MosaiQ's outputs are rescaled to the PCA coefficients' range.
 
-The losses of each wiring are in ``qgan.losses``, the adversarial game in ``qgan.objectives``.
-Parameter counts are in ``ModelConfig``'s docstring; the classical sizes keep the whole model,
-discriminator included, within the paper's 3.7M parameters.
+The losses of each wiring are in ``qgan.models.losses``, the adversarial game in
+``qgan.models.objectives``. Parameter counts are in ``ModelConfig``'s docstring; the classical sizes
+keep the whole model, discriminator included, within the paper's 3.7M parameters.
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from qgan.decoders import DECODERS, ConvDecoder, PaperDecoder
-from qgan.priors import PRIORS, build_prior
-from qgan.quantum import QuantumConfig
+from qgan.models.decoders import DECODERS, ConvDecoder, PaperDecoder
+from qgan.models.priors import PRIORS, build_prior
+from qgan.models.quantum import QuantumConfig
 
 IMAGE_SIZE = 64  # HybridQ resizes every image to 64x64 (digits: 28x28, see ``dcgan_sides``)
 WIRINGS = ("latent-match", "decoder-only")
@@ -75,10 +75,10 @@ class ModelConfig:
     image_size: int = IMAGE_SIZE  # pixels a side; any size ``dcgan_sides`` accepts (28 for digits)
     encoder_channels: int = 4  # filters of the 4x4 pre-processing convolution
     encoder_stride: int = 4  # 4x4 patches without overlap: (B, 4, 16, 16) -> 1024 features
-    decoder: str = "conv"  # conv | paper (``qgan.decoders``)
+    decoder: str = "conv"  # conv | paper (``qgan.models.decoders``)
     decoder_width: int = 16  # conv decoder: channels at full size (16: 450,195 parameters)
     decoder_channels: int = 2  # paper decoder: C of the fc output (B, C, 64, 64); 3.7M in all
-    prior: str = "quantum"  # quantum | mlp | none (``qgan.priors``)
+    prior: str = "quantum"  # quantum | mlp | none (``qgan.models.priors``)
     ndf: int = 64  # DCGAN discriminator width (Radford et al.)
     encoder_wiring: str = "latent-match"  # latent-match | decoder-only (module docstring)
     latent_weight: float = 1.0  # lambda_lat on MMD^2(quantum latents, encoded real latents)
@@ -215,9 +215,9 @@ class HybridQGenerator(nn.Module):
     """noise angles (B, latent_dim) -> prior -> latent (standardized) -> decoder -> images.
 
     Args:
-        prior: The quantum generator (``qgan.quantum.quantum_generator``) or a classical
-            stand-in (``qgan.priors``); (B, latent_dim) -> (B, latent_dim).
-        decoder: The post-processing layer (``qgan.decoders``).
+        prior: The quantum generator (``qgan.models.quantum.quantum_generator``) or a classical
+            stand-in (``qgan.models.priors``); (B, latent_dim) -> (B, latent_dim).
+        decoder: The post-processing layer (``qgan.models.decoders``).
         norm: Standardize the prior's outputs per coordinate (``ModelConfig.latent_norm``);
             off, the decoder gets them as they are (<Z> in [-1, 1]).
     """

@@ -1,15 +1,15 @@
-"""HybridQ's generator-side losses, per encoder wiring (see ``qgan.models``).
+"""HybridQ's generator-side losses, per encoder wiring (see ``qgan.models.networks``).
 
 Pure pieces on tensors, then the objective of the generator side's step:
 
     fake_latent = generator.latent(noise)          # (B, 100), one quantum forward per step
     fake = generator.decoder(fake_latent)          # (B, 3, 64, 64)
-    d = game.d_step(real, fake.detach())           # qgan.objectives: step the D optimizer
+    d = game.d_step(real, fake.detach())           # qgan.models.objectives: step the D optimizer
     g = generator_objective(cfg, game.g_adversarial, generator.decoder, encoder, real,
                             fake_latent, fake)
     g.total.backward()                             # step the generator-side optimizer
 
-The adversarial term is the game's (``qgan.objectives.Game.g_adversarial``: BCE's
+The adversarial term is the game's (``qgan.models.objectives.Game.g_adversarial``: BCE's
 non-saturating loss or the hinge one, on augmented images); this module adds the latent-space
 terms of the wiring.
 """
@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from qgan.models import ModelConfig
+from qgan.models.networks import ModelConfig
 
 Adversarial = Callable[[torch.Tensor], torch.Tensor]  # generated images -> the G-side loss
 
@@ -135,11 +135,11 @@ def generator_objective(
 ) -> GeneratorLosses:
     """Generator-side objective of ``cfg.encoder_wiring``.
 
-    total = L_adv(Dec(q)) + lambda_lat MMD^2(q, sg(E(x))) + lambda_rec mean (Dec(E(x)) - x)^2
-    in latent-match; total = L_adv(Dec(q)) in decoder-only. q = ``fake_latent`` (the prior's
-    latents), ``fake`` = Dec(q), ``adversarial`` the game's loss on generated images (e.g.
-    ``qgan.objectives.Game.g_adversarial``). Its gradient reaches the prior (through L_adv and
-    MMD), the decoder (L_adv and L_rec) and the encoder (L_rec); D's parameters get gradient
+    total = L_adv(Dec(q)) + lambda_lat MMD^2(q, sg(E(x))) + lambda_rec mean (Dec(E(x)) - x)^2 in
+    latent-match; total = L_adv(Dec(q)) in decoder-only. q = ``fake_latent`` (the prior's latents),
+    ``fake`` = Dec(q), ``adversarial`` the game's loss on generated images (e.g.
+    ``qgan.models.objectives.Game.g_adversarial``). Its gradient reaches the prior (through L_adv
+    and MMD), the decoder (L_adv and L_rec) and the encoder (L_rec); D's parameters get gradient
     too, so zero them (or step D's optimizer only on D's own objective). In latent-match the
     decoder's share of L_adv's gradient is ``cfg.decoder_adversarial_weight`` (``fake`` is then
     decoded again with that share; values and the prior's gradient are unchanged).

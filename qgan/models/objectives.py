@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from qgan.diffaugment import augment, parse_policy
+from qgan.models.diffaugment import augment, parse_policy
 from qgan.registry import ObjectiveEntry
 
 
@@ -114,7 +114,7 @@ class Game:
         return self._g_loss(self.judge(fake))
 
     def noise_losses(self, d_loss: float, g_adversarial: float) -> tuple[float, float]:
-        """The (loss_D, loss_G) the MosaiQ noise rule reads (``qgan.noise``): a ratio of
+        """The (loss_D, loss_G) the MosaiQ noise rule reads (``qgan.models.noise``): a ratio of
         non-negative losses, which BCE's are. A loss whose values can be negative (hinge,
         Wasserstein) would have to map them here first."""
         return d_loss, g_adversarial

@@ -1,13 +1,13 @@
 """DCGAN (Radford, Metz, Chintala 2016) at 64x64x3: HybridQ's classical baseline (Sec. 4.1).
 
-The generator is the reference DCGAN one (PyTorch's DCGAN example): z (B, 100) as (B, 100, 1, 1)
--> ConvTranspose 4x4 stacks 1 -> 4 -> 8 -> 16 -> 32 pixels with 8, 4, 2, 1 x ngf channels,
-each with BatchNorm + ReLU, then ConvTranspose 4x4/2 to 3 channels at 64x64 and Tanh. The
-discriminator is ``qgan.models.Discriminator`` (the DCGAN one HybridQ uses too). With
-nz = 100, ngf = ndf = 64: generator 3,576,704 + discriminator 2,765,568 = 6,342,272
-parameters, the paper's "6.3M". Noise N(0, 1); BCE losses; Adam lr 2e-4, beta1 0.5 for both.
-Other image sizes mirror ``qgan.models.dcgan_sides``: 28x28 digits grow 1 -> 7 -> 14 -> 28 with
-2 and 1 x ngf channels (the usual DCGAN for MNIST).
+The generator is the reference DCGAN one (PyTorch's DCGAN example): z (B, 100) as (B, 100, 1, 1) ->
+ConvTranspose 4x4 stacks 1 -> 4 -> 8 -> 16 -> 32 pixels with 8, 4, 2, 1 x ngf channels, each with
+BatchNorm + ReLU, then ConvTranspose 4x4/2 to 3 channels at 64x64 and Tanh. The discriminator is
+``qgan.models.networks.Discriminator`` (the DCGAN one HybridQ uses too). With nz = 100, ngf = ndf =
+64: generator 3,576,704 + discriminator 2,765,568 = 6,342,272 parameters, the paper's "6.3M". Noise
+N(0, 1); BCE losses; Adam lr 2e-4, beta1 0.5 for both. Other image sizes mirror
+``qgan.models.networks.dcgan_sides``: 28x28 digits grow 1 -> 7 -> 14 -> 28 with 2 and 1 x ngf
+channels (the usual DCGAN for MNIST).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from qgan.gan import GANModel, GaussianNoise
-from qgan.models import (
+from qgan.models.gan import GANModel, GaussianNoise
+from qgan.models.networks import (
     IMAGE_SIZE,
     Discriminator,
     count_parameters,
@@ -36,7 +36,7 @@ class DCGANConfig:
     ngf: int = 64  # generator width
     ndf: int = 64  # discriminator width
     channels: int = 3  # RGB images
-    image_size: int = IMAGE_SIZE  # pixels a side (``qgan.models.dcgan_sides``)
+    image_size: int = IMAGE_SIZE  # pixels a side (``qgan.models.networks.dcgan_sides``)
     seed: int = 0  # initial weights
 
     @property

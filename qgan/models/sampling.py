@@ -1,0 +1,164 @@
+"""Generated images from a checkpoint alone, for any model: what ``python -m qgan.sample``,
+the evaluation, the augmentation experiments and hardware inference share.
+
+The checkpoint (a run's ``last.pt``, an ``epochNNN.pt`` snapshot, or a run folder for its
+``last.pt``) carries its config (``config["model"]``: hybridq, dcgan or mosaiq), the generator's
+model config and weights, and the state of its noise (nanoGPT's train.py/sample.py habit):
+HybridQ and MosaiQ draw noise angles U[0, b) with the adaptive bound b they ended with, DCGAN
+N(0, 1). HybridQ follows its inference path (Jiao et al., Fig. 1): noise -> quantum generator
+-> post-processing; MosaiQ: noise -> quantum sub-generators -> PCA inverse transform. It writes
+``img_00000.png ...``, one ``samples.npz`` (uint8 images (N, H, W, C), the noise, its kind, b
+for uniform noise, the checkpoint and its step) and ``grid.png`` of the first 64 images.
+
+    python -m qgan.sample --checkpoint runs/hybridq-isic2019-MEL --n 1000 --out samples/mel
+
+In code, ``sample_images(ckpt, n, seed)`` gives the images of a loaded checkpoint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+from tqdm import tqdm
+
+from qgan.artifacts import save_grid, to_uint8_images
+from qgan.checkpoint import load_checkpoint
+from qgan.models.gan import (
+    Noise,
+    UniformNoise,
+    checkpoint_model,
+    checkpoint_model_config,
+    gan_class,
+)
+from qgan.models.noise import AdaptiveNoise
+from qgan.models.quantum import SIMULATORS
+
+GRID = 64  # images in grid.png
+_KEYS = ("model_config", "generator", "noise")  # what a checkpoint needs for sampling
+
+
+def sample(
+    checkpoint: str | Path,
+    n: int,
+    out: str | Path,
+    seed: int = 0,
+    batch_size: int = 64,
+    sim: str | None = None,
+) -> Path:
+    """Write ``n`` generated images of ``checkpoint`` to the folder ``out``; returns ``out``.
+
+    Args:
+        checkpoint: ``last.pt``, an ``epochNNN.pt`` snapshot, or a run folder (its last.pt).
+        n: Number of images.
+        out: Output folder; created if needed, refused if it already holds samples.
+        seed: Seed of the noise; the same seed gives the same images, whatever ``batch_size``.
+        batch_size: Images per generator call.
+        sim: Simulator of the quantum layer (``fast``, ``aer``, ...); None: the checkpoint's.
+
+    Raises:
+        FileNotFoundError: No checkpoint at ``checkpoint``.
+        ValueError: Not a qgan generator checkpoint, or a bad argument.
+    """
+    if n < 1:
+        raise ValueError(f"--n must be at least 1, got {n}")
+    if batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {batch_size}")
+    if sim is not None and sim not in SIMULATORS:
+        raise ValueError(f"unknown sim {sim!r}; choose one of {', '.join(SIMULATORS)}")
+    out = Path(out)
+    if (out / "samples.npz").exists() or any(out.glob("img_*.png")):
+        raise ValueError(f"{out} already holds samples; choose a new --out")
+    ckpt = load_checkpoint(checkpoint)
+    images, noise = sample_images(ckpt, n, seed, batch_size, sim)
+    source = checkpoint_noise(ckpt)
+    step = int(ckpt.get("position", {}).get("step", -1))
+    return write_samples(out, images, noise, source, str(checkpoint), step, seed)
+
+
+def sample_images(
+    ckpt: dict, n: int, seed: int = 0, batch_size: int = 64, sim: str | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(images (n, C, H, W) in [-1, 1], noise (n, latent)) of a loaded checkpoint, any model.
+
+    The noise is the model's own kind, drawn all at once from a generator seeded ``seed``, so
+    the images do not depend on ``batch_size``.
+    """
+    generator, _ = load_generator(ckpt, sim)
+    noise = checkpoint_noise(ckpt).sample(n, torch.Generator().manual_seed(seed))
+    return generate(generator, noise, batch_size), noise
+
+
+def load_generator(ckpt: dict, sim: str | None = None) -> tuple[nn.Module, Any]:
+    """(generator in eval mode, its model config) of a loaded checkpoint, any model.
+
+    Only the generator side is built (no discriminator, no encoder), with placeholder weights
+    that the checkpoint's replace. ``sim`` replaces the simulator of a quantum model's layer
+    (None: the checkpoint's own); a classical model has none and ignores it.
+    """
+    missing = [k for k in _KEYS if k not in ckpt]
+    if missing:
+        raise ValueError(f"checkpoint has no {', '.join(missing)}: not a qgan generator checkpoint")
+    generator, model_cfg = gan_class(checkpoint_model(ckpt)).generator_for(
+        checkpoint_model_config(ckpt), sim
+    )
+    try:
+        generator.load_state_dict(ckpt["generator"])
+    except RuntimeError as exc:  # torch lists every key; the first line says enough
+        first = str(exc).splitlines()[0]
+        raise ValueError(f"generator weights do not fit its model_config: {first}") from None
+    return generator.eval(), model_cfg
+
+
+def checkpoint_noise(ckpt: dict) -> Noise:
+    """The noise source a checkpoint's generator trained with, in its saved state (bound b)."""
+    source = gan_class(checkpoint_model(ckpt)).noise_for(checkpoint_model_config(ckpt))
+    source.load_state_dict(ckpt["noise"])
+    return source
+
+
+def draw_noise(n: int, latent_dim: int, bound: float, seed: int) -> torch.Tensor:
+    """Noise angles (n, latent_dim) float32, i.i.d. U[0, bound), from a generator seeded ``seed``.
+
+    All n rows are drawn at once, so the images do not depend on the batch size.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    return AdaptiveNoise(bound).sample(n, latent_dim, gen)
+
+
+@torch.no_grad()
+def generate(generator: nn.Module, noise: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """Images (N, C, H, W) in [-1, 1] of noise (N, latent), ``batch_size`` rows at a time."""
+    batches = noise.split(batch_size)
+    bar = tqdm(total=len(noise), unit="img", dynamic_ncols=True, disable=len(batches) <= 1)
+    images = []
+    for batch in batches:
+        images.append(generator(batch))
+        bar.update(len(batch))
+    bar.close()
+    return torch.cat(images)
+
+
+def write_samples(
+    out: Path, images: torch.Tensor, noise: torch.Tensor, source: Noise, checkpoint: str,
+    step: int, seed: int,
+) -> Path:  # fmt: skip
+    """``img_NNNNN.png`` per image (N, C, H, W) in [-1, 1], ``samples.npz`` and ``grid.png``."""
+    out.mkdir(parents=True, exist_ok=True)
+    save_grid(images[:GRID], out / "grid.png")
+    images = to_uint8_images(images)  # (N, H, W, C) uint8
+    width = max(5, len(str(len(images) - 1)))
+    for i, pic in enumerate(images):
+        Image.fromarray(pic.squeeze(-1) if pic.shape[-1] == 1 else pic).save(
+            out / f"img_{i:0{width}d}.png"
+        )
+    bound = {"bound": source.bound} if isinstance(source, UniformNoise) else {}
+    np.savez(
+        out / "samples.npz", images=images, noise=noise.numpy(), noise_kind=source.kind,
+        checkpoint=checkpoint, step=step, seed=seed, **bound,
+    )  # fmt: skip
+    return out
