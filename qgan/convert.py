@@ -57,7 +57,7 @@ def convert(path: Path, out: Path | None = None) -> str:
 
 
 def _derm_kind() -> str:
-    from qgan.features import DERM_KIND  # heavy (pytorch-fid): only when converting
+    from qgan.evaluation.features import DERM_KIND  # heavy (pytorch-fid): only when converting
 
     return DERM_KIND
 

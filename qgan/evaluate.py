@@ -63,8 +63,8 @@ def parse_floor(argv: list[str]) -> object:
 def features(train: bool, cfg) -> None:
     """Train the derm network, or print what feature networks this machine has."""
     from qgan.evaluation.derm import train_derm_network
-    from qgan.features import FeatureNetUnavailable, read_derm_record
-    from qgan.inception import find_inception_weights
+    from qgan.evaluation.features import FeatureNetUnavailable, read_derm_record
+    from qgan.evaluation.inception import find_inception_weights
 
     cfg = cfg.resolved()
     if train:

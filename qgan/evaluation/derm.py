@@ -1,4 +1,5 @@
-"""Build the derm feature network: a :class:`~qgan.features.DermNet` trained on real images.
+"""Build the derm feature network: a :class:`~qgan.evaluation.features.DermNet` trained on real
+images.
 
 ``python -m qgan.evaluate features --train`` calls :func:`train_derm_network`. The network
 learns every class of the data set (ISIC 2019: MEL, NV, BCC, AK, BKL, DF, VASC, SCC) on the
@@ -24,7 +25,7 @@ from tqdm import tqdm
 
 from qgan.data import DataConfig, LesionData, load_train_test, to_tensor
 from qgan.data.roots import ENV_VAR, cache_folder
-from qgan.features import DermNet, as_rgb, save_derm_network, training_data_hash
+from qgan.evaluation.features import DermNet, as_rgb, save_derm_network, training_data_hash
 
 
 def _opt(default: Any, help: str):
@@ -78,7 +79,7 @@ def data_config(cfg: DermConfig) -> DataConfig:
 
 
 def split_hash(data: LesionData, size: int) -> str:
-    """:func:`~qgan.features.training_data_hash` of a training split."""
+    """:func:`~qgan.evaluation.features.training_data_hash` of a training split."""
     names = np.asarray(data.class_names)[data.labels]
     return training_data_hash(data.dataset, size, data.image_ids.tolist(), names.tolist())
 

@@ -13,8 +13,13 @@ from pathlib import Path
 
 from qgan.data import DataError
 from qgan.evaluation.derm import default_derm_path, expected_hash
-from qgan.features import FeatureNet, FeatureNetUnavailable, load_derm_network, read_derm_record
-from qgan.inception import find_inception_weights, load_inception
+from qgan.evaluation.features import (
+    FeatureNet,
+    FeatureNetUnavailable,
+    load_derm_network,
+    read_derm_record,
+)
+from qgan.evaluation.inception import find_inception_weights, load_inception
 
 INCEPTION_OFF = "Inception FID/KID skipped: turned off (--no-inception)"
 

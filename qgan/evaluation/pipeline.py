@@ -1,13 +1,12 @@
 """``evaluate(runs, cfg)``: every model x class scored on its held-out real test images.
 
-For each run folder: ``n`` images from its final checkpoint and ``curve_n`` from each epoch
-snapshot (seeded noise), Inception FID/KID (offline: ``qgan.inception``), derm-FID and derm-KID
-in the derm network's feature space, and SSIM diversity. A "real vs real (train vs test)" row
-scores up to ``n`` of the class's real training images the same way, as the floor a perfect
-generator could reach with these sample sizes. Outputs: table1.md, table1.csv and
-fid_vs_epoch.png (``qgan.evaluation.report``), one JSON line per scored checkpoint in the run's
-eval.jsonl (reused when nothing changed, so a second call only scores new snapshots) and in
-``<out>/eval.jsonl``.
+For each run folder: ``n`` images from its final checkpoint and ``curve_n`` from each epoch snapshot
+(seeded noise), Inception FID/KID (offline: ``qgan.evaluation.inception``), derm-FID and derm-KID in
+the derm network's feature space, and SSIM diversity. A "real vs real (train vs test)" row scores up
+to ``n`` of the class's real training images the same way, as the floor a perfect generator could
+reach with these sample sizes. Outputs: table1.md, table1.csv and fid_vs_epoch.png
+(``qgan.evaluation.report``), one JSON line per scored checkpoint in the run's eval.jsonl (reused
+when nothing changed, so a second call only scores new snapshots) and in ``<out>/eval.jsonl``.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from tqdm import tqdm
 from qgan.artifacts import append_metrics, read_metrics
 from qgan.checkpoint import load_checkpoint
 from qgan.data.roots import cache_folder
+from qgan.evaluation.features import FeatureNet
 from qgan.evaluation.networks import DermEntry, Networks, load_networks
 from qgan.evaluation.report import (
     MODEL_ORDER,
@@ -37,7 +37,6 @@ from qgan.evaluation.runs import Run, find_runs, real_images, sample_of
 from qgan.evaluation.samplers import generate_images
 from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
 from qgan.evaluation.stats import RealStats, real_statistics
-from qgan.features import FeatureNet
 
 __all__ = ["DermEntry", "EvalConfig", "Networks", "Scorer", "evaluate", "networks_for"]
 

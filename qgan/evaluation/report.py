@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qgan.inception import PREPROCESSING
+from qgan.evaluation.inception import PREPROCESSING
 
 MODEL_ORDER = ("dcgan", "mosaiq", "hybridq")  # the paper's row order; other models follow
 # (record key, column title); KID is shown x 10^3 as mean +- std. Inception and derm columns sit
@@ -27,8 +27,8 @@ FID_KID = (
 )
 SSIM = (
     ("ssim_diversity", "SSIM diversity"),
-    ("spread_x", "spread x real"),  # qgan.metrics.pixel_spread over the floor row's
-    ("sharpness_x", "sharpness x real"),  # qgan.metrics.sharpness over the floor row's
+    ("spread_x", "spread x real"),  # qgan.evaluation.metrics.pixel_spread over the floor row's
+    ("sharpness_x", "sharpness x real"),  # qgan.evaluation.metrics.sharpness over the floor row's
 )
 FID_KID_TITLE = (f"FID and KID (lower is better): Inception with {PREPROCESSING}; derm: the "
                  "derm network's own feature space")  # fmt: skip

@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qgan.evaluation.stats import RealStats
-from qgan.features import FeatureNet
-from qgan.metrics import (
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.metrics import (
     frechet_distance_of_features,
     kernel_inception_distance,
     pixel_spread,
     sharpness,
 )
-from qgan.metrics import ssim_diversity as ssim_score
+from qgan.evaluation.metrics import ssim_diversity as ssim_score
+from qgan.evaluation.stats import RealStats
 
 FLOOR = "real vs real (train vs test)"  # the row of real training images, scored like a model
 
@@ -52,9 +52,9 @@ def image_metrics(
         settings: KID subsets, SSIM pairs, seeds, batch size.
 
     Returns:
-        ``ssim_diversity``, ``spread`` and ``sharpness`` (``qgan.metrics``), and per network
-        ``<prefix>fid``, ``<prefix>kid_mean``, ``<prefix>kid_std``, and ``<name>_weights``: the
-        network's fingerprint.
+        ``ssim_diversity``, ``spread`` and ``sharpness`` (``qgan.evaluation.metrics``), and per
+        network ``<prefix>fid``, ``<prefix>kid_mean``, ``<prefix>kid_std``, and ``<name>_weights``:
+        the network's fingerprint.
     """
     s = settings
     result: dict = {"ssim_diversity": ssim_score(images, s.ssim_pairs, s.seed),

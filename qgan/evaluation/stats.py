@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from qgan.data import LesionData
-from qgan.features import FeatureNet
-from qgan.metrics import feature_statistics
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.metrics import feature_statistics
 
 log = logging.getLogger(__name__)
 

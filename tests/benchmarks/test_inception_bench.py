@@ -10,7 +10,7 @@ import pytest
 from torch import nn
 
 import benchmarks.inception_bench as bench
-from qgan.features import FeatureNet
+from qgan.evaluation.features import FeatureNet
 
 
 def _stand_in(*args, **kwargs) -> FeatureNet:

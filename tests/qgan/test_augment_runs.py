@@ -29,9 +29,9 @@ from qgan.augment.lesions import run_lesions
 from qgan.config import TrainConfig
 from qgan.data import DataConfig, class_subset, load_train_test, save_split
 from qgan.data.arrays import resize_square
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.metrics import fid_from_features
 from qgan.evaluation.scoring import FLOOR
-from qgan.features import FeatureNet
-from qgan.metrics import fid_from_features
 from qgan.train import training_side
 
 

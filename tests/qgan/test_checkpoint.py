@@ -33,7 +33,7 @@ from qgan.config import TrainConfig
 from qgan.convert import main as convert_main
 from qgan.data import DataConfig, load_dataset, save_split, split_by_lesion
 from qgan.evaluate import main as evaluate_main
-from qgan.features import DermNetworkMissing, read_derm_record
+from qgan.evaluation.features import DermNetworkMissing, read_derm_record
 from qgan.hardware_infer import main as hardware_main
 from qgan.models.dcgan import DCGANConfig
 from qgan.models.gan import checkpoint_model_config
@@ -261,7 +261,7 @@ def test_train_config_from_dict_refuses_unknown_keys():
 
 
 def test_convert_makes_an_old_derm_network_with_numpy_values_load(tmp_path, capsys):
-    from qgan.features import DermNet, load_derm_network, save_derm_network
+    from qgan.evaluation.features import DermNet, load_derm_network, save_derm_network
 
     net = DermNet(3, width=8).eval()
     record = {"config": {"dataset": "synthetic", "image_size": 64}, "class_names": ["a", "b", "c"],

@@ -25,13 +25,13 @@ from qgan.config import TrainConfig
 from qgan.data import DataConfig, class_subset, load_dataset
 from qgan.evaluate import main
 from qgan.evaluation.derm import DermConfig, train_derm_network
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.inception import PREPROCESSING
 from qgan.evaluation.pipeline import EvalConfig, evaluate, sample_tiles
 from qgan.evaluation.report import tile
 from qgan.evaluation.runs import find_runs
 from qgan.evaluation.samplers import SAMPLERS, generate_images
 from qgan.evaluation.stats import real_statistics
-from qgan.features import FeatureNet
-from qgan.inception import PREPROCESSING
 from qgan.models.sampling import draw_noise, generate, load_generator
 from qgan.train import train
 
@@ -156,8 +156,8 @@ def test_inception_fid_and_kid_sit_beside_derm_in_every_table_by_default(setup, 
     final = next(r for r in records if r["kind"] == "final")
     ckpt = load_checkpoint(mel / "last.pt")
     from qgan.data import load_split, select
-    from qgan.inception import find_inception_weights, load_inception
-    from qgan.metrics import frechet_distance_of_features
+    from qgan.evaluation.inception import find_inception_weights, load_inception
+    from qgan.evaluation.metrics import frechet_distance_of_features
 
     net = load_inception(find_inception_weights(download=False))
     data = load_dataset(DataConfig(dataset="synthetic", classes=("MEL", "NV", "BCC"), limit=15))
@@ -178,8 +178,8 @@ def test_scores_follow_from_the_images_and_the_test_statistics(setup, tmp_path):
     noise = draw_noise(12, model_cfg.latent_dim, ckpt["noise"]["bound"], seed=0)
     images = to_uint8_images(generate(generator, noise, 5))
     from qgan.data import load_split, select
-    from qgan.features import load_derm_network
-    from qgan.metrics import fid_from_features
+    from qgan.evaluation.features import load_derm_network
+    from qgan.evaluation.metrics import fid_from_features
 
     net, _ = load_derm_network(derm)
     data = load_dataset(DataConfig(dataset="synthetic", classes=("MEL", "NV", "BCC"), limit=15))
@@ -343,9 +343,9 @@ def test_cli_floor_scores_training_side_against_test_side_without_runs(setup, tm
     assert [r["cls"] for r in records] == ["MEL", "NV", "BCC"]
     # Oracle: the same split as a training run's (seed 0), drawn and scored independently here
     from qgan.data import load_train_test
+    from qgan.evaluation.features import load_derm_network
+    from qgan.evaluation.metrics import fid_from_features
     from qgan.evaluation.runs import sample_of
-    from qgan.features import load_derm_network
-    from qgan.metrics import fid_from_features
 
     cfg = DataConfig(dataset="synthetic", classes=("MEL", "NV", "BCC"), limit=15, seed=0)
     train, test, _ = load_train_test(cfg)

@@ -16,7 +16,7 @@ from qgan.evaluation.derm import (
     expected_hash,
     train_derm_network,
 )
-from qgan.features import (
+from qgan.evaluation.features import (
     DermDataMismatch,
     DermNet,
     DermNetworkMissing,

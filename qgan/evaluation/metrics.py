@@ -7,8 +7,8 @@
 - SSIM diversity: the mean structural similarity (Wang et al. 2004, scikit-image) over random
   pairs of generated images; mode collapse shows up as a high value.
 
-Feature extraction (``qgan.features``), statistics and distances are separate steps, so the
-statistics of real data can be cached (``qgan.evaluation.stats``).
+Feature extraction (``qgan.evaluation.features``), statistics and distances are separate steps, so
+the statistics of real data can be cached (``qgan.evaluation.stats``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 - ``inception``: pytorch-fid 0.3.0's ``InceptionV3`` (TensorFlow FID weights, 2048-d pool3
   features, inputs resized to 299x299), as in the HybridQ paper's Table 1 (Jiao et al., Sec. 4).
-  Where its weights come from, offline, is :mod:`qgan.inception`.
+  Where its weights come from, offline, is :mod:`qgan.evaluation.inception`.
 - ``derm``: :class:`DermNet`, a compact CNN classifier the project trains on the real training
   split of all classes of a dermoscopy data set (``qgan.evaluation.derm``); its penultimate
   features give "derm-FID" and "derm-KID". The file carries its config, test accuracy and a

@@ -34,7 +34,7 @@ from unittest import mock
 import torch
 from torch import nn
 
-from qgan.features import FeatureNet, FeatureNetUnavailable
+from qgan.evaluation.features import FeatureNet, FeatureNetUnavailable
 from qgan.vision import pytorch_fid
 
 FID_WEIGHTS_FILE = "pt_inception-2015-12-05-6726825d.pth"  # pytorch-fid's name for them
