@@ -9,15 +9,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from qgan.augment.classifiers import (
+from qgan.augmentation.classifiers import (
     SmallCNN,
     build_classifier,
     find_weights,
     imagenet_weight_files,
 )
-from qgan.augment.config import AugmentError
-from qgan.augment.fit import FitConfig, fit, predict_proba, torch_threads
-from qgan.augment.transforms import (
+from qgan.augmentation.config import AugmentError
+from qgan.augmentation.fit import FitConfig, fit, predict_proba, torch_threads
+from qgan.augmentation.transforms import (
     color_jitter,
     flips_and_quarter_turns,
     lesion_augment,

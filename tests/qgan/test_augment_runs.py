@@ -18,14 +18,14 @@ import numpy as np
 import pytest
 from torch import nn
 
-import qgan.augment.digits as digits_mod
-import qgan.augment.lesions as lesions_mod
+import qgan.augmentation.digits as digits_mod
+import qgan.augmentation.lesions as lesions_mod
 import qgan.evaluation.networks as networks
-from qgan.augment.__main__ import main
-from qgan.augment.config import AugmentError, DigitConfig, LesionConfig
-from qgan.augment.digits import run_digits
-from qgan.augment.fit import torch_threads
-from qgan.augment.lesions import run_lesions
+from qgan.augment import main
+from qgan.augmentation.config import AugmentError, DigitConfig, LesionConfig
+from qgan.augmentation.digits import run_digits
+from qgan.augmentation.fit import torch_threads
+from qgan.augmentation.lesions import run_lesions
 from qgan.config import TrainConfig
 from qgan.data import DataConfig, class_subset, load_train_test, save_split
 from qgan.data.arrays import resize_square

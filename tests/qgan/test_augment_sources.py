@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import qgan.models.sampling
-from qgan.augment.config import AugmentError
-from qgan.augment.sources import (
+from qgan.augmentation.config import AugmentError
+from qgan.augmentation.sources import (
     Source,
     gather_pools,
     load_pool,

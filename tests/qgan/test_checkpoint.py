@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-from qgan.augment.__main__ import main as augment_main
+from qgan.augment import main as augment_main
 from qgan.checkpoint import (
     CONVERT,
     FORMAT,
@@ -126,7 +126,7 @@ def test_a_crafted_derm_network_is_refused_without_running_it(tmp_path):
 
 
 def test_an_npz_naming_a_crafted_checkpoint_does_not_run_it(tmp_path):
-    from qgan.augment.sources import Source, load_pool
+    from qgan.augmentation.sources import Source, load_pool
 
     run, marker = _evil(tmp_path / "run")
     images = np.zeros((3, 8, 8, 3), dtype=np.uint8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qgan.augment.__main__ import main as augment_main
+from qgan.augment import main as augment_main
 from qgan.config import TrainConfig, parse_list
 from qgan.data import dataset_classes, default_classes
 from qgan.data.tables import CLASSES

@@ -14,7 +14,7 @@ lacks. Rows:
   angle uniform in +-``rotation_degrees``): the same number of added images as the GAN rows.
 * ``dcgan-general`` / ``qgan-general``: plus ``n_generated`` generated images per class.
 * ``qgan-customized``: the same total of QGAN images, allocated by the HQCNN's errors and
-  filtered by its confidence over ``rounds`` rounds (:mod:`qgan.augment.strategies`).
+  filtered by its confidence over ``rounds`` rounds (:mod:`qgan.augmentation.strategies`).
 * ``qgan-customized-even``: the customized strategy as if the errors were spread evenly.
 """
 
@@ -27,17 +27,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from qgan.augment.cells import Cell, CellStore, run_cells
-from qgan.augment.config import AugmentError, DigitConfig, write_or_check_config
-from qgan.augment.fit import FitConfig, fit, predict_proba, torch_threads
-from qgan.augment.hqcnn import HQCNN, HQCNNConfig
-from qgan.augment.mixing import assert_disjoint, draw_indices
-from qgan.augment.quality import pool_quality, quality_config
-from qgan.augment.scores import classification_scores
-from qgan.augment.sources import Pool, gather_pools, locate, pool_notes
-from qgan.augment.strategies import CustomizedConfig, customized, general_counts
-from qgan.augment.tables import write_digit_report
-from qgan.augment.transforms import rotate
+from qgan.augmentation.cells import Cell, CellStore, run_cells
+from qgan.augmentation.config import AugmentError, DigitConfig, write_or_check_config
+from qgan.augmentation.fit import FitConfig, fit, predict_proba, torch_threads
+from qgan.augmentation.hqcnn import HQCNN, HQCNNConfig
+from qgan.augmentation.mixing import assert_disjoint, draw_indices
+from qgan.augmentation.quality import pool_quality, quality_config
+from qgan.augmentation.scores import classification_scores
+from qgan.augmentation.sources import Pool, gather_pools, locate, pool_notes
+from qgan.augmentation.strategies import CustomizedConfig, customized, general_counts
+from qgan.augmentation.tables import write_digit_report
+from qgan.augmentation.transforms import rotate
 from qgan.data import DataConfig, LesionData, load_dataset, split_by_lesion, take, train_test
 
 CANDIDATES_PER_IMAGE = 4  # checkpoint sources: sample 4x the budget, for the confidence filter

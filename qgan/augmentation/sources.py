@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qgan.augment.config import AugmentError
+from qgan.augmentation.config import AugmentError
 from qgan.data.arrays import resize_square
 from qgan.data.split import load_split
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from qgan.augment.scores import mean_std
+from qgan.augmentation.scores import mean_std
 
 NAMES = {
     "none": "no augmentation", "classical": "classical augmentation", "rotation": "rotation",
@@ -94,7 +94,7 @@ def write_lesion_report(
 ) -> Path:  # fmt: skip
     """``table2.md``, ``table2.csv``, ``sweep.csv`` and ``recall_vs_alpha.png`` in ``out``.
 
-    ``quality``: (records, notes) of :func:`qgan.augment.quality.pool_quality`, shown after the
+    ``quality``: (records, notes) of :func:`qgan.augmentation.quality.pool_quality`, shown after the
     classification tables.
     """
     metrics = [*LESION_METRICS, *(f"recall_{c}" for c in classes)]
@@ -123,7 +123,7 @@ def write_lesion_report(
 
 def quality_section(records: Sequence[dict], notes: Sequence[str], classes: Sequence[str]) -> str:
     """The generated pools against the real test images: Inception and derm FID/KID side by
-    side per class, SSIM diversity, the real-vs-real floor last (``qgan.augment.quality``)."""
+    side per class, SSIM diversity, the real-vs-real floor last (``qgan.augmentation.quality``)."""
     if not records:
         return ""
     from qgan.evaluation.report import FID_KID, FID_KID_TITLE, SSIM, quality_table

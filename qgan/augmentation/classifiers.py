@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from qgan.augment.config import CLASSIFIERS, AugmentError
+from qgan.augmentation.config import CLASSIFIERS, AugmentError
 from qgan.vision import torchvision
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

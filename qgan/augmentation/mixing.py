@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qgan.augment.config import AugmentError
+from qgan.augmentation.config import AugmentError
 
 
 def stratified_subset(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:

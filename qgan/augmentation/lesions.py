@@ -18,22 +18,22 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from qgan.augment.cells import Cell, CellStore, run_cells
-from qgan.augment.classifiers import build_classifier
-from qgan.augment.config import AugmentError, LesionConfig, write_or_check_config
-from qgan.augment.fit import FitConfig, fit, predict_proba, torch_threads
-from qgan.augment.mixing import (
+from qgan.augmentation.cells import Cell, CellStore, run_cells
+from qgan.augmentation.classifiers import build_classifier
+from qgan.augmentation.config import AugmentError, LesionConfig, write_or_check_config
+from qgan.augmentation.fit import FitConfig, fit, predict_proba, torch_threads
+from qgan.augmentation.mixing import (
     assert_disjoint,
     draw_indices,
     generated_per_class,
     n_generated,
     stratified_subset,
 )
-from qgan.augment.quality import pool_quality, quality_config
-from qgan.augment.scores import classification_scores
-from qgan.augment.sources import Pool, gather_pools, locate, pool_notes
-from qgan.augment.tables import write_lesion_report
-from qgan.augment.transforms import lesion_augment
+from qgan.augmentation.quality import pool_quality, quality_config
+from qgan.augmentation.scores import classification_scores
+from qgan.augmentation.sources import Pool, gather_pools, locate, pool_notes
+from qgan.augmentation.tables import write_lesion_report
+from qgan.augmentation.transforms import lesion_augment
 from qgan.data import DataConfig, LesionData, load_train_test, take
 from qgan.data.core import to_tensor
 

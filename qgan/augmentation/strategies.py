@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from qgan.augment.mixing import allocate
-from qgan.augment.scores import per_class_accuracy
+from qgan.augmentation.mixing import allocate
+from qgan.augmentation.scores import per_class_accuracy
 
 FitFn = Callable[[torch.Tensor, torch.Tensor], torch.nn.Module]  # (x, y) -> trained model
 ProbaFn = Callable[[torch.nn.Module, torch.Tensor], np.ndarray]  # (model, x) -> (N, K)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qgan.augment.sources import Pool
+from qgan.augmentation.sources import Pool
 from qgan.data import LesionData, class_subset
 from qgan.data.roots import cache_folder
 from qgan.evaluation.networks import load_networks

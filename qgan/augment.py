@@ -11,7 +11,7 @@ import dataclasses
 import json
 import sys
 
-from qgan.augment.config import AugmentError, DigitConfig, LesionConfig
+from qgan.augmentation.config import AugmentError, DigitConfig, LesionConfig
 from qgan.config import add_arguments, from_arguments
 from qgan.data import DataError
 
@@ -36,8 +36,8 @@ def main(argv: list[str] | None = None) -> None:
         if cfg.dry_run:
             print(json.dumps(dataclasses.asdict(cfg.resolved()), indent=2))
             return
-        from qgan.augment.digits import run_digits  # heavy imports only past --help, --dry-run
-        from qgan.augment.lesions import run_lesions
+        from qgan.augmentation.digits import run_digits  # heavy imports only past --help, --dry-run
+        from qgan.augmentation.lesions import run_lesions
 
         run = run_lesions if isinstance(cfg, LesionConfig) else run_digits
         table = run(cfg)
