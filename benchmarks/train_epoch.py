@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from qgan.config import TrainConfig
 from qgan.data import DataConfig, DataError, class_subset, load_train_test
-from qgan.trainer import Trainer
+from qgan.training.config import TrainConfig
+from qgan.training.trainer import Trainer
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -28,6 +28,7 @@ import torch
 
 FORMAT = 2  # 2: plain data only (configs as dicts, RNG states as tensors); 1: pickled objects
 CONVERT = "python -m qgan.convert"  # the one command that unpickles: old files, knowingly
+DERM_KIND = "qgan-derm-features"  # marks a derm feature network file (qgan.evaluation.features)
 
 
 # ------------------------------------------------------------------------- configs as dicts

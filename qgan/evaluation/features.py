@@ -26,10 +26,9 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from qgan.checkpoint import load_plain
+from qgan.checkpoint import DERM_KIND, load_plain
 from qgan.data.core import to_tensor
 
-DERM_KIND = "qgan-derm-features"  # marks a derm feature network file
 DERM_VERSION = 1  # bump when the file layout or DermNet changes
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qgan.config import TrainConfig
 from qgan.data import DataConfig, LesionData, class_subset, load_dataset, load_split, select
+from qgan.training.config import TrainConfig
 
 _SNAPSHOT = re.compile(r"^epoch(\d+)\.pt$")
 # The config fields that make a run another variant of its model (a table row of its own);

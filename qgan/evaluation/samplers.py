@@ -1,7 +1,7 @@
 """Generated images from a checkpoint, whatever the model: one sampler per ``config["model"]``.
 
-Every model's training run writes checkpoints that carry their config (``qgan.trainer``), so
-evaluation needs only the file. A new model plugs in with::
+Every model's training run writes checkpoints that carry their config (``qgan.training.trainer``),
+so evaluation needs only the file. A new model plugs in with::
 
     @register_sampler("dcgan")
     def _dcgan(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray: ...

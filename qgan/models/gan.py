@@ -1,6 +1,6 @@
 """What the trainer runs: one GAN model (networks, optimizers, noise, objectives), any kind.
 
-``qgan.trainer.Trainer`` is one loop for every model; a model plugs in by subclassing
+``qgan.training.trainer.Trainer`` is one loop for every model; a model plugs in by subclassing
 ``GANModel`` and declaring itself in ``qgan.registry.MODELS``. One training step is::
 
     real_in = gan.real_input(real)              # what D sees of real images (images, PCA, ...)

@@ -26,13 +26,13 @@ from qgan.augmentation.config import AugmentError, DigitConfig, LesionConfig
 from qgan.augmentation.digits import run_digits
 from qgan.augmentation.fit import torch_threads
 from qgan.augmentation.lesions import run_lesions
-from qgan.config import TrainConfig
 from qgan.data import DataConfig, class_subset, load_train_test, save_split
 from qgan.data.arrays import resize_square
 from qgan.evaluation.features import FeatureNet
 from qgan.evaluation.metrics import fid_from_features
 from qgan.evaluation.scoring import FLOOR
-from qgan.train import training_side
+from qgan.training.config import TrainConfig
+from qgan.training.run import training_side
 
 
 @pytest.fixture(autouse=True)

@@ -21,13 +21,13 @@ from PIL import Image
 
 from qgan.artifacts import save_grid, to_uint8_images
 from qgan.checkpoint import load_checkpoint
-from qgan.config import TrainConfig
 from qgan.evaluation.samplers import generate_images
 from qgan.models.sampling import load_generator, sample_images
 from qgan.registry import MODELS, learning_rates
 from qgan.sample import main as sample_main
 from qgan.train import main
-from qgan.trainer import FIXED_NOISE_SEED
+from qgan.training.config import TrainConfig
+from qgan.training.trainer import FIXED_NOISE_SEED
 
 GRID = 8
 FLAGS = {

@@ -14,7 +14,6 @@ import torch
 from torch import nn
 
 from circuits.ansatz import generator_circuit
-from qgan.config import TrainConfig
 from qgan.models.dcgan import DCGANConfig, build_dcgan
 from qgan.models.mosaiq import (
     MLPDiscriminator,
@@ -28,6 +27,7 @@ from qgan.models.networks import count_parameters
 from qgan.models.objectives import bce_g_loss
 from qgan.models.pca import PCA
 from qgan.models.quantum import QuantumConfig
+from qgan.training.config import TrainConfig
 
 
 def _numpy_pca(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

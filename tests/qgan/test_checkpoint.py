@@ -29,7 +29,6 @@ from qgan.checkpoint import (
     rng_states,
     save_checkpoint,
 )
-from qgan.config import TrainConfig
 from qgan.convert import main as convert_main
 from qgan.data import DataConfig, load_dataset, save_split, split_by_lesion
 from qgan.evaluate import main as evaluate_main
@@ -43,6 +42,7 @@ from qgan.models.quantum import QuantumConfig
 from qgan.models.sampling import load_generator
 from qgan.sample import main as sample_main
 from qgan.train import main as train_main
+from qgan.training.config import TrainConfig
 
 RUN_CONFIG = {"model": "hybridq", "dataset": "synthetic", "cls": "MEL", "classes": "MEL,NV,BCC",
               "limit": 20, "image_size": 64, "seed": 0}  # fmt: skip

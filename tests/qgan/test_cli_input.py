@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from qgan.augment import main as augment_main
-from qgan.config import TrainConfig, parse_list
+from qgan.config import parse_list
 from qgan.data import dataset_classes, default_classes
 from qgan.data.tables import CLASSES
 from qgan.train import parse
+from qgan.training.config import TrainConfig
 
 
 def _bench(name: str):

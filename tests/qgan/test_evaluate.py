@@ -21,7 +21,6 @@ import torch
 import qgan.evaluation.pipeline as pipeline
 from qgan.artifacts import to_uint8_images
 from qgan.checkpoint import load_checkpoint
-from qgan.config import TrainConfig
 from qgan.data import DataConfig, class_subset, load_dataset
 from qgan.evaluate import main
 from qgan.evaluation.derm import DermConfig, train_derm_network
@@ -33,7 +32,8 @@ from qgan.evaluation.runs import find_runs
 from qgan.evaluation.samplers import SAMPLERS, generate_images
 from qgan.evaluation.stats import real_statistics
 from qgan.models.sampling import draw_noise, generate, load_generator
-from qgan.train import train
+from qgan.training.config import TrainConfig
+from qgan.training.run import train
 
 SMALL = {"n": 12, "curve_n": 6, "kid_subsets": 3, "ssim_pairs": 10, "batch_size": 8}
 

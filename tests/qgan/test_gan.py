@@ -39,8 +39,8 @@ def test_precise_batchnorm_fixes_statistics_that_trail_moving_weights() -> None:
 
 
 def test_trainer_calibrates_the_generator_at_each_epoch_end(tmp_path, monkeypatch) -> None:
-    from qgan.config import TrainConfig
-    from qgan.train import train
+    from qgan.training.config import TrainConfig
+    from qgan.training.run import train
 
     calls = []
     monkeypatch.setattr(
@@ -58,8 +58,8 @@ def test_trainer_calibrates_the_generator_at_each_epoch_end(tmp_path, monkeypatc
 def test_hybridq_calibration_sets_exact_latent_and_decoder_statistics() -> None:
     """Oracle: the mean and variance of the prior's outputs over all n draws (latent norm), and
     the decoder's first BatchNorm input over the first n / 4 of them, computed directly."""
-    from qgan.config import TrainConfig
     from qgan.models.gan import build_gan
+    from qgan.training.config import TrainConfig
 
     cfg = TrainConfig(dataset="synthetic", n_layers=1, decoder_width=2).with_model_defaults()
     gan = build_gan(cfg, torch.rand(4, 3, 64, 64) * 2 - 1)

@@ -16,7 +16,7 @@ from qgan.checkpoint import load_checkpoint, save_checkpoint
 from qgan.models.sampling import draw_noise, generate, load_generator, sample
 from qgan.sample import main
 from qgan.train import main as train_main
-from qgan.trainer import FIXED_NOISE_SEED
+from qgan.training.trainer import FIXED_NOISE_SEED
 
 GRID = 8  # the run's per-epoch grid
 

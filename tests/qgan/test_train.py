@@ -18,9 +18,10 @@ import torch
 
 import qgan.models.hybridq
 from qgan.checkpoint import load_checkpoint
-from qgan.config import TrainConfig
-from qgan.train import QUICK, _new_run_dir, main, parse, training_side
-from qgan.trainer import Trainer
+from qgan.train import QUICK, main, parse
+from qgan.training.config import TrainConfig
+from qgan.training.run import _new_run_dir, training_side
+from qgan.training.trainer import Trainer
 
 BASE = {
     "dataset": "synthetic",

@@ -23,8 +23,8 @@ from tqdm import tqdm
 
 from qgan.artifacts import append_metrics, read_metrics, save_grid, save_loss_curve
 from qgan.checkpoint import config_to_dict, restore_rng_states, rng_states, save_checkpoint
-from qgan.config import TrainConfig
 from qgan.models.gan import build_gan
+from qgan.training.config import TrainConfig
 
 FIXED_NOISE_SEED = 12345  # the grid's noise: the same images epoch after epoch
 CALIBRATION_STREAM = 1 << 40  # offsets the seeds of BatchNorm calibration noise from batch orders

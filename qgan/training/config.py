@@ -1,0 +1,208 @@
+"""``TrainConfig``: what ``python -m qgan.train`` runs, as a frozen dataclass.
+
+Every field is a ``--kebab-case`` flag (``qgan.config``); the resolved config is written to each
+run folder as config.json before work starts and travels in every checkpoint as a dict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass
+
+from qgan.config import flag, opt, parse_list
+from qgan.models.decoders import DECODERS
+from qgan.models.priors import PRIORS
+from qgan.models.quantum import SIMULATORS
+from qgan.registry import LR_FLAGS, MODELS, OBJECTIVES, learning_rates, model_entry
+
+DECODER_BIAS_INITS = ("zero", "data-mean")  # HybridQ's decoder output bias (qgan.models.decoders)
+HYBRIDQ_ONLY = {"decoder": "conv", "decoder_width": 16, "prior": "quantum"}  # flags: defaults
+# Fields added after runs existed, with the value every earlier run had (saved configs lack them).
+LEGACY_VALUES = {"objective": "paper", "decoder": "paper", "decoder_width": 16, "prior": "quantum"}
+
+
+# Flags that --resume applies to a run: how long it goes, its sample grid, and where its data
+# lives (checked against the run's split.json). Any other flag typed next to --resume must
+# equal the run's saved value: it would change the model, the data or the optimization, and the
+# run would no longer continue the one in last.pt.
+RESUMABLE = ("epochs", "max_steps", "grid", "data_root")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model: str = opt("hybridq", f"generative model: {' | '.join(MODELS)}")
+    objective: str = opt(
+        "", f"adversarial game: {' | '.join(OBJECTIVES)}; empty: the model's own (paper). "
+        "paper = each paper's BCE and learning rates (hybridq 0.3 / 2e-4 / 2e-3); "
+        "diffaugment = the same with DiffAugment on all D sees (hybridq, dcgan)",
+    )  # fmt: skip
+    dataset: str = opt(
+        "auto", "data set (isic2019, ham10000, fitzpatrick17k, dermamnist, mnist, synthetic); "
+        "auto: isic2019 when $QGAN_DATA is set, else synthetic"
+    )  # fmt: skip
+    data_root: str = opt("", "data set folder or its parent (default: $QGAN_DATA)")
+    cls: str = opt(
+        "", "class to train one GAN on, or 'all' for one GAN per class in turn; empty: the "
+        "first of --classes"
+    )  # fmt: skip
+    classes: str = opt(
+        "", "the data set's classes in play (comma-separated); empty: MEL,NV,BCC where the data "
+        "set has them, else all of its classes (fitzpatrick17k: benign,malignant,non-neoplastic)"
+    )  # fmt: skip
+    image_size: int = opt(64, "images are resized to this many pixels a side")
+    limit: int = opt(0, "at most this many images per class (0: all)")
+    train_per_class: int = opt(
+        0, "train on a seeded draw of this many training-side images per class (0: all); the "
+        "HQCNN study's digit GANs train on the classifier's 100",
+    )  # fmt: skip
+    epochs: int = opt(100, "training epochs (the paper: 100)")
+    batch_size: int = opt(64, "images per step")
+    max_steps: int = opt(0, "stop after this many steps in all (0: no limit), for smoke runs")
+    sim: str = opt("fast", f"quantum simulator: {' | '.join(SIMULATORS)}")
+    dtype: str = opt("float64", "fast simulator arithmetic: float64 | float32")
+    n_layers: int = opt(6, "layers of each 10-qubit sub-generator")
+    decoder: str = opt(
+        "conv", f"hybridq post-processing: {' | '.join(DECODERS)} (paper: fc + ReLU + 3x3 conv "
+        "as the paper says; conv: upsampling convolutions, qgan.models.decoders)",
+    )  # fmt: skip
+    decoder_width: int = opt(16, "hybridq conv decoder: channels at full size")
+    prior: str = opt(
+        "quantum", f"hybridq latent prior: {' | '.join(PRIORS)} (mlp: a classical map with "
+        "the quantum generator's 600 parameters; none: the noise itself); the ablation of "
+        "what the quantum part adds",
+    )  # fmt: skip
+    encoder_wiring: str = opt(
+        "latent-match", "how the pre-processing layer trains: latent-match | decoder-only"
+    )
+    raw_latents: bool = opt(
+        False, "hybridq ablation: decode raw <Z> values (no latent standardization)"
+    )
+    decoder_adversarial_weight: float = opt(
+        1.0, "hybridq latent-match: the decoder's share of the adversarial gradient (0: the "
+        "decoder learns from the reconstruction only)",
+    )  # fmt: skip
+    covariance_weight: float = opt(
+        0.0, "hybridq latent-match ablation: weight of a mean+covariance term on the latents"
+    )
+    latent_two_sided: bool = opt(
+        False, "hybridq latent-match ablation: the latent term also moves the encoder"
+    )
+    decoder_bias_init: str = opt(
+        "data-mean", "hybridq decoder output bias at the start: data-mean (atanh of the class's "
+        "mean pixel per channel: MEL derm-FID 44 vs 66 at 40 epochs) | zero (DCGAN init; the "
+        "README's Table 1 runs)",
+    )  # fmt: skip
+    lr_quantum: float = opt(
+        0.0, "learning rate of the quantum weights (hybridq: of its prior); 0: the "
+        "objective's, else the model's own (qgan.registry)",
+    )  # fmt: skip
+    lr_classical: float = opt(
+        0.0, "learning rate of the classical generator layers; 0: the objective's, else the "
+        "model's own",
+    )  # fmt: skip
+    lr_discriminator: float = opt(
+        0.0, "learning rate of the discriminator; 0: the objective's, else the model's own"
+    )
+    beta1: float = opt(0.5, "Adam beta1 (DCGAN's; the HybridQ paper gives none)")
+    seed: int = opt(0, "seed of weights, noise, batch order and augmentation")
+    split_seed: int = opt(
+        0, "seed of the lesion-level train/test split: repeats with other --seed values share "
+        "its test images (the derm network's split uses 0 too)",
+    )  # fmt: skip
+    out: str = opt("runs", "folder that receives one run folder per class")
+    resume: str = opt(
+        "", "run folder or checkpoint to continue exactly; flags typed with it may change "
+        f"only {', '.join('--' + f.replace('_', '-') for f in RESUMABLE)}",
+    )  # fmt: skip
+    grid: int = opt(64, "images in the per-epoch sample grid (fixed noise)")
+    dry_run: bool = opt(False, "print the resolved config and exit")
+
+    def __post_init__(self) -> None:
+        entry = model_entry(self.model)  # ValueError naming the models
+        if self.objective and self.objective not in entry.objectives:
+            raise ValueError(
+                f"unknown --objective {self.objective!r} for {self.model}; choose one of "
+                f"{', '.join(entry.objectives)}"
+            )
+        for name, allowed in (("decoder", DECODERS), ("prior", PRIORS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(
+                    f"unknown --{name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}"
+                )
+        for name, default in HYBRIDQ_ONLY.items():
+            if self.model != "hybridq" and getattr(self, name) != default:
+                raise ValueError(f"--{flag(name)} applies to hybridq only; leave it out")
+        if self.sim not in SIMULATORS:
+            raise ValueError(f"unknown sim {self.sim!r}; choose one of {', '.join(SIMULATORS)}")
+        for name in ("epochs", "batch_size", "image_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{flag(name)} must be at least 1")
+        if self.decoder_bias_init not in DECODER_BIAS_INITS:
+            raise ValueError(
+                f"unknown --decoder-bias-init {self.decoder_bias_init!r}; choose one of "
+                f"{', '.join(DECODER_BIAS_INITS)}"
+            )
+        if self.train_per_class < 0:
+            raise ValueError("--train-per-class must be at least 0 (0: every training image)")
+        for name in LR_FLAGS:
+            value = getattr(self, name)
+            if value < 0:
+                raise ValueError(f"--{flag(name)} must be >= 0 (0: the model's own)")
+            if value and entry.learning_rates[name] is None:
+                raise ValueError(f"--{flag(name)} does not apply to {self.model}; leave it at 0")
+
+    def resolved(self) -> TrainConfig:
+        """``auto`` data set, empty data root, classes and class, objective and 0 learning
+        rates made concrete."""
+        from qgan.data import default_classes  # the data stack loads only when data is wanted
+
+        root = self.data_root or os.environ.get("QGAN_DATA", "")
+        dataset = self.dataset
+        if dataset == "auto":
+            dataset = "isic2019" if root else "synthetic"
+        classes = self.classes or ",".join(default_classes(dataset))
+        cls = self.cls or next(iter(parse_list(classes, str, "--classes")), "")
+        return dataclasses.replace(
+            self, dataset=dataset, data_root=root, classes=classes, cls=cls
+        ).with_model_defaults()
+
+    def with_model_defaults(self) -> TrainConfig:
+        """The model's own objective where none is given, and learning rates left at 0 replaced
+        by that objective's, else the model's own (``qgan.registry.learning_rates``)."""
+        objective = self.objective or model_entry(self.model).objective
+        own = learning_rates(self.model, objective)
+        lrs = {k: getattr(self, k) or (own[k] or 0.0) for k in LR_FLAGS}
+        return dataclasses.replace(self, objective=objective, **lrs)
+
+    def data_config(self):
+        """The ``qgan.data.DataConfig`` of this (resolved) config: a run, its resume and its
+        evaluation all read the data through it."""
+        from qgan.data import DataConfig  # the data stack loads only when data is wanted
+
+        classes = parse_list(self.classes, str, "--classes")
+        return DataConfig(
+            dataset=self.dataset, data_root=self.data_root or None, classes=classes,
+            size=self.image_size, seed=self.split_seed, limit=self.limit or None,
+        )  # fmt: skip
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        """A saved config (a checkpoint's, config.json): unknown keys are an error; fields it
+        predates take ``legacy_values``."""
+        from qgan.checkpoint import config_from_dict  # torch: only when a file is read
+
+        return config_from_dict(cls, data)
+
+    @classmethod
+    def legacy_values(cls, data: dict) -> dict:
+        """What every run had before a field existed (``LEGACY_VALUES``; HybridQ's own flags only
+        for HybridQ runs, whose saved configs lack them; the split seed was the run's seed)."""
+        hybridq = data.get("model", "hybridq") == "hybridq"
+        legacy = {k: v for k, v in LEGACY_VALUES.items() if hybridq or k not in HYBRIDQ_ONLY}
+        return legacy | {"split_seed": data.get("seed", 0)}
+
