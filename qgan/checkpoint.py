@@ -53,7 +53,8 @@ def config_from_dict(cls: type, data: dict, where: str = "config") -> Any:
     Nested dataclass fields are rebuilt from their dicts and lists become the tuples the
     annotations ask for. A field missing from ``data`` (the file predates the field) takes the
     value ``cls.legacy_values(data)`` names for it, if ``cls`` has that classmethod (the value
-    every file written before the field had), else the dataclass default; a key ``cls`` does not
+    every file written before the field had), else the dataclass default; a key ``cls`` names
+    in ``cls.RETIRED`` (a field it no longer has) is dropped; any other key ``cls`` does not
     know is an error (a newer or foreign file).
 
     Raises:
@@ -63,6 +64,7 @@ def config_from_dict(cls: type, data: dict, where: str = "config") -> Any:
         raise ValueError(f"{where} should be a dict of {cls.__name__} fields, "
                          f"got {type(data).__name__}")  # fmt: skip
     fields = {f.name for f in dataclasses.fields(cls) if f.init}
+    data = {k: v for k, v in data.items() if k not in getattr(cls, "RETIRED", ())}
     unknown = sorted(set(data) - fields)
     if unknown:
         raise ValueError(

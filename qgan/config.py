@@ -25,9 +25,10 @@ from typing import Any
 DRY_RUN_HELP = "print the resolved config as JSON and exit"
 
 
-def opt(default: Any, help: str) -> Any:
-    """A config field with its flag's help (``add_arguments`` reads it)."""
-    return field(default=default, metadata={"help": help})
+def opt(default: Any, help: str, required: bool = False) -> Any:
+    """A config field with its flag's help (``add_arguments`` reads it); ``required``: a flag
+    the command cannot run without (its default is a placeholder)."""
+    return field(default=default, metadata={"help": help, "required": required})
 
 
 def flag(name: str) -> str:
@@ -38,12 +39,19 @@ def flag(name: str) -> str:
 def add_arguments(parser: argparse.ArgumentParser, config_cls: type) -> None:
     """One ``--kebab-case`` flag per dataclass field, typed, with its help and default."""
     for spec in dataclasses.fields(config_cls):
-        help_text = f"{spec.metadata.get('help', '')} (default: {spec.default!r})"
+        help_text, required = spec.metadata.get("help", ""), spec.metadata.get("required", False)
+        if not required:
+            help_text += f" (default: {spec.default!r})"
         if isinstance(spec.default, bool):
             parser.add_argument(flag(spec.name), action="store_true", help=help_text)
         else:
-            kind = type(spec.default)
-            parser.add_argument(flag(spec.name), type=kind, default=spec.default, help=help_text)
+            parser.add_argument(
+                flag(spec.name),
+                type=type(spec.default),
+                default=spec.default,
+                help=help_text,
+                required=required,
+            )
 
 
 def from_arguments(args: argparse.Namespace, config_cls: type):
@@ -67,17 +75,20 @@ def command(
     if config_cls is not None:
         add_arguments(parser, config_cls)
     if dry_run:
-        parser.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
+        add_dry_run(parser)
     return parser
 
 
-def parse(parser: argparse.ArgumentParser, config_cls: type, argv: list[str]):
-    """(config, parsed flags) of ``argv``; a config that refuses its values exits in one line."""
+def add_dry_run(parser: argparse.ArgumentParser) -> None:
+    """``--dry-run``: the command prints its resolved config (``dry_run``) instead of running."""
+    parser.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
+
+
+def parse(parser: argparse.ArgumentParser, config_cls: type, argv: list[str] | None):
+    """(config, parsed flags) of ``argv``: a ValueError where the config refuses its values
+    (inside ``one_line_errors``, one line)."""
     args = parser.parse_args(argv)
-    try:
-        return from_arguments(args, config_cls), args
-    except ValueError as exc:
-        parser.error(str(exc))
+    return from_arguments(args, config_cls), args
 
 
 def typed_flags(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
@@ -88,6 +99,20 @@ def typed_flags(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
     # argparse fills in a default only where the namespace lacks the attribute
     args = parser.parse_args(argv, argparse.Namespace(**dict.fromkeys(names, unset)))
     return {name for name in names if getattr(args, name) is not unset}
+
+
+def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    """ValueError, one line, unless ``value`` is one of ``allowed``; ``name`` is what the
+    message calls the setting (a field, or the flag a user typed)."""
+    if value not in allowed:
+        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(allowed)}")
+
+
+def check_at_least(cfg: Any, least: dict[str, float]) -> None:
+    """ValueError naming the flag of the first field of ``cfg`` below its minimum in ``least``."""
+    for name, minimum in least.items():
+        if getattr(cfg, name) < minimum:
+            raise ValueError(f"{flag(name)} must be at least {minimum}")
 
 
 def to_json(cfg: Any) -> str:

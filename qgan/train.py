@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-from qgan.config import command, from_arguments, one_line_errors, to_json, typed_flags
+from qgan.config import command, dry_run, from_arguments, one_line_errors, typed_flags
 from qgan.training.config import TrainConfig
 
 # The no-argument run: about a minute on a 2-core CPU, enough to see lesions take shape: ~70
@@ -23,7 +23,7 @@ QUICK = {"epochs": 6, "limit": 256, "batch_size": 16, "lr_classical": 1e-3}
 
 
 def _parser():
-    return command("qgan.train", __doc__, TrainConfig, dry_run=False)
+    return command("qgan.train", __doc__, TrainConfig)
 
 
 def parse(argv: list[str]) -> TrainConfig:
@@ -37,16 +37,14 @@ def parse(argv: list[str]) -> TrainConfig:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     with one_line_errors():
-        cfg = parse(argv)
-        if cfg.dry_run and not cfg.resume:
-            print(to_json(cfg.resolved()))
-            return
+        cfg, given = parse(argv), typed_flags(_parser(), argv)
+        if "dry_run" in given and not cfg.resume:
+            return dry_run(cfg)
         from qgan.training.run import train  # torch and the models load past --help
 
-        runs = train(cfg, typed_flags(_parser(), argv))
-        if cfg.dry_run:
-            return
-    print("results in: " + ", ".join(str(r) for r in runs))
+        runs = train(cfg, given, dry_run="dry_run" in given)
+    if "dry_run" not in given:
+        print("results in: " + ", ".join(str(r) for r in runs))
 
 
 if __name__ == "__main__":

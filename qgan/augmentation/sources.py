@@ -25,6 +25,7 @@ import numpy as np
 from qgan.augmentation.config import AugmentError
 from qgan.data.arrays import resize_square
 from qgan.data.split import load_split
+from qgan.models.config import SampleConfig
 
 _BUFFERS = ("running_mean", "running_var", "num_batches_tracked")  # state, not parameters
 
@@ -107,7 +108,7 @@ def sampled_npz(source: Source, n: int, cache: Path, seed: int, batch_size: int)
     if not (folder / "samples.npz").is_file():
         print(f"sampling {n} {source.cls} images from {source.checkpoint} into {folder}")
         try:
-            sample(source.checkpoint, n, folder, seed=seed, batch_size=batch_size)
+            sample(SampleConfig(str(source.checkpoint), n, str(folder), seed, batch_size))
         except (ValueError, FileNotFoundError) as exc:
             raise AugmentError(f"cannot sample {source.checkpoint}: {exc}") from None
     return folder / "samples.npz"

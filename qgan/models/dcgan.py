@@ -17,15 +17,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from qgan.models.config import IMAGE_SIZE, dcgan_sides
 from qgan.models.gan import GANModel, GaussianNoise
-from qgan.models.networks import (
-    IMAGE_SIZE,
-    Discriminator,
-    count_parameters,
-    dcgan_sides,
-    param_group,
-    with_total,
-)
+from qgan.models.networks import Discriminator, count_parameters, param_group, with_total
 
 
 @dataclass(frozen=True)
@@ -123,12 +117,9 @@ class DCGAN(GANModel):
         )
 
     @classmethod
-    def generator_for(
-        cls, model_config: DCGANConfig, sim: str | None = None
-    ) -> tuple[DCGANGenerator, DCGANConfig]:
-        """The generator; ``sim`` does not apply (no quantum layer)."""
+    def generator_for(cls, model_config: DCGANConfig) -> DCGANGenerator:
         cfg = model_config
-        return DCGANGenerator(cfg.nz, cfg.ngf, cfg.channels, cfg.image_size), cfg
+        return DCGANGenerator(cfg.nz, cfg.ngf, cfg.channels, cfg.image_size)
 
     @classmethod
     def noise_for(cls, model_config: DCGANConfig) -> GaussianNoise:

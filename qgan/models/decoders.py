@@ -26,8 +26,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-DECODERS = ("conv", "paper")
-
 
 class PaperDecoder(nn.Module):
     """The paper's post-processing: fc to (C, S, S) + ReLU, 3x3 conv + tanh, no upsampling.

@@ -165,11 +165,9 @@ class GANModel(ABC):
 
     @classmethod
     @abstractmethod
-    def generator_for(cls, model_config: Any, sim: str | None = None) -> tuple[nn.Module, Any]:
-        """(generator with placeholder weights, its config) from a checkpoint's model_config.
-
-        ``sim`` replaces the quantum simulator of quantum models (None: the saved one).
-        """
+    def generator_for(cls, model_config: Any) -> nn.Module:
+        """The generator alone, with placeholder weights, of a checkpoint's ``model_config``
+        (the checkpoint's weights replace them; ``on_engine`` picks its simulator)."""
 
     @classmethod
     @abstractmethod
@@ -208,12 +206,14 @@ def checkpoint_model_config(ckpt: dict) -> Any:
     return config_from_dict(cls, ckpt["model_config"], "model_config")
 
 
-def on_simulator(model_config: Any, sim: str | None) -> Any:
-    """``model_config`` with its quantum layer on simulator ``sim`` (None: unchanged), for
-    sampling a generator on another simulator than it trained on."""
-    if sim is None:
+def on_engine(model_config: Any, sim: str | None = None, device: str | None = None) -> Any:
+    """``model_config`` with its quantum layer on simulator ``sim`` and engine ``device`` (None:
+    the saved one), for sampling a generator elsewhere than it trained; a model without a
+    quantum layer is returned as it is."""
+    changes = {k: v for k, v in (("sim", sim), ("device", device)) if v is not None}
+    if not changes or not hasattr(model_config, "quantum"):
         return model_config
-    quantum = dataclasses.replace(model_config.quantum, sim=sim)
+    quantum = dataclasses.replace(model_config.quantum, **changes)  # QuantumConfig checks them
     return dataclasses.replace(model_config, quantum=quantum)
 
 

@@ -15,25 +15,22 @@ import dataclasses
 import torch
 from torch import nn
 
+from qgan.models.config import ModelConfig, dcgan_sides, quantum_config
 from qgan.models.decoders import init_output_bias
 from qgan.models.gan import (
     CALIBRATION_SAMPLES,
     GANModel,
     UniformNoise,
-    on_simulator,
     precise_batchnorm,
 )
 from qgan.models.losses import generator_objective
 from qgan.models.networks import (
     HybridQGenerator,
-    ModelConfig,
     build_generator,
     build_hybridq,
-    dcgan_sides,
     param_groups,
     parameter_counts,
 )
-from qgan.models.quantum import QuantumConfig
 
 
 def model_config(cfg, images: torch.Tensor | None = None) -> ModelConfig:
@@ -41,7 +38,7 @@ def model_config(cfg, images: torch.Tensor | None = None) -> ModelConfig:
     shape = {}
     if images is not None:
         shape = {"image_channels": int(images.shape[1]), "image_size": int(images.shape[-1])}
-    quantum = QuantumConfig(n_layers=cfg.n_layers, sim=cfg.sim, dtype=cfg.dtype, seed=cfg.seed)
+    quantum = quantum_config(cfg)
     return ModelConfig(
         encoder_wiring=cfg.encoder_wiring, seed=cfg.seed, quantum=quantum,
         decoder=cfg.decoder, decoder_width=cfg.decoder_width, prior=cfg.prior,
@@ -122,12 +119,9 @@ class HybridQ(GANModel):
         g.norm.train(was)
 
     @classmethod
-    def generator_for(
-        cls, model_config: ModelConfig, sim: str | None = None
-    ) -> tuple[HybridQGenerator, ModelConfig]:
+    def generator_for(cls, model_config: ModelConfig) -> HybridQGenerator:
         """The generator side alone: sampling needs no encoder or discriminator."""
-        model_config = on_simulator(model_config, sim)
-        return build_generator(model_config), model_config
+        return build_generator(model_config)
 
     @classmethod
     def noise_for(cls, model_config: ModelConfig) -> UniformNoise:

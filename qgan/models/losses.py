@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from qgan.models.networks import ModelConfig
+from qgan.models.config import ModelConfig
 
 Adversarial = Callable[[torch.Tensor], torch.Tensor]  # generated images -> the G-side loss
 

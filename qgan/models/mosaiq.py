@@ -43,10 +43,11 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from qgan.models.gan import GANModel, UniformNoise, on_simulator
+from qgan.models.config import QuantumConfig, quantum_config
+from qgan.models.gan import GANModel, UniformNoise
 from qgan.models.networks import count_parameters, param_group, with_total
 from qgan.models.pca import PCA
-from qgan.models.quantum import QuantumConfig, quantum_generator
+from qgan.models.quantum import quantum_generator
 
 
 @dataclass(frozen=True)
@@ -167,10 +168,7 @@ def build_mosaiq(
 
 def mosaiq_config(cfg, image_shape: tuple[int, ...]) -> MosaiQConfig:
     """The MosaiQ of a ``TrainConfig``: 10 x 10 qubits, ``--n-layers`` deep, on ``--sim``."""
-    quantum = QuantumConfig(
-        n_sub=10, n_qubits=10, n_layers=cfg.n_layers, kind="mosaiq", sim=cfg.sim,
-        dtype=cfg.dtype, seed=cfg.seed,
-    )  # fmt: skip
+    quantum = quantum_config(cfg, kind="mosaiq")
     return MosaiQConfig(quantum=quantum, image_shape=tuple(image_shape), seed=cfg.seed)
 
 
@@ -213,12 +211,9 @@ class MosaiQ(GANModel):
         )
 
     @classmethod
-    def generator_for(
-        cls, model_config: MosaiQConfig, sim: str | None = None
-    ) -> tuple[MosaiQGenerator, MosaiQConfig]:
+    def generator_for(cls, model_config: MosaiQConfig) -> MosaiQGenerator:
         """The generator with an empty PCA (the checkpoint's buffers fill it)."""
-        model_config = on_simulator(model_config, sim)
-        return MosaiQGenerator(model_config, quantum_generator(model_config.quantum)), model_config
+        return MosaiQGenerator(model_config, quantum_generator(model_config.quantum))
 
     @classmethod
     def noise_for(cls, model_config: MosaiQConfig) -> UniformNoise:

@@ -37,85 +37,19 @@ collapse, seen on MEL). Standardized, that variation is the decoder's whole inpu
 MosaiQ's outputs are rescaled to the PCA coefficients' range.
 
 The losses of each wiring are in ``qgan.models.losses``, the adversarial game in
-``qgan.models.objectives``. Parameter counts are in ``ModelConfig``'s docstring; the classical sizes
-keep the whole model, discriminator included, within the paper's 3.7M parameters.
+``qgan.models.objectives``. Sizes and parameter counts are in ``qgan.models.config.ModelConfig``;
+the classical sizes keep the whole model, discriminator included, within the paper's 3.7M
+parameters.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 from torch import nn
 
-from qgan.models.decoders import DECODERS, ConvDecoder, PaperDecoder
-from qgan.models.priors import PRIORS, build_prior
-from qgan.models.quantum import QuantumConfig
-
-IMAGE_SIZE = 64  # HybridQ resizes every image to 64x64 (digits: 28x28, see ``dcgan_sides``)
-WIRINGS = ("latent-match", "decoder-only")
-# Fields added after checkpoints existed, with the value every earlier checkpoint had: a saved
-# config without them is read with these, not with today's defaults.
-LEGACY_VALUES = {"decoder": "paper", "prior": "quantum", "decoder_width": 16}
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Sizes and wiring of the HybridQ model.
-
-    With the defaults (conv decoder): encoder 102,596, quantum 600, decoder 450,195,
-    discriminator 2,765,568 parameters, 3,318,959 in all. With ``decoder="paper"`` the decoder
-    has 827,449 and the model 3,696,213: the paper's "3.7M". The paper's DCGAN "6.3M" is
-    generator (3,576,704) plus discriminator (2,765,568), so its counts include the
-    discriminator, and HybridQ's generator side is ~0.93M.
-    """
-
-    latent_dim: int = 100  # 10 sub-generators x 10 qubits, one <Z> each; = quantum in/out width
-    image_channels: int = 3  # RGB skin-lesion images
-    image_size: int = IMAGE_SIZE  # pixels a side; any size ``dcgan_sides`` accepts (28 for digits)
-    encoder_channels: int = 4  # filters of the 4x4 pre-processing convolution
-    encoder_stride: int = 4  # 4x4 patches without overlap: (B, 4, 16, 16) -> 1024 features
-    decoder: str = "conv"  # conv | paper (``qgan.models.decoders``)
-    decoder_width: int = 16  # conv decoder: channels at full size (16: 450,195 parameters)
-    decoder_channels: int = 2  # paper decoder: C of the fc output (B, C, 64, 64); 3.7M in all
-    prior: str = "quantum"  # quantum | mlp | none (``qgan.models.priors``)
-    ndf: int = 64  # DCGAN discriminator width (Radford et al.)
-    encoder_wiring: str = "latent-match"  # latent-match | decoder-only (module docstring)
-    latent_weight: float = 1.0  # lambda_lat on MMD^2(quantum latents, encoded real latents)
-    covariance_weight: float = 0.0  # lambda_cov: first two moments matched too (an ablation)
-    latent_two_sided: bool = False  # the latent term moves the encoder too (an ablation)
-    reconstruction_weight: float = 1.0  # lambda_rec on the autoencoder's MSE
-    mmd_bandwidths: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0)  # RBF widths per coordinate
-    latent_norm: bool = True  # standardize quantum and encoder latents (module docstring)
-    decoder_adversarial_weight: float = 1.0  # latent-match: decoder's share of L_adv's gradient
-    decoder_bias_init: str = "zero"  # zero | data-mean (``init_output_bias``; train default)
-    seed: int = 0  # initial classical weights; the quantum ones use quantum.seed
-    quantum: QuantumConfig = field(default_factory=QuantumConfig)  # 10 x 10 qubits, 6 layers
-
-    def __post_init__(self) -> None:
-        for name, allowed in (("encoder_wiring", WIRINGS), ("decoder", DECODERS),
-                              ("prior", PRIORS)):  # fmt: skip
-            if getattr(self, name) not in allowed:
-                raise ValueError(
-                    f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}"
-                )
-        dcgan_sides(self.image_size)  # ValueError for a size the discriminator cannot take
-        width = self.quantum.n_sub * self.quantum.n_qubits
-        if width != self.latent_dim:
-            raise ValueError(
-                f"latent_dim {self.latent_dim} must equal the quantum generator's width "
-                f"n_sub * n_qubits = {width}"
-            )
-
-    @property
-    def uses_encoder(self) -> bool:
-        """Whether the wiring builds and trains the encoder."""
-        return self.encoder_wiring == "latent-match"
-
-    @classmethod
-    def legacy_values(cls, data: dict) -> dict:
-        """Values of fields a saved config predates (``LEGACY_VALUES``): what its run had."""
-        return LEGACY_VALUES
+from qgan.models.config import IMAGE_SIZE, ModelConfig, dcgan_sides
+from qgan.models.decoders import ConvDecoder, PaperDecoder
+from qgan.models.priors import build_prior
 
 
 class Encoder(nn.Module):
@@ -147,25 +81,6 @@ class Encoder(nn.Module):
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         h = nn.functional.leaky_relu(self.conv(image), 0.2)  # (B, channels, side, side)
         return self.norm(self.fc(h.flatten(1)))  # (B, latent_dim)
-
-
-def dcgan_sides(image_size: int) -> list[int]:
-    """Sides a DCGAN halves an ``image_size`` image through, down to its last feature map.
-
-    Stride-2 4x4 convolutions halve the side while it is even and above 7: 64 -> 32 -> 16 -> 8
-    -> 4 (Radford et al.), 32 -> ... -> 4, 28 -> 14 -> 7 (MNIST). The last side is the kernel of
-    the discriminator's final convolution and of the generator's first one. ValueError for a
-    size that cannot be halved at least once or does not end at 7 pixels or fewer.
-    """
-    sides = [int(image_size)]
-    while sides[-1] > 7 and sides[-1] % 2 == 0:
-        sides.append(sides[-1] // 2)
-    if len(sides) < 2 or sides[-1] > 7:
-        raise ValueError(
-            f"image size {image_size} does not halve down to 7 pixels or fewer; use a size "
-            f"s * 2^k with s <= 7 and k >= 1 (--image-size 64, 32 or 28)"
-        )
-    return sides
 
 
 class Discriminator(nn.Module):

@@ -16,9 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from qgan.models.quantum import QuantumConfig, quantum_generator
-
-PRIORS = ("quantum", "mlp", "none")
+from qgan.models.config import PRIORS, QuantumConfig
+from qgan.models.quantum import quantum_generator
 
 
 class BlockMLP(nn.Module):

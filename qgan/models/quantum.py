@@ -17,7 +17,6 @@ The simulators:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -29,27 +28,25 @@ from circuits.blocks import BlockwiseEstimator
 from circuits.estimator import FastEstimator
 from circuits.gradients import ExactEstimatorGradient
 from circuits.param_shift import BatchedParamShiftGradient
+from qgan.models.config import SIMULATORS, QuantumConfig
 
-SIMULATORS = ("fast", "aer", "aer-gpu", "reference")
 
+class DeviceUnavailable(RuntimeError, ValueError):
+    """The machine lacks the device a simulator was asked to run on (CUDA, Aer's GPU build).
 
-@dataclass(frozen=True)
-class QuantumConfig:
-    n_sub: int = 10  # sub-generators (disjoint qubit blocks)
-    n_qubits: int = 10  # qubits per sub-generator
-    n_layers: int = 6  # [RY on every qubit + CNOT chain] repetitions
-    kind: str = "hybridq"  # sub-generator ansatz: hybridq | mosaiq
-    sim: str = "fast"  # fast | aer | aer-gpu | reference
-    dtype: str = "float64"  # fast engine arithmetic: float64 | float32
-    device: str = "cpu"  # fast engine torch device: cpu | cuda
-    seed: int = 0  # initial weights and simulator seeds
+    A ``RuntimeError`` as torch's and Aer's own, and a ``ValueError``: bad input for this machine,
+    which the commands answer in one line.
+    """
 
 
 def make_primitives(sim: str, seed: int = 0, dtype: str = "float64", device: str = "cpu"):
     """(estimator, gradient) of simulator ``sim``; see the module docstring."""
     if sim == "fast":
         if device.startswith("cuda") and not torch.cuda.is_available():
-            raise RuntimeError("sim 'fast' on device 'cuda' needs a CUDA GPU; use --device cpu.")
+            raise DeviceUnavailable(
+                f"sim 'fast' on device {device!r} needs a CUDA GPU and torch sees none; use "
+                "--device cpu"
+            )
         estimator = FastEstimator(dtype=dtype, device=device, seed=seed)
         return estimator, ExactEstimatorGradient(estimator)
     if sim in ("aer", "aer-gpu"):
@@ -72,7 +69,7 @@ def _aer_estimator(gpu: bool, seed: int):
     if gpu:
         devices = AerSimulator().available_devices()
         if "GPU" not in devices:
-            raise RuntimeError(
+            raise DeviceUnavailable(
                 f"sim 'aer-gpu' needs qiskit-aer-gpu and a CUDA GPU (Aer sees {devices}); "
                 "install it with: pip uninstall -y qiskit-aer && pip install -e '.[gpu]'"
             )

@@ -28,84 +28,73 @@ from tqdm import tqdm
 
 from qgan.artifacts import save_grid, to_uint8_images
 from qgan.checkpoint import load_checkpoint
+from qgan.models.config import SampleConfig
 from qgan.models.gan import (
     Noise,
     UniformNoise,
     checkpoint_model,
     checkpoint_model_config,
     gan_class,
+    on_engine,
 )
 from qgan.models.noise import AdaptiveNoise
-from qgan.models.quantum import SIMULATORS
 
 GRID = 64  # images in grid.png
 _KEYS = ("model_config", "generator", "noise")  # what a checkpoint needs for sampling
 
 
-def sample(
-    checkpoint: str | Path,
-    n: int,
-    out: str | Path,
-    seed: int = 0,
-    batch_size: int = 64,
-    sim: str | None = None,
-) -> Path:
-    """Write ``n`` generated images of ``checkpoint`` to the folder ``out``; returns ``out``.
-
-    Args:
-        checkpoint: ``last.pt``, an ``epochNNN.pt`` snapshot, or a run folder (its last.pt).
-        n: Number of images.
-        out: Output folder; created if needed, refused if it already holds samples.
-        seed: Seed of the noise; the same seed gives the same images, whatever ``batch_size``.
-        batch_size: Images per generator call.
-        sim: Simulator of the quantum layer (``fast``, ``aer``, ...); None: the checkpoint's.
+def sample(cfg: SampleConfig) -> Path:
+    """Write ``cfg.n`` generated images of ``cfg.checkpoint`` to the folder ``cfg.out``; returns
+    it. The same ``cfg.seed`` gives the same images, whatever ``cfg.batch_size``; ``cfg.sim``
+    (empty: the checkpoint's) and ``cfg.device`` say where a quantum layer is simulated.
 
     Raises:
-        FileNotFoundError: No checkpoint at ``checkpoint``.
-        ValueError: Not a qgan generator checkpoint, or a bad argument.
+        FileNotFoundError: No checkpoint at ``cfg.checkpoint``.
+        ValueError: Not a qgan generator checkpoint, or ``cfg.out`` already holds samples.
     """
-    if n < 1:
-        raise ValueError(f"--n must be at least 1, got {n}")
-    if batch_size < 1:
-        raise ValueError(f"--batch-size must be at least 1, got {batch_size}")
-    if sim is not None and sim not in SIMULATORS:
-        raise ValueError(f"unknown sim {sim!r}; choose one of {', '.join(SIMULATORS)}")
-    out = Path(out)
+    out = Path(cfg.out)
     if (out / "samples.npz").exists() or any(out.glob("img_*.png")):
         raise ValueError(f"{out} already holds samples; choose a new --out")
-    ckpt = load_checkpoint(checkpoint)
-    images, noise = sample_images(ckpt, n, seed, batch_size, sim)
-    source = checkpoint_noise(ckpt)
+    ckpt = load_checkpoint(cfg.checkpoint)
+    engine = {"sim": cfg.sim or None, "device": cfg.device}
+    images, noise = sample_images(ckpt, cfg.n, cfg.seed, cfg.batch_size, **engine)
     step = int(ckpt.get("position", {}).get("step", -1))
-    return write_samples(out, images, noise, source, str(checkpoint), step, seed)
+    source = checkpoint_noise(ckpt)
+    return write_samples(out, images, noise, source, cfg.checkpoint, step, cfg.seed)
 
 
 def sample_images(
-    ckpt: dict, n: int, seed: int = 0, batch_size: int = 64, sim: str | None = None
+    ckpt: dict,
+    n: int,
+    seed: int = 0,
+    batch_size: int = 64,
+    sim: str | None = None,
+    device: str | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(images (n, C, H, W) in [-1, 1], noise (n, latent)) of a loaded checkpoint, any model.
 
     The noise is the model's own kind, drawn all at once from a generator seeded ``seed``, so
     the images do not depend on ``batch_size``.
     """
-    generator, _ = load_generator(ckpt, sim)
+    generator, _ = load_generator(ckpt, sim, device)
     noise = checkpoint_noise(ckpt).sample(n, torch.Generator().manual_seed(seed))
     return generate(generator, noise, batch_size), noise
 
 
-def load_generator(ckpt: dict, sim: str | None = None) -> tuple[nn.Module, Any]:
+def load_generator(
+    ckpt: dict, sim: str | None = None, device: str | None = None
+) -> tuple[nn.Module, Any]:
     """(generator in eval mode, its model config) of a loaded checkpoint, any model.
 
     Only the generator side is built (no discriminator, no encoder), with placeholder weights
-    that the checkpoint's replace. ``sim`` replaces the simulator of a quantum model's layer
-    (None: the checkpoint's own); a classical model has none and ignores it.
+    that the checkpoint's replace. ``sim`` and ``device`` replace the simulator and engine device
+    of a quantum model's layer (None: the checkpoint's own); a classical model has none.
     """
     missing = [k for k in _KEYS if k not in ckpt]
     if missing:
         raise ValueError(f"checkpoint has no {', '.join(missing)}: not a qgan generator checkpoint")
-    generator, model_cfg = gan_class(checkpoint_model(ckpt)).generator_for(
-        checkpoint_model_config(ckpt), sim
-    )
+    model_cfg = on_engine(checkpoint_model_config(ckpt), sim, device)
+    generator = gan_class(checkpoint_model(ckpt)).generator_for(model_cfg)
     try:
         generator.load_state_dict(ckpt["generator"])
     except RuntimeError as exc:  # torch lists every key; the first line says enough

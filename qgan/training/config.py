@@ -7,17 +7,22 @@ run folder as config.json before work starts and travels in every checkpoint as 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass
+from typing import ClassVar
 
-from qgan.config import flag, opt, parse_list
-from qgan.models.decoders import DECODERS
-from qgan.models.priors import PRIORS
-from qgan.models.quantum import SIMULATORS
+from qgan.config import check_at_least, check_choice, flag, opt, parse_list
+from qgan.models.config import (
+    DECODER_BIAS_INITS,
+    DECODERS,
+    DEVICES,
+    DTYPES,
+    PRIORS,
+    SIMULATORS,
+    quantum_config,
+)
 from qgan.registry import LR_FLAGS, MODELS, OBJECTIVES, learning_rates, model_entry
 
-DECODER_BIAS_INITS = ("zero", "data-mean")  # HybridQ's decoder output bias (qgan.models.decoders)
 HYBRIDQ_ONLY = {"decoder": "conv", "decoder_width": 16, "prior": "quantum"}  # flags: defaults
 # Fields added after runs existed, with the value every earlier run had (saved configs lack them).
 LEGACY_VALUES = {"objective": "paper", "decoder": "paper", "decoder_width": 16, "prior": "quantum"}
@@ -32,6 +37,9 @@ RESUMABLE = ("epochs", "max_steps", "grid", "data_root")
 
 @dataclass(frozen=True)
 class TrainConfig:
+    # fields earlier runs saved that are no longer the run's: --dry-run is the command's
+    RETIRED: ClassVar[tuple[str, ...]] = ("dry_run",)
+
     model: str = opt("hybridq", f"generative model: {' | '.join(MODELS)}")
     objective: str = opt(
         "", f"adversarial game: {' | '.join(OBJECTIVES)}; empty: the model's own (paper). "
@@ -61,7 +69,11 @@ class TrainConfig:
     batch_size: int = opt(64, "images per step")
     max_steps: int = opt(0, "stop after this many steps in all (0: no limit), for smoke runs")
     sim: str = opt("fast", f"quantum simulator: {' | '.join(SIMULATORS)}")
-    dtype: str = opt("float64", "fast simulator arithmetic: float64 | float32")
+    dtype: str = opt("float64", f"fast simulator arithmetic: {' | '.join(DTYPES)}")
+    device: str = opt(
+        "cpu", f"torch device of the fast simulator's engine: {' | '.join(DEVICES)} (the "
+        "classical networks stay on the CPU)",
+    )  # fmt: skip
     n_layers: int = opt(6, "layers of each 10-qubit sub-generator")
     decoder: str = opt(
         "conv", f"hybridq post-processing: {' | '.join(DECODERS)} (paper: fc + ReLU + 3x3 conv "
@@ -117,7 +129,6 @@ class TrainConfig:
         f"only {', '.join('--' + f.replace('_', '-') for f in RESUMABLE)}",
     )  # fmt: skip
     grid: int = opt(64, "images in the per-epoch sample grid (fixed noise)")
-    dry_run: bool = opt(False, "print the resolved config and exit")
 
     def __post_init__(self) -> None:
         entry = model_entry(self.model)  # ValueError naming the models
@@ -126,32 +137,22 @@ class TrainConfig:
                 f"unknown --objective {self.objective!r} for {self.model}; choose one of "
                 f"{', '.join(entry.objectives)}"
             )
-        for name, allowed in (("decoder", DECODERS), ("prior", PRIORS)):
-            if getattr(self, name) not in allowed:
-                raise ValueError(
-                    f"unknown --{name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}"
-                )
+        check_choice("--decoder", self.decoder, DECODERS)
+        check_choice("--prior", self.prior, PRIORS)
+        check_choice("--decoder-bias-init", self.decoder_bias_init, DECODER_BIAS_INITS)
         for name, default in HYBRIDQ_ONLY.items():
             if self.model != "hybridq" and getattr(self, name) != default:
-                raise ValueError(f"--{flag(name)} applies to hybridq only; leave it out")
-        if self.sim not in SIMULATORS:
-            raise ValueError(f"unknown sim {self.sim!r}; choose one of {', '.join(SIMULATORS)}")
-        for name in ("epochs", "batch_size", "image_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"--{flag(name)} must be at least 1")
-        if self.decoder_bias_init not in DECODER_BIAS_INITS:
-            raise ValueError(
-                f"unknown --decoder-bias-init {self.decoder_bias_init!r}; choose one of "
-                f"{', '.join(DECODER_BIAS_INITS)}"
-            )
+                raise ValueError(f"{flag(name)} applies to hybridq only; leave it out")
+        quantum_config(self)  # the simulator, engine dtype and device: QuantumConfig checks them
+        check_at_least(self, {"epochs": 1, "batch_size": 1, "image_size": 1})
         if self.train_per_class < 0:
             raise ValueError("--train-per-class must be at least 0 (0: every training image)")
         for name in LR_FLAGS:
             value = getattr(self, name)
             if value < 0:
-                raise ValueError(f"--{flag(name)} must be >= 0 (0: the model's own)")
+                raise ValueError(f"{flag(name)} must be >= 0 (0: the model's own)")
             if value and entry.learning_rates[name] is None:
-                raise ValueError(f"--{flag(name)} does not apply to {self.model}; leave it at 0")
+                raise ValueError(f"{flag(name)} does not apply to {self.model}; leave it at 0")
 
     def resolved(self) -> TrainConfig:
         """``auto`` data set, empty data root, classes and class, objective and 0 learning
@@ -186,9 +187,6 @@ class TrainConfig:
             dataset=self.dataset, data_root=self.data_root or None, classes=classes,
             size=self.image_size, seed=self.split_seed, limit=self.limit or None,
         )  # fmt: skip
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), indent=2)
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:

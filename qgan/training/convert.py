@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+import pickle
+import types
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,25 @@ from qgan.models.gan import checkpoint_model_config
 from qgan.training.config import TrainConfig
 
 WARNING = "unpickling {path}: this runs any code the file holds; convert only files you trust"
+# Config classes that old files pickled, by the module they lived in then -> where they live now
+RELOCATED = {
+    ("qgan.config", "TrainConfig"): "qgan.training.config",
+    ("qgan.models", "ModelConfig"): "qgan.models.config",
+    ("qgan.quantum", "QuantumConfig"): "qgan.models.config",
+    ("qgan.baselines.dcgan", "DCGANConfig"): "qgan.models.dcgan",
+    ("qgan.baselines.mosaiq", "MosaiQConfig"): "qgan.models.mosaiq",
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    """pickle's, finding the classes of ``RELOCATED`` where they live now."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        return super().find_class(RELOCATED.get((module, name), module), name)
+
+
+# what torch.load unpickles with (it subclasses ``Unpickler``)
+_PICKLE = types.SimpleNamespace(__name__="pickle", Unpickler=_Unpickler, load=pickle.load)
 
 
 def convert(path: Path, out: Path | None = None) -> str:
@@ -37,7 +58,8 @@ def convert(path: Path, out: Path | None = None) -> str:
     """
     out = out or path
     try:
-        old = torch.load(path, map_location="cpu", weights_only=False)  # the one unpickling
+        # the one unpickling in qgan
+        old = torch.load(path, map_location="cpu", weights_only=False, pickle_module=_PICKLE)
     except Exception as exc:  # noqa: BLE001 - one line
         raise ValueError(f"cannot read {path}: {type(exc).__name__}: {exc}") from None
     if not isinstance(old, dict):

@@ -24,15 +24,16 @@ from qgan.training.config import RESUMABLE, TrainConfig
 from qgan.training.trainer import Trainer
 
 
-def train(cfg: TrainConfig, given: Collection[str] = ()) -> list[Path]:
+def train(cfg: TrainConfig, given: Collection[str] = (), dry_run: bool = False) -> list[Path]:
     """Train the GAN(s) ``cfg`` asks for; returns the run folders.
 
     With ``cfg.resume``, the run continues with its own saved config. ``given`` names the fields
     the user set (the flags typed next to --resume): those in ``RESUMABLE`` are applied and
     recorded in the run's resumes.jsonl; any other that differs from the run's is refused.
+    ``dry_run`` (with ``cfg.resume``): print the config the run would continue with, and stop.
     """
     if cfg.resume:
-        return [_resume(cfg, set(given))]
+        return [_resume(cfg, set(given), dry_run)]
     cfg = cfg.resolved()
     data_cfg = cfg.data_config()
     targets = data_cfg.classes if cfg.cls == "all" else (cfg.cls,)
@@ -56,7 +57,7 @@ def train(cfg: TrainConfig, given: Collection[str] = ()) -> list[Path]:
     return runs
 
 
-def _resume(cfg: TrainConfig, given: set[str]) -> Path:
+def _resume(cfg: TrainConfig, given: set[str], dry_run: bool = False) -> Path:
     """Continue a run exactly where its last.pt stopped, with its saved config and the
     ``RESUMABLE`` flags among ``given``; see ``resumed_config``."""
     ckpt = load_checkpoint(cfg.resume)
@@ -64,7 +65,7 @@ def _resume(cfg: TrainConfig, given: set[str]) -> Path:
         raise ValueError(f"{cfg.resume} is a per-epoch snapshot; resume from the run's last.pt")
     run_dir = Path(cfg.resume) if Path(cfg.resume).is_dir() else Path(cfg.resume).parent
     run_cfg, changed = resumed_config(TrainConfig.from_dict(ckpt["config"]), cfg, given)
-    if cfg.dry_run:
+    if dry_run:
         print(to_json(run_cfg))
         return run_dir
     train_set, split = training_side(run_cfg)

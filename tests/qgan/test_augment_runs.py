@@ -262,9 +262,8 @@ def test_digits_without_gans_run_the_reference_rows(tmp_path):
 
 
 def test_cli_errors_are_one_line(tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit_info:
+    with pytest.raises(SystemExit, match="^error: unknown --rows 'bogus'; choose one of none,"):
         main(["digits", "--rows", "none,bogus"])
-    assert exit_info.value.code == 2 and "unknown --rows 'bogus'" in capsys.readouterr().err
     _write_idx(tmp_path / "data" / "mnist")
     argv = ["digits", "--data-root", str(tmp_path / "data"), "--rows", "qgan-general"]
     with pytest.raises(SystemExit, match="^error: no generated images for model 'hybridq'"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -76,10 +77,10 @@ def test_load_pool_normalizes_shapes_and_refuses_wrong_images(tmp_path):
 def test_a_checkpoint_is_sampled_once_and_reused(tmp_path, monkeypatch):
     calls = []
 
-    def fake_sample(checkpoint, n, out, seed=0, batch_size=64, sim=None):
-        calls.append((checkpoint, n, seed))
-        _npz(out / "samples.npz", n=n, checkpoint=str(checkpoint))
-        return out
+    def fake_sample(cfg):
+        calls.append((Path(cfg.checkpoint), cfg.n, cfg.seed))
+        _npz(Path(cfg.out) / "samples.npz", n=cfg.n, checkpoint=cfg.checkpoint)
+        return Path(cfg.out)
 
     monkeypatch.setattr(qgan.models.sampling, "sample", fake_sample)
     source = Source("gan", "MEL", checkpoint=tmp_path / "run" / "last.pt")

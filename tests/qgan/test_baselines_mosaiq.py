@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from circuits.ansatz import generator_circuit
+from qgan.models.config import QuantumConfig
 from qgan.models.dcgan import DCGANConfig, build_dcgan
 from qgan.models.mosaiq import (
     MLPDiscriminator,
@@ -26,7 +27,6 @@ from qgan.models.mosaiq import (
 from qgan.models.networks import count_parameters
 from qgan.models.objectives import bce_g_loss
 from qgan.models.pca import PCA
-from qgan.models.quantum import QuantumConfig
 from qgan.training.config import TrainConfig
 
 

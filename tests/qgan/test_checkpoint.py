@@ -13,6 +13,8 @@ import dataclasses
 import json
 import os
 import random
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -34,11 +36,11 @@ from qgan.data import DataConfig, load_dataset, save_split, split_by_lesion
 from qgan.evaluate import main as evaluate_main
 from qgan.evaluation.features import DermNetworkMissing, read_derm_record
 from qgan.hardware_infer import main as hardware_main
+from qgan.models.config import ModelConfig, QuantumConfig
 from qgan.models.dcgan import DCGANConfig
 from qgan.models.gan import checkpoint_model_config
 from qgan.models.mosaiq import MosaiQConfig
-from qgan.models.networks import ModelConfig, build_generator
-from qgan.models.quantum import QuantumConfig
+from qgan.models.networks import build_generator
 from qgan.models.sampling import load_generator
 from qgan.sample import main as sample_main
 from qgan.train import main as train_main
@@ -187,8 +189,14 @@ def test_saving_something_that_is_not_plain_data_is_a_bug_caught_before_writing(
 
 
 # ----------------------------------------------------------------------------- old format
-def _old_format(tmp_path):
-    """A format-1 checkpoint (pickled ModelConfig, numpy RNG tuple) and its generator."""
+def _old_format(tmp_path, monkeypatch):
+    """A format-1 checkpoint (pickled ModelConfig, numpy RNG tuple) and its generator, its
+    config classes pickled where they lived then (``qgan.models``, ``qgan.quantum``)."""
+    for module, cls in (("qgan.models", ModelConfig), ("qgan.quantum", QuantumConfig)):
+        if module not in sys.modules:
+            monkeypatch.setitem(sys.modules, module, types.ModuleType(module))
+        monkeypatch.setattr(sys.modules[module], cls.__name__, cls, raising=False)
+        monkeypatch.setattr(cls, "__module__", module)
     gen = build_generator(TINY)
     gen.norm.running_mean.copy_(torch.linspace(0.2, 0.8, 6))
     np.random.seed(11)
@@ -202,12 +210,12 @@ def _old_format(tmp_path):
     return old
 
 
-def test_an_old_format_checkpoint_is_refused_naming_the_conversion(tmp_path):
-    _old_format(tmp_path)
+def test_an_old_format_checkpoint_is_refused_naming_the_conversion(tmp_path, monkeypatch):
+    _old_format(tmp_path, monkeypatch)
     with pytest.raises(SystemExit) as exc:
         sample_main(["--checkpoint", str(tmp_path), "--out", str(tmp_path / "out")])
     text = str(exc.value.code)
-    assert "\n" not in text and "qgan.models.networks.ModelConfig" in text
+    assert "\n" not in text and "qgan.models.ModelConfig" in text
     assert f"{CONVERT} {tmp_path / 'last.pt'}" in text
     save_checkpoint({"config": {}, "generator": {}}, tmp_path / "x.pt")
     plain_but_old = torch.load(tmp_path / "x.pt", weights_only=True)
@@ -217,8 +225,11 @@ def test_an_old_format_checkpoint_is_refused_naming_the_conversion(tmp_path):
         load_checkpoint(tmp_path / "x.pt")
 
 
-def test_convert_makes_an_old_checkpoint_load_with_the_same_generator_and_rng(tmp_path, capsys):
-    old = _old_format(tmp_path)
+def test_convert_makes_an_old_checkpoint_load_with_the_same_generator_and_rng(
+    tmp_path, capsys, monkeypatch
+):
+    old = _old_format(tmp_path, monkeypatch)
+    monkeypatch.undo()  # the classes are back where they live now; the file names the old places
     convert_main([str(tmp_path)])
     out = capsys.readouterr().out
     assert "unpickling" in out and "runs any code" in out and f"format {FORMAT}" in out

@@ -46,8 +46,7 @@ from qgan.hardware.config import HardwareConfig
 from qgan.hardware.local import LocalExecutor
 from qgan.hardware.run import hardware_infer
 from qgan.hardware_infer import main
-from qgan.models import ModelConfig, build_generator
-from qgan.models.quantum import QuantumConfig
+from qgan.models import ModelConfig, QuantumConfig, build_generator
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*has no QubitProperties:UserWarning")
 RUN_CONFIG = {"model": "hybridq", "dataset": "synthetic", "cls": "MEL", "classes": "MEL,NV,BCC",

@@ -25,8 +25,7 @@ import qgan.hardware.runtime as hw_runtime
 from qgan.checkpoint import config_to_dict, save_checkpoint
 from qgan.hardware.runtime import pub_values
 from qgan.hardware_infer import main
-from qgan.models import ModelConfig, build_generator
-from qgan.models.quantum import QuantumConfig
+from qgan.models import ModelConfig, QuantumConfig, build_generator
 from transpile.mitigation import MitigationConfig
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from qgan.models.config import ModelConfig, QuantumConfig
 from qgan.models.decoders import PaperDecoder
 from qgan.models.losses import (
     GeneratorLosses,
@@ -21,9 +22,8 @@ from qgan.models.losses import (
     reconstruction_loss,
     scaled_gradient_call,
 )
-from qgan.models.networks import Discriminator, Encoder, ModelConfig
+from qgan.models.networks import Discriminator, Encoder
 from qgan.models.objectives import bce_g_loss
-from qgan.models.quantum import QuantumConfig
 
 BANDWIDTHS = (0.1, 0.5, 1.0)
 

@@ -16,23 +16,20 @@ import pytest
 import torch
 from torch import nn
 
+from qgan.models.config import PRIORS, ModelConfig, QuantumConfig, dcgan_sides
 from qgan.models.decoders import ConvDecoder, PaperDecoder, init_output_bias
 from qgan.models.losses import generator_objective
 from qgan.models.networks import (
     Discriminator,
     Encoder,
     HybridQGenerator,
-    ModelConfig,
     build_hybridq,
     count_parameters,
-    dcgan_sides,
     param_groups,
     parameter_counts,
 )
 from qgan.models.noise import AdaptiveNoise
 from qgan.models.objectives import Game
-from qgan.models.priors import PRIORS
-from qgan.models.quantum import QuantumConfig
 from qgan.registry import OBJECTIVES, learning_rates, objective_entry
 
 PAPER_LRS = learning_rates("hybridq", "paper")  # lr_quantum 0.3, lr_classical 2e-4, lr_d 2e-3
@@ -264,9 +261,9 @@ def test_build_is_seeded_and_leaves_the_global_rng_alone() -> None:
 def test_config_is_validated() -> None:
     with pytest.raises(ValueError, match="encoder_wiring"):
         ModelConfig(encoder_wiring="encoder-first")
-    with pytest.raises(ValueError, match="decoder must be one of conv, paper"):
+    with pytest.raises(ValueError, match="unknown decoder .deconv.; choose one of conv, paper"):
         ModelConfig(decoder="deconv")
-    with pytest.raises(ValueError, match="prior must be one of quantum, mlp, none"):
+    with pytest.raises(ValueError, match="unknown prior .gaussian.; choose one of quantum, mlp"):
         ModelConfig(prior="gaussian")
     with pytest.raises(ValueError, match="n_sub \\* n_qubits = 6"):
         ModelConfig(quantum=SMALL_Q)  # latent_dim 100

@@ -19,13 +19,8 @@ from qiskit.primitives import StatevectorEstimator
 from qiskit_machine_learning.neural_networks import EstimatorQNN
 
 from circuits.ansatz import generator_circuit, hybridq_subgenerator
-from qgan.models.quantum import (
-    SIMULATORS,
-    BatchedEstimatorQNN,
-    QuantumConfig,
-    make_primitives,
-    quantum_generator,
-)
+from qgan.models.config import SIMULATORS, QuantumConfig
+from qgan.models.quantum import BatchedEstimatorQNN, make_primitives, quantum_generator
 
 SMALL = {"n_sub": 2, "n_qubits": 3, "n_layers": 2}  # 6 inputs, 12 weights, 6 outputs
 ATOL = 1e-6  # float32 weights and TorchConnector's float32 outputs
