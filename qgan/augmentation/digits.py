@@ -38,10 +38,9 @@ from qgan.augmentation.sources import Pool, gather_pools, locate, pool_notes
 from qgan.augmentation.strategies import CustomizedConfig, customized, general_counts
 from qgan.augmentation.tables import write_digit_report
 from qgan.augmentation.transforms import rotate
-from qgan.data import DataConfig, LesionData, load_dataset, split_by_lesion, take, train_test
+from qgan.data import LesionData, load_train_test, take
 
 CANDIDATES_PER_IMAGE = 4  # checkpoint sources: sample 4x the budget, for the confidence filter
-IMAGE_SIZE = 28
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,13 +62,8 @@ def run_digits(cfg: DigitConfig, progress: bool = True) -> Path:
 def _run_digits(cfg: DigitConfig, progress: bool) -> Path:
     out = Path(cfg.out)
     write_or_check_config(cfg, out)
-    data = load_dataset(
-        DataConfig(
-            dataset="mnist", data_root=cfg.data_root or None, classes=cfg.class_names,
-            size=IMAGE_SIZE, test_fraction=cfg.test_fraction, seed=cfg.split_seed,
-        )
-    )  # fmt: skip
-    train_side, test = train_test(data, split_by_lesion(data, cfg.test_fraction, cfg.split_seed))
+    train_side, test, _ = load_train_test(cfg.data_config())
+    classes = train_side.class_names
     store = CellStore(out / "cells.jsonl")
     cells = [Cell(row, 0.0, seed) for seed in cfg.seed_values for row in cfg.row_names]
     done = store.done()
@@ -77,14 +71,14 @@ def _run_digits(cfg: DigitConfig, progress: bool) -> Path:
     pending = {_model_of(cfg, c.row) for c in todo} - {None}
     if cfg.real == "gan" and todo:
         pending.add(cfg.qgan_model)  # its split.json names the real images of every row
-    pools = _pools(cfg, data.class_names, sorted(pending), test, out)
+    pools = _pools(cfg, classes, sorted(pending), test, out)
     real_ids = gan_real_ids(pools) if cfg.real == "gan" and todo else None
     run = DigitRun(cfg, train_side, test, pools, progress, real_ids)
     records = run_cells(cells, lambda cell: digit_cell(cell, run), store, desc="hqcnn cells")
     notes = _notes(run, records) + pool_notes(pools, out)
-    quality = pool_quality(pools, train_side, test, quality_config(cfg, "mnist", IMAGE_SIZE), out)
-    title = f"HQCNN on MNIST {'/'.join(data.class_names)} (arXiv:2505.24780)"
-    return write_digit_report(out, records, data.class_names, cfg.row_names, notes, title, quality)
+    quality = pool_quality(pools, train_side, test, quality_config(cfg), out)
+    title = f"HQCNN on MNIST {'/'.join(classes)} (arXiv:2505.24780)"
+    return write_digit_report(out, records, classes, cfg.row_names, notes, title, quality)
 
 
 def _model_of(cfg: DigitConfig, row: str) -> str | None:
@@ -98,11 +92,11 @@ def _pools(
 ) -> dict[str, dict[str, Pool]]:
     if not models:
         return {}
-    sources = locate(tuple(models), classes, "mnist", cfg.generated, cfg.generated_map)
+    sources = locate(tuple(models), classes, cfg.dataset, cfg.generated, cfg.generated_map)
     n = max(1, cfg.n_generated * CANDIDATES_PER_IMAGE)
     needed = {m: dict.fromkeys(classes, n) for m in models}
     pools = gather_pools(
-        sources, needed, out / "generated", IMAGE_SIZE, 1, test.image_ids, seed=cfg.split_seed
+        sources, needed, out / "generated", cfg.image_size, 1, test.image_ids, seed=cfg.split_seed
     )
     for model, per_class in pools.items():
         for cls, pool in per_class.items():
@@ -200,7 +194,8 @@ def _extra(cell: Cell, run: DigitRun, train: LesionData) -> tuple[torch.Tensor, 
     """The images a non-customized row adds: none, rotated copies, or generated ones."""
     cfg, classes = run.cfg, train.class_names
     if cell.row == "none":
-        return torch.zeros((0, 1, IMAGE_SIZE, IMAGE_SIZE)), torch.zeros(0, dtype=torch.long)
+        side = cfg.image_size
+        return torch.zeros((0, 1, side, side)), torch.zeros(0, dtype=torch.long)
     xs, ys = [], []
     counts = general_counts(cfg.n_generated, len(classes))
     for label, cls in enumerate(classes):
@@ -230,7 +225,9 @@ def train_hqcnn(
 ) -> HQCNN:  # fmt: skip
     """A fresh HQCNN (seeded) trained on ``x`` (N, 1, 28, 28), ``y`` (N,)."""
     model = HQCNN(
-        HQCNNConfig(n_classes, cfg.n_qubits, cfg.n_layers, cfg.channels, IMAGE_SIZE, seed=seed)
+        HQCNNConfig(
+            n_classes, cfg.n_qubits, cfg.n_layers, cfg.channels, cfg.image_size, seed=seed
+        )
     )
     fit(model, x, y, FitConfig(cfg.epochs, cfg.batch_size, cfg.lr, seed, progress), desc=desc)
     return model
@@ -238,8 +235,9 @@ def train_hqcnn(
 
 def _notes(run: DigitRun, records: list[dict]) -> list[str]:
     cfg = run.cfg
-    params = HQCNN(HQCNNConfig(len(run.test.class_names), cfg.n_qubits, cfg.n_layers,
-                               cfg.channels, IMAGE_SIZE)).parameter_counts()  # fmt: skip
+    shape = HQCNNConfig(len(run.test.class_names), cfg.n_qubits, cfg.n_layers, cfg.channels,
+                        cfg.image_size)  # fmt: skip
+    params = HQCNN(shape).parameter_counts()
     seeds = sorted({int(r["seed"]) for r in records})
     minutes = sum(r.get("seconds", 0.0) for r in records) / 60
     test = ", ".join(f"{c}: {n}" for c, n in run.test.counts().items())

@@ -34,7 +34,7 @@ from qgan.augmentation.scores import classification_scores
 from qgan.augmentation.sources import Pool, gather_pools, locate, pool_notes
 from qgan.augmentation.tables import write_lesion_report
 from qgan.augmentation.transforms import lesion_augment
-from qgan.data import DataConfig, LesionData, load_train_test, take
+from qgan.data import LesionData, load_train_test, take
 from qgan.data.core import to_tensor
 
 REFERENCES = ("none", "classical")
@@ -71,12 +71,7 @@ def run_lesions(cfg: LesionConfig, progress: bool = True) -> Path:
 def _run_lesions(cfg: LesionConfig, progress: bool) -> Path:
     out = Path(cfg.out)
     write_or_check_config(cfg, out)
-    data_cfg = DataConfig(
-        dataset=cfg.dataset, data_root=cfg.data_root or None, classes=cfg.class_names,
-        size=cfg.image_size, test_fraction=cfg.test_fraction, seed=cfg.split_seed,
-        limit=cfg.limit or None,
-    )  # fmt: skip
-    train, test, _ = load_train_test(data_cfg)
+    train, test, _ = load_train_test(cfg.data_config())
     assert_disjoint(train.image_ids.tolist(), test.image_ids.tolist(), "real split")
     store = CellStore(out / "cells.jsonl")
     cells = plan(cfg)
@@ -86,8 +81,7 @@ def _run_lesions(cfg: LesionConfig, progress: bool) -> Path:
     run = LesionRun(cfg, train, test, test.tensor(), pools, progress)
     records = run_cells(cells, lambda cell: lesion_cell(cell, run), store, desc="lesion cells")
     notes = _notes(run, records) + pool_notes(pools, out)
-    quality = pool_quality(pools, train, test, quality_config(cfg, cfg.dataset, cfg.image_size),
-                           out)  # fmt: skip
+    quality = pool_quality(pools, train, test, quality_config(cfg), out)
     title = f"Table 2: {cfg.classifier} on {cfg.dataset} {'/'.join(train.class_names)}"
     return write_lesion_report(
         out, records, train.class_names, cfg.model_names, cfg.select_by, notes, title, quality

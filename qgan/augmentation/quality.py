@@ -40,10 +40,11 @@ class QualityConfig:
     seed: int = 0
 
 
-def quality_config(cfg, dataset: str, size: int) -> QualityConfig:
-    """From a ``LesionConfig`` or ``DigitConfig`` (resolved), for images of ``dataset``."""
-    return QualityConfig(cfg.quality_n, dataset, size, cfg.fid_weights, not cfg.no_inception,
-                         cfg.derm_features, cfg.data_root, cfg.split_seed)  # fmt: skip
+def quality_config(cfg) -> QualityConfig:
+    """From a ``LesionConfig`` or ``DigitConfig`` (resolved): its data set, size and flags."""
+    return QualityConfig(cfg.quality_n, cfg.dataset, cfg.image_size, cfg.fid_weights,
+                         not cfg.no_inception, cfg.derm_features, cfg.data_root,
+                         cfg.split_seed)  # fmt: skip
 
 
 def pool_quality(

@@ -7,10 +7,10 @@ Plain dataclasses that import nothing heavy, so ``--help`` answers at once.
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 
 from qgan.config import check_at_least, opt
+from qgan.data.section import DataSection
 
 
 @dataclass(frozen=True)
@@ -45,14 +45,12 @@ class EvalConfig:
 
 
 @dataclass(frozen=True)
-class DermConfig:
-    dataset: str = opt("auto", "data set; auto: isic2019 when $QGAN_DATA is set, else synthetic")
-    data_root: str = opt("", "data set folder or its parent; empty: $QGAN_DATA")
+class DermConfig(DataSection):
+    """The derm feature network (``python -m qgan.evaluate features --train``): a classifier of
+    every class on the training side of the GAN runs' lesion split."""
+
     classes: str = opt("all", "classes to learn, comma-separated; all: every class there is")
-    image_size: int = opt(64, "images are resized to this many pixels a side (the GANs' size)")
-    test_fraction: float = opt(0.2, "held-out share, by lesion: keep the GAN runs' value")
-    seed: int = opt(0, "split seed (keep the GAN runs'), initial weights and batch order")
-    limit: int = opt(0, "at most this many images per class (0: all)")
+    seed: int = opt(0, "seed of the initial weights and the batch order")
     epochs: int = opt(10, "training epochs")
     batch_size: int = opt(128, "images per step")
     lr: float = opt(3e-3, "peak AdamW learning rate (one-cycle schedule)")
@@ -61,29 +59,23 @@ class DermConfig:
     out: str = opt("", "file to write; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
 
     def __post_init__(self) -> None:
-        check_at_least(self, {"epochs": 1, "batch_size": 1, "image_size": 1, "width": 1})
+        super().__post_init__()
+        check_at_least(self, {"epochs": 1, "batch_size": 1, "width": 1})
 
     def resolved(self) -> DermConfig:
-        """``auto`` data set, empty data root and empty out made concrete."""
-        from qgan.data.roots import ENV_VAR
-        from qgan.evaluation.derm import default_derm_path
+        """The data section resolved, and an empty ``out`` made the cache's file."""
+        from qgan.evaluation.derm import default_derm_path  # torch: only when one is built
 
-        root = self.data_root or os.environ.get(ENV_VAR, "")
-        dataset = self.dataset
-        if dataset == "auto":
-            dataset = "isic2019" if root else "synthetic"
-        out = self.out or str(default_derm_path(dataset, self.image_size))
-        return dataclasses.replace(self, dataset=dataset, data_root=root, out=out)
+        cfg = super().resolved()
+        out = self.out or str(default_derm_path(cfg.dataset, cfg.image_size))
+        return dataclasses.replace(cfg, out=out)
 
 
 @dataclass(frozen=True)
-class FloorConfig:
-    dataset: str = opt("isic2019", "data set (isic2019, ham10000, fitzpatrick17k, synthetic)")
-    data_root: str = opt("", "data set folder or its parent (default: $QGAN_DATA)")
-    classes: str = opt("MEL,NV,BCC", "the classes the GANs trained with (comma-separated)")
-    image_size: int = opt(64, "images are resized to this many pixels a side")
-    limit: int = opt(0, "at most this many images per class before the split (0: all)")
-    split_seed: int = opt(0, "seed of the lesion split (qgan.train's --seed: the same split)")
+class FloorConfig(DataSection):
+    """Real vs real (``python -m qgan.evaluate floor``): the data section of the GAN runs, and
+    how their training side is scored against their test side."""
+
     n: int = opt(1000, "training images per class at most (evaluate's --n)")
     seed: int = opt(0, "seed of the training-image draw, the KID subsets and the SSIM pairs")
     out: str = opt("eval_floor", "folder for floor.md, floor.csv and floor.jsonl")
@@ -98,13 +90,8 @@ class FloorConfig:
     batch_size: int = opt(100, "images per feature network call")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         check_at_least(self, {"n": 2, "kid_subsets": 1, "kid_subset_size": 2, "ssim_pairs": 1,
-                              "batch_size": 1, "image_size": 1})  # fmt: skip
-        if not self.class_names:
-            raise ValueError("--classes lists no class; give e.g. --classes MEL,NV,BCC")
-
-    @property
-    def class_names(self) -> tuple[str, ...]:
-        return tuple(c.strip() for c in self.classes.split(",") if c.strip())
+                              "batch_size": 1})  # fmt: skip
 
 

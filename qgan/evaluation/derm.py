@@ -1,12 +1,12 @@
 """Build the derm feature network: a :class:`~qgan.evaluation.features.DermNet` trained on real
 images.
 
-``python -m qgan.evaluate features --train`` calls :func:`train_derm_network`. The network
-learns every class of the data set (ISIC 2019: MEL, NV, BCC, AK, BKL, DF, VASC, SCC) on the
-training side of the same seeded lesion split the GAN runs use (``test_fraction`` 0.2, seed 0),
-so the held-out images a GAN is scored on are unseen by it too. Class-weighted cross-entropy
-(1/sqrt(frequency)) keeps it from learning "everything is NV" (67% of ISIC 2019); it reports
-accuracy and balanced accuracy (mean per-class recall) on the test side.
+``python -m qgan.evaluate features --train`` calls :func:`train_derm_network`. The network learns
+every class of the data set (ISIC 2019: MEL, NV, BCC, AK, BKL, DF, VASC, SCC) on the training side
+of the same seeded lesion split the GAN runs use (its data section: test fraction 0.2, split seed 0
+by default), so the held-out images a GAN is scored on are unseen by it too. Class-weighted
+cross-entropy (1/sqrt(frequency)) keeps it from learning "everything is NV" (67% of ISIC 2019); it
+reports accuracy and balanced accuracy (mean per-class recall) on the test side.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from qgan.data import DataConfig, LesionData, load_train_test, to_tensor
+from qgan.checkpoint import config_from_dict
+from qgan.data import LesionData, load_train_test, to_tensor
 from qgan.data.roots import cache_folder
 from qgan.evaluation.config import DermConfig
 from qgan.evaluation.features import DermNet, as_rgb, save_derm_network, training_data_hash
@@ -29,16 +30,6 @@ from qgan.evaluation.features import DermNet, as_rgb, save_derm_network, trainin
 def default_derm_path(dataset: str, size: int) -> Path:
     """``~/.cache/qgan/derm_<dataset>_<size>px.pt`` (``$XDG_CACHE_HOME`` respected)."""
     return cache_folder(None, None) / f"derm_{dataset}_{size}px.pt"
-
-
-def data_config(cfg: DermConfig) -> DataConfig:
-    """The data a (resolved) derm config learns from."""
-    classes = None if cfg.classes.strip().lower() == "all" else tuple(
-        c.strip() for c in cfg.classes.split(",") if c.strip()
-    )  # fmt: skip
-    return DataConfig(dataset=cfg.dataset, data_root=cfg.data_root or None, classes=classes,
-                      size=cfg.image_size, test_fraction=cfg.test_fraction, seed=cfg.seed,
-                      limit=cfg.limit or None)  # fmt: skip
 
 
 def split_hash(data: LesionData, size: int) -> str:
@@ -54,11 +45,10 @@ def expected_hash(saved_config: dict, data_root: str | None = None) -> tuple[str
         saved_config: The ``config`` of a derm network file.
         data_root: Overrides the saved data root (data moved, another machine).
     """
-    known = {f.name for f in dataclasses.fields(DermConfig)}
-    cfg = DermConfig(**{k: v for k, v in saved_config.items() if k in known})
+    cfg = config_from_dict(DermConfig, saved_config, "the derm network's config")
     if data_root:
         cfg = dataclasses.replace(cfg, data_root=data_root)
-    train, _, _ = load_train_test(data_config(cfg))
+    train, _, _ = load_train_test(cfg.data_config())
     return split_hash(train, cfg.image_size), set(train.image_ids.tolist())
 
 
@@ -66,7 +56,7 @@ def train_derm_network(cfg: DermConfig) -> tuple[Path, dict]:
     """Train, test and save the derm network of ``cfg``; returns its path and test metrics."""
     cfg = cfg.resolved()
     start = time.perf_counter()
-    train, test, _ = load_train_test(data_config(cfg))
+    train, test, _ = load_train_test(cfg.data_config())
     print(f"derm network: {cfg.dataset} {train.counts()} train, {len(test)} test images")
     torch.manual_seed(cfg.seed)
     net = DermNet(len(train.class_names), width=cfg.width)

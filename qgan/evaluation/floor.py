@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qgan.artifacts import append_metrics
-from qgan.data import DataConfig, class_subset, load_train_test
+from qgan.data import class_subset, load_train_test
 from qgan.data.roots import cache_folder
 from qgan.evaluation.config import FloorConfig
 from qgan.evaluation.networks import load_networks
@@ -25,10 +25,8 @@ from qgan.evaluation.stats import real_statistics
 
 def real_floor(cfg: FloorConfig) -> Path:
     """Score every class's training side against its test side; returns the output folder."""
-    data_cfg = DataConfig(dataset=cfg.dataset, data_root=cfg.data_root or None,
-                          classes=cfg.class_names, size=cfg.image_size, seed=cfg.split_seed,
-                          limit=cfg.limit or None)  # fmt: skip
-    train, test, _ = load_train_test(data_cfg)
+    cfg = cfg.resolved()
+    train, test, _ = load_train_test(cfg.data_config())
     nets = load_networks([(cfg.dataset, cfg.image_size)], fid_weights=cfg.fid_weights,
                          download=not cfg.no_download, inception=not cfg.no_inception,
                          derm_features=cfg.derm_features, data_root=cfg.data_root)  # fmt: skip

@@ -18,7 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
-from qgan.data import DataConfig, LesionData, class_subset, load_dataset, load_split, select
+from qgan.data import (
+    DataConfig,
+    DataSection,
+    LesionData,
+    class_subset,
+    load_dataset,
+    load_split,
+    select,
+)
 from qgan.training.config import TrainConfig
 
 _SNAPSHOT = re.compile(r"^epoch(\d+)\.pt$")
@@ -149,11 +157,10 @@ def _refuse_duplicates(runs: list[Run]) -> None:
 
 def data_config(run: Run, data_root: str | None = None) -> DataConfig:
     """The data the run trained on, as ``qgan.train`` loaded it (``data_root`` overrides)."""
-    keys = ("dataset", "data_root", "classes", "image_size", "split_seed", "limit")
-    data = {k: run.config[k] for k in keys if k in run.config}
-    data.setdefault("split_seed", run.config.get("seed", 0))  # runs before split_seed: the seed
-    cfg = TrainConfig(**data).data_config()
-    return dataclasses.replace(cfg, data_root=data_root) if data_root else cfg
+    section = DataSection.of(run.config)
+    if data_root:
+        section = dataclasses.replace(section, data_root=data_root)
+    return section.data_config()
 
 
 @functools.lru_cache(maxsize=4)

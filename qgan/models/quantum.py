@@ -39,14 +39,18 @@ class DeviceUnavailable(RuntimeError, ValueError):
     """
 
 
+def require_device(device: str) -> None:
+    """``DeviceUnavailable`` (one line) when torch cannot run on ``device`` here."""
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise DeviceUnavailable(
+            f"device {device!r} needs a CUDA GPU and torch sees none here; use --device cpu"
+        )
+
+
 def make_primitives(sim: str, seed: int = 0, dtype: str = "float64", device: str = "cpu"):
     """(estimator, gradient) of simulator ``sim``; see the module docstring."""
     if sim == "fast":
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            raise DeviceUnavailable(
-                f"sim 'fast' on device {device!r} needs a CUDA GPU and torch sees none; use "
-                "--device cpu"
-            )
+        require_device(device)
         estimator = FastEstimator(dtype=dtype, device=device, seed=seed)
         return estimator, ExactEstimatorGradient(estimator)
     if sim in ("aer", "aer-gpu"):

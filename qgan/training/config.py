@@ -7,11 +7,11 @@ run folder as config.json before work starts and travels in every checkpoint as 
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass
 from typing import ClassVar
 
-from qgan.config import check_at_least, check_choice, flag, opt, parse_list
+from qgan.config import check_at_least, check_choice, flag, opt
+from qgan.data.section import DataSection
 from qgan.models.config import (
     DECODER_BIAS_INITS,
     DECODERS,
@@ -36,7 +36,10 @@ RESUMABLE = ("epochs", "max_steps", "grid", "data_root")
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(DataSection):
+    """A training run: the data section (``--dataset`` ... ``--split-seed``), then the model,
+    its game, the optimization and the run folder."""
+
     # fields earlier runs saved that are no longer the run's: --dry-run is the command's
     RETIRED: ClassVar[tuple[str, ...]] = ("dry_run",)
 
@@ -46,21 +49,10 @@ class TrainConfig:
         "paper = each paper's BCE and learning rates (hybridq 0.3 / 2e-4 / 2e-3); "
         "diffaugment = the same with DiffAugment on all D sees (hybridq, dcgan)",
     )  # fmt: skip
-    dataset: str = opt(
-        "auto", "data set (isic2019, ham10000, fitzpatrick17k, dermamnist, mnist, synthetic); "
-        "auto: isic2019 when $QGAN_DATA is set, else synthetic"
-    )  # fmt: skip
-    data_root: str = opt("", "data set folder or its parent (default: $QGAN_DATA)")
     cls: str = opt(
         "", "class to train one GAN on, or 'all' for one GAN per class in turn; empty: the "
         "first of --classes"
     )  # fmt: skip
-    classes: str = opt(
-        "", "the data set's classes in play (comma-separated); empty: MEL,NV,BCC where the data "
-        "set has them, else all of its classes (fitzpatrick17k: benign,malignant,non-neoplastic)"
-    )  # fmt: skip
-    image_size: int = opt(64, "images are resized to this many pixels a side")
-    limit: int = opt(0, "at most this many images per class (0: all)")
     train_per_class: int = opt(
         0, "train on a seeded draw of this many training-side images per class (0: all); the "
         "HQCNN study's digit GANs train on the classifier's 100",
@@ -119,10 +111,6 @@ class TrainConfig:
     )
     beta1: float = opt(0.5, "Adam beta1 (DCGAN's; the HybridQ paper gives none)")
     seed: int = opt(0, "seed of weights, noise, batch order and augmentation")
-    split_seed: int = opt(
-        0, "seed of the lesion-level train/test split: repeats with other --seed values share "
-        "its test images (the derm network's split uses 0 too)",
-    )  # fmt: skip
     out: str = opt("runs", "folder that receives one run folder per class")
     resume: str = opt(
         "", "run folder or checkpoint to continue exactly; flags typed with it may change "
@@ -131,6 +119,7 @@ class TrainConfig:
     grid: int = opt(64, "images in the per-epoch sample grid (fixed noise)")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         entry = model_entry(self.model)  # ValueError naming the models
         if self.objective and self.objective not in entry.objectives:
             raise ValueError(
@@ -144,7 +133,7 @@ class TrainConfig:
             if self.model != "hybridq" and getattr(self, name) != default:
                 raise ValueError(f"{flag(name)} applies to hybridq only; leave it out")
         quantum_config(self)  # the simulator, engine dtype and device: QuantumConfig checks them
-        check_at_least(self, {"epochs": 1, "batch_size": 1, "image_size": 1})
+        check_at_least(self, {"epochs": 1, "batch_size": 1})
         if self.train_per_class < 0:
             raise ValueError("--train-per-class must be at least 0 (0: every training image)")
         for name in LR_FLAGS:
@@ -155,19 +144,11 @@ class TrainConfig:
                 raise ValueError(f"{flag(name)} does not apply to {self.model}; leave it at 0")
 
     def resolved(self) -> TrainConfig:
-        """``auto`` data set, empty data root, classes and class, objective and 0 learning
-        rates made concrete."""
-        from qgan.data import default_classes  # the data stack loads only when data is wanted
-
-        root = self.data_root or os.environ.get("QGAN_DATA", "")
-        dataset = self.dataset
-        if dataset == "auto":
-            dataset = "isic2019" if root else "synthetic"
-        classes = self.classes or ",".join(default_classes(dataset))
-        cls = self.cls or next(iter(parse_list(classes, str, "--classes")), "")
-        return dataclasses.replace(
-            self, dataset=dataset, data_root=root, classes=classes, cls=cls
-        ).with_model_defaults()
+        """The data section resolved (``DataSection.resolved``), the class, the objective and
+        learning rates left at 0 made concrete."""
+        data = super().resolved()
+        cls = self.cls or next(iter(data.class_names), "")
+        return dataclasses.replace(data, cls=cls).with_model_defaults()
 
     def with_model_defaults(self) -> TrainConfig:
         """The model's own objective where none is given, and learning rates left at 0 replaced
@@ -176,17 +157,6 @@ class TrainConfig:
         own = learning_rates(self.model, objective)
         lrs = {k: getattr(self, k) or (own[k] or 0.0) for k in LR_FLAGS}
         return dataclasses.replace(self, objective=objective, **lrs)
-
-    def data_config(self):
-        """The ``qgan.data.DataConfig`` of this (resolved) config: a run, its resume and its
-        evaluation all read the data through it."""
-        from qgan.data import DataConfig  # the data stack loads only when data is wanted
-
-        classes = parse_list(self.classes, str, "--classes")
-        return DataConfig(
-            dataset=self.dataset, data_root=self.data_root or None, classes=classes,
-            size=self.image_size, seed=self.split_seed, limit=self.limit or None,
-        )  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
@@ -198,9 +168,10 @@ class TrainConfig:
 
     @classmethod
     def legacy_values(cls, data: dict) -> dict:
-        """What every run had before a field existed (``LEGACY_VALUES``; HybridQ's own flags only
-        for HybridQ runs, whose saved configs lack them; the split seed was the run's seed)."""
+        """What every run had before a field existed: the data section's
+        (``DataSection.legacy_values``) and ``LEGACY_VALUES`` (HybridQ's own flags only for
+        HybridQ runs, whose saved configs lack them)."""
         hybridq = data.get("model", "hybridq") == "hybridq"
         legacy = {k: v for k, v in LEGACY_VALUES.items() if hybridq or k not in HYBRIDQ_ONLY}
-        return legacy | {"split_seed": data.get("seed", 0)}
+        return super().legacy_values(data) | legacy
 

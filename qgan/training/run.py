@@ -20,6 +20,7 @@ from qgan.checkpoint import load_checkpoint
 from qgan.config import flag, to_json, write_config
 from qgan.data import class_subset, load_split, load_train_test, save_split, take
 from qgan.models.gan import gan_class
+from qgan.models.quantum import require_device
 from qgan.training.config import RESUMABLE, TrainConfig
 from qgan.training.trainer import Trainer
 
@@ -35,6 +36,7 @@ def train(cfg: TrainConfig, given: Collection[str] = (), dry_run: bool = False) 
     if cfg.resume:
         return [_resume(cfg, set(given), dry_run)]
     cfg = cfg.resolved()
+    require_device(cfg.device)  # before any data is read or folder made
     data_cfg = cfg.data_config()
     targets = data_cfg.classes if cfg.cls == "all" else (cfg.cls,)
     print(

@@ -7,8 +7,7 @@ import pytest
 
 from qgan.augment import main as augment_main
 from qgan.config import parse_list
-from qgan.data import dataset_classes, default_classes
-from qgan.data.tables import CLASSES
+from qgan.data import DATASETS, dataset_classes, default_classes
 from qgan.train import parse
 from qgan.training.config import TrainConfig
 
@@ -52,8 +51,10 @@ def test_parse_list_reads_what_it_is_given():
 
 
 def test_the_data_package_knows_every_data_sets_classes():
-    for dataset, classes in CLASSES.items():
-        assert dataset_classes(dataset) == classes
+    for dataset, entry in DATASETS.items():
+        assert dataset_classes(dataset) == entry.classes and len(set(entry.classes)) > 1
+    assert dataset_classes("isic2019") == ("MEL", "NV", "BCC", "AK", "BKL", "DF", "VASC", "SCC")
+    assert dataset_classes("ham10000") == ("AKIEC", "BCC", "BKL", "DF", "MEL", "NV", "VASC")
     assert dataset_classes("mnist") == tuple("0123456789")
     assert default_classes("isic2019") == default_classes("synthetic") == ("MEL", "NV", "BCC")
     assert default_classes("ham10000") == ("MEL", "NV", "BCC")

@@ -336,7 +336,7 @@ def test_resume_reads_the_same_classes_as_the_run(tmp_path):
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"dataset": "nope"}, "unknown dataset 'nope'"),
+        ({"dataset": "nope"}, "unknown --dataset 'nope'"),
         ({"cls": "XYZ"}, "unknown class 'XYZ'"),
         ({"sim": "nope"}, "unknown sim 'nope'"),
         ({"epochs": 0}, "--epochs must be at least 1"),
