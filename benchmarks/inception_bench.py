@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from qgan.config import check_at_least, command, dry_run, one_line_errors, opt, parse
+from qgan.config import check_at_least, command, opt, run_command
 from qgan.data import DataError, DataSection, class_subset, data_root, load_train_test
 from qgan.evaluation.features import FeatureNet
 from qgan.evaluation.inception import find_inception_weights, load_inception
@@ -155,12 +155,12 @@ class BenchConfig:
 def main(argv: list[str] | None = None) -> None:
     from qgan.evaluation.inception import InceptionUnavailable
 
-    with one_line_errors(InceptionUnavailable):
-        parser = command("benchmarks.inception_bench", __doc__, BenchConfig)
-        cfg, args = parse(parser, BenchConfig, argv)
-        if args.dry_run:
-            return dry_run(cfg)
-        run(cfg.batch, cfg.repeats, cfg.fid_images, cfg.data_root)
+    parser = command("benchmarks.inception_bench", __doc__, BenchConfig)
+    run_command(parser, BenchConfig, argv, _run, InceptionUnavailable)
+
+
+def _run(cfg: BenchConfig, flags) -> None:
+    run(cfg.batch, cfg.repeats, cfg.fid_images, cfg.data_root)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import torch
 from circuits.ansatz import generator_circuit, hybridq_subgenerator
 from circuits.engine import Engine
 from circuits.gradients import as_observable
-from qgan.config import command, dry_run, one_line_errors, opt, parse, parse_list
+from qgan.config import command, opt, parse_list, run_command
 from qgan.models.config import DEVICES, QuantumConfig
 from qgan.models.quantum import QuantumLayer, build_qnn, require_device
 
@@ -174,15 +174,15 @@ def _measure(name: str, cfg: BenchConfig) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = command("benchmarks.quantum_step", __doc__, BenchConfig)
     parser.add_argument("--quick", action="store_true", help="fewer repeats: under a minute")
-    with one_line_errors():
-        cfg, args = parse(parser, BenchConfig, argv)
-        if args.quick:
-            cfg = dataclasses.replace(cfg, repeats=1, slow_batch=1)
-        if args.dry_run:
-            return dry_run(cfg)
-        QuantumConfig(device=cfg.device)  # a device name it knows
-        require_device(cfg.device)  # and one this machine has
-        run(cfg)
+    run_command(parser, BenchConfig, argv, _run)
+
+
+def _run(cfg: BenchConfig, flags) -> None:
+    if flags.quick:
+        cfg = dataclasses.replace(cfg, repeats=1, slow_batch=1)
+    QuantumConfig(device=cfg.device)  # a device name it knows
+    require_device(cfg.device)  # and one this machine has
+    run(cfg)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from qgan.config import command, dry_run, one_line_errors, parse
+from qgan.config import command, run_command
 from qgan.data import DataError, DataSection, class_subset, data_root, load_train_test
 from qgan.training.config import TrainConfig
 from qgan.training.trainer import Trainer
@@ -72,17 +72,12 @@ def run(cfg: TrainConfig) -> dict:
         "target_seconds": 60,
         "hours_per_100_epochs": round(seconds * 100 / 3600, 2),
     }
-    print(json.dumps(record), flush=True)
     return record
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = command("benchmarks.train_epoch", __doc__, TrainConfig)
-    with one_line_errors():
-        cfg, args = parse(parser, TrainConfig, argv)
-        if args.dry_run:
-            return dry_run(cfg)
-        run(cfg)
+    run_command(parser, TrainConfig, argv, lambda cfg, flags: json.dumps(run(cfg)))
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 
 A field declared with ``opt(default, help)`` is a ``--kebab-case`` flag, typed by its default,
 whose help ends with that default. ``command`` builds a command's parser from its config
-classes; ``parse`` reads argv into a config; ``--dry-run`` (``dry_run``) prints the resolved
-config as JSON instead of running; ``write_config`` saves it beside a command's results before
-work starts; ``one_line_errors`` turns bad input into one line, never a traceback. Comma lists
-are plain strings read by ``parse_list``, so every flag keeps a plain type.
+class; ``run_command`` parses argv into the config and runs the command's work, or with
+``--dry-run`` prints the resolved config as JSON instead; ``write_config`` saves it beside a
+command's results before work starts; ``one_line_errors`` turns bad input into one line, never a
+traceback. Comma lists are plain strings read by ``parse_list``, so every flag keeps a plain
+type; ``check_choice`` and ``check_at_least`` are the checks configs share.
 
 This module imports nothing heavy, nor do the config modules that use it, so ``--help``
 answers without loading torch or qiskit.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import field
 from pathlib import Path
@@ -89,6 +90,25 @@ def parse(parser: argparse.ArgumentParser, config_cls: type, argv: list[str] | N
     (inside ``one_line_errors``, one line)."""
     args = parser.parse_args(argv)
     return from_arguments(args, config_cls), args
+
+
+def run_command(
+    parser: argparse.ArgumentParser,
+    config_cls: type,
+    argv: list[str] | None,
+    work: Callable[[Any, argparse.Namespace], str | None],
+    *errors: type[BaseException],
+) -> None:
+    """A command's whole run: ``argv`` parsed into ``config_cls``; with ``--dry-run`` its resolved
+    config printed, else ``work(cfg, flags)`` called and the line it returns printed. Bad input
+    (and ``errors``) leaves in one line (``one_line_errors``)."""
+    with one_line_errors(*errors):
+        cfg, args = parse(parser, config_cls, argv)
+        if getattr(args, "dry_run", False):
+            return dry_run(cfg)
+        said = work(cfg, args)
+    if said:
+        print(said)
 
 
 def typed_flags(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:

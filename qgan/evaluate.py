@@ -17,54 +17,46 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from qgan.config import command, dry_run, one_line_errors, parse
+from qgan.config import command, run_command
 from qgan.evaluation.config import DermConfig, EvalConfig, FloorConfig
 
 SUBCOMMANDS = "Subcommands: python -m qgan.evaluate features [--train] --help, floor --help"
+FEATURES = "Build (--train) or describe the derm feature network and Inception weights."
+FLOOR = "Real vs real: each class's training-side images against its test side."
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["features"]:
-        return _features(argv[1:])
+        parser = command("qgan.evaluate features", FEATURES, DermConfig)
+        parser.add_argument("--train", action="store_true", help="train and save the derm network")
+        return run_command(parser, DermConfig, argv[1:], _features)
     if argv[:1] == ["floor"]:
-        return _floor(argv[1:])
+        parser = command("qgan.evaluate floor", FLOOR, FloorConfig)
+        return run_command(parser, FloorConfig, argv[1:], _floor)
     parser = command("qgan.evaluate", f"{__doc__.strip()}\n\n{SUBCOMMANDS}", EvalConfig)
     parser.add_argument("runs", nargs="+", help="run folders, or results roots holding them")
-    with one_line_errors():
-        cfg, args = parse(parser, EvalConfig, argv)
-        if args.dry_run:
-            return dry_run(cfg)
-        from qgan.evaluation.pipeline import evaluate  # torch and the networks past --help
+    run_command(parser, EvalConfig, argv, _evaluate)
 
-        out = evaluate(args.runs, cfg)
+
+def _evaluate(cfg: EvalConfig, flags) -> str:
+    from qgan.evaluation.pipeline import evaluate  # torch and the networks load past --help
+
+    out = evaluate(flags.runs, cfg)
     written = [p.name for p in sorted(Path(out).iterdir()) if p.suffix in (".md", ".csv", ".png")]
-    print(f"results in {out}: " + ", ".join(written))
+    return f"results in {out}: " + ", ".join(written)
 
 
-def _features(argv: list[str]) -> None:
-    doc = "Build (--train) or describe the derm feature network and Inception weights."
-    parser = command("qgan.evaluate features", doc, DermConfig)
-    parser.add_argument("--train", action="store_true", help="train and save the derm network")
-    with one_line_errors():
-        cfg, args = parse(parser, DermConfig, argv)
-        if args.dry_run:
-            return dry_run(cfg)
-        from qgan.evaluation.networks import feature_networks
+def _features(cfg: DermConfig, flags) -> None:
+    from qgan.evaluation.networks import feature_networks
 
-        feature_networks(cfg, args.train)
+    feature_networks(cfg, flags.train)
 
 
-def _floor(argv: list[str]) -> None:
-    doc = "Real vs real: each class's training-side images against its test side."
-    with one_line_errors():
-        cfg, args = parse(command("qgan.evaluate floor", doc, FloorConfig), FloorConfig, argv)
-        if args.dry_run:
-            return dry_run(cfg)
-        from qgan.evaluation.floor import real_floor
+def _floor(cfg: FloorConfig, flags) -> str:
+    from qgan.evaluation.floor import real_floor
 
-        out = real_floor(cfg)
-    print(f"floor in {out}: floor.md, floor.csv, floor.jsonl")
+    return f"floor in {real_floor(cfg)}: floor.md, floor.csv, floor.jsonl"
 
 
 if __name__ == "__main__":

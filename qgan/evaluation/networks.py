@@ -77,6 +77,18 @@ def load_networks(
     return networks
 
 
+def networks_of(cfg, keys: Iterable[tuple[str, int]], data_root: str = "") -> Networks:
+    """``load_networks`` with the flags of a ``qgan.evaluation.config.ScoringSection``."""
+    return load_networks(
+        keys,
+        fid_weights=cfg.fid_weights,
+        download=not cfg.no_download,
+        inception=not cfg.no_inception,
+        derm_features=cfg.derm_features,
+        data_root=data_root,
+    )
+
+
 def inception_network(
     fid_weights: str = "", download: bool = True
 ) -> tuple[FeatureNet | None, str]:

@@ -21,10 +21,9 @@ from tqdm import tqdm
 
 from qgan.artifacts import append_metrics, read_metrics
 from qgan.checkpoint import load_checkpoint
-from qgan.data.roots import cache_folder
 from qgan.evaluation.config import EvalConfig
 from qgan.evaluation.features import FeatureNet
-from qgan.evaluation.networks import DermEntry, Networks, load_networks
+from qgan.evaluation.networks import DermEntry, Networks, networks_of
 from qgan.evaluation.report import (
     MODEL_ORDER,
     class_order,
@@ -36,7 +35,7 @@ from qgan.evaluation.report import (
 from qgan.evaluation.runs import Run, find_runs, real_images, sample_of
 from qgan.evaluation.samplers import generate_images
 from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
-from qgan.evaluation.stats import RealStats, real_statistics
+from qgan.evaluation.stats import RealStats, real_statistics, stats_folder
 
 __all__ = ["DermEntry", "EvalConfig", "Networks", "Scorer", "evaluate", "networks_for"]
 
@@ -91,11 +90,7 @@ def sample_tiles(runs: list[Run], cfg: EvalConfig, n: int = 16) -> dict[tuple[st
 
 def networks_for(runs: list[Run], cfg: EvalConfig) -> Networks:
     """The feature networks the runs' images are scored in (one derm network per data set)."""
-    return load_networks(
-        [(run.dataset, run.image_size) for run in runs], fid_weights=cfg.fid_weights,
-        download=not cfg.no_download, inception=not cfg.no_inception,
-        derm_features=cfg.derm_features, data_root=cfg.data_root,
-    )  # fmt: skip
+    return networks_of(cfg, [(run.dataset, run.image_size) for run in runs], cfg.data_root)
 
 
 class Scorer:
@@ -103,9 +98,8 @@ class Scorer:
 
     def __init__(self, cfg: EvalConfig, nets: Networks):
         self.cfg, self.nets = cfg, nets
-        self.settings = ScoreSettings(cfg.kid_subsets, cfg.kid_subset_size, cfg.ssim_pairs,
-                                      cfg.seed, cfg.batch_size)  # fmt: skip
-        self.stats_dir = cache_folder(cfg.cache_dir or None, None) / "stats"
+        self.settings = ScoreSettings.of(cfg)
+        self.stats_dir = stats_folder(cfg.cache_dir)
         self._real: dict[tuple[Path, str, str], RealStats] = {}
 
     def real(self, run: Run, net: FeatureNet) -> RealStats:

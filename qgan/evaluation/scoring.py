@@ -35,6 +35,11 @@ class ScoreSettings:
     seed: int = 0  # seed of the KID subsets and SSIM pairs
     batch_size: int = 100  # images per feature-network call
 
+    @classmethod
+    def of(cls, cfg) -> ScoreSettings:
+        """The settings of a ``qgan.evaluation.config.ScoringSection`` (evaluate, floor)."""
+        return cls(cfg.kid_subsets, cfg.kid_subset_size, cfg.ssim_pairs, cfg.seed, cfg.batch_size)
+
 
 def metric_prefix(net: FeatureNet) -> str:
     """``""`` for Inception (``fid``, the paper's metric), else ``"<name>_"`` (``derm_fid``)."""

@@ -19,8 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from qgan.data import LesionData
+from qgan.data.roots import cache_folder
 from qgan.evaluation.features import FeatureNet
 from qgan.evaluation.metrics import feature_statistics
+
+
+def stats_folder(cache_dir: str = "") -> Path:
+    """Where real-data statistics are cached: ``cache_dir/stats``, else ``~/.cache/qgan/stats``."""
+    return cache_folder(cache_dir or None, None) / "stats"
 
 log = logging.getLogger(__name__)
 
