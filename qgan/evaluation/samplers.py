@@ -1,10 +1,12 @@
-"""Generated images from a checkpoint, whatever the model: one sampler per ``config["model"]``.
+"""Generated images from a checkpoint, whatever the model that wrote it.
 
-Every model's training run writes checkpoints that carry their config (``qgan.training.trainer``),
-so evaluation needs only the file. A new model plugs in with::
+Every model's training run writes checkpoints that carry their config (``qgan.training``), so
+evaluation needs only the file: a model of ``qgan.registry.MODELS`` is sampled as
+``python -m qgan.sample`` samples it (its own noise, seeded). A generator qgan does not train
+(one plugged in by hand) gets a sampler of its own::
 
-    @register_sampler("dcgan")
-    def _dcgan(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray: ...
+    @register_sampler("mygan")
+    def _mygan(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray: ...
 
 returning uint8 ``(n, H, W, C)`` images drawn with noise seeded by ``seed``.
 """
@@ -16,6 +18,8 @@ from collections.abc import Callable
 import numpy as np
 
 from qgan.artifacts import to_uint8_images
+from qgan.models.gan import checkpoint_model
+from qgan.registry import MODELS
 
 Sampler = Callable[[dict, int, int, int], np.ndarray]  # (ckpt, n, seed, batch_size) -> images
 SAMPLERS: dict[str, Sampler] = {}
@@ -31,11 +35,6 @@ def register_sampler(name: str) -> Callable[[Sampler], Sampler]:
     return add
 
 
-def checkpoint_model(ckpt: dict) -> str:
-    """The model a checkpoint was trained as (runs before ``--model`` existed were HybridQ)."""
-    return str(ckpt.get("config", {}).get("model", "hybridq"))
-
-
 def generate_images(ckpt: dict, n: int, seed: int = 0, batch_size: int = 100) -> np.ndarray:
     """``n`` images uint8 ``(n, H, W, C)`` from a loaded checkpoint, by its model's sampler.
 
@@ -43,12 +42,13 @@ def generate_images(ckpt: dict, n: int, seed: int = 0, batch_size: int = 100) ->
         ValueError: No sampler for the checkpoint's model, or one that returns wrong images.
     """
     model = checkpoint_model(ckpt)
-    if model not in SAMPLERS:
+    sampler = SAMPLERS.get(model, _trained_by_qgan if model in MODELS else None)
+    if sampler is None:
         raise ValueError(
-            f"no sampler for model {model!r} (known: {', '.join(sorted(SAMPLERS))}); "
+            f"no sampler for model {model!r} (known: {', '.join(sorted({*MODELS, *SAMPLERS}))}); "
             "add one with qgan.evaluation.samplers.register_sampler"
         )
-    images = SAMPLERS[model](ckpt, n, seed, batch_size)
+    images = sampler(ckpt, n, seed, batch_size)
     if images.dtype != np.uint8 or images.ndim != 4 or len(images) != n:
         raise ValueError(
             f"the {model} sampler returned {images.dtype} {images.shape}, not uint8 ({n}, H, W, C)"
@@ -56,20 +56,9 @@ def generate_images(ckpt: dict, n: int, seed: int = 0, batch_size: int = 100) ->
     return images
 
 
-@register_sampler("hybridq")
-def _hybridq(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
-    """HybridQ's inference path: U[0, b) noise angles -> quantum generator -> decoder."""
-    from qgan.models.sampling import draw_noise, generate, load_generator
-
-    generator, model_cfg = load_generator(ckpt)
-    noise = draw_noise(n, model_cfg.latent_dim, float(ckpt["noise"]["bound"]), seed)
-    return to_uint8_images(generate(generator, noise, batch_size))
-
-
-@register_sampler("dcgan")
-@register_sampler("mosaiq")
-def _baseline(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
-    """The baselines through ``qgan.sample``: each model's own noise (N(0, 1) or U[0, b))."""
+def _trained_by_qgan(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
+    """A model qgan trains, as ``qgan.sample`` draws it: its own noise (U[0, b) with the bound
+    it ended with, or N(0, 1)) through its generator's inference path."""
     from qgan.models.sampling import sample_images
 
     return to_uint8_images(sample_images(ckpt, n, seed, batch_size)[0])
