@@ -98,20 +98,29 @@ def run(batch: int = 64, repeats: int = 3, fid_images: int = 128, data_root: str
     settings = {
         "chosen": (features, threads),
         "no_grad": (_forward(net, torch.no_grad, layout, False), threads),
-        "contiguous" if layout else "channels_last":
-            (_forward(net, torch.inference_mode, not layout, False), threads),
+        "contiguous" if layout else "channels_last": (
+            _forward(net, torch.inference_mode, not layout, False),
+            threads,
+        ),
         "bf16": (_forward(net, torch.inference_mode, layout, True), threads),
-    }  # fmt: skip
+    }
     if threads > 1:
         settings["threads_1"] = (features, 1)
     batch_images = images[:batch]
     rates = _rates(settings, batch_images, repeats)
     chosen(batch_images[:1])
     rate = rates.pop("chosen")
-    record = {"name": "inception_features", "weights": weights.kind, "images": source,
-              "batch": len(batch_images), "input": "64x64 -> 299x299", "threads": threads,
-              "setting": "inference_mode, " + ("channels_last" if layout else "contiguous")
-              + ", float32", "images_per_second": round(rate, 2), "repeats": repeats}  # fmt: skip
+    record = {
+        "name": "inception_features",
+        "weights": weights.kind,
+        "images": source,
+        "batch": len(batch_images),
+        "input": "64x64 -> 299x299",
+        "threads": threads,
+        "setting": "inference_mode, " + ("channels_last" if layout else "contiguous") + ", float32",
+        "images_per_second": round(rate, 2),
+        "repeats": repeats,
+    }
     record["alternatives_images_per_second"] = {k: round(v, 2) for k, v in rates.items()}
     record["alternatives_ratio"] = {k: round(v / rate, 3) for k, v in rates.items()}
     if fid_images >= 2:
@@ -128,8 +137,9 @@ def _bf16_fid(net: FeatureNet, a: np.ndarray, b: np.ndarray) -> dict:
     bf16 = _forward(net, torch.inference_mode, net.channels_last, True)
 
     def fid(forward) -> float:
-        feats = [np.concatenate([forward(x[i : i + 64]) for i in range(0, len(x), 64)])
-                 for x in (a, b)]  # fmt: skip
+        feats = [
+            np.concatenate([forward(x[i : i + 64]) for i in range(0, len(x), 64)]) for x in (a, b)
+        ]
         return frechet_distance_of_features(*feats)
 
     fids = [fid(fp32), fid(bf16)]

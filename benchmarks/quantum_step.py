@@ -30,8 +30,16 @@ from qgan.models.config import DEVICES, QuantumConfig
 from qgan.models.quantum import QuantumLayer, build_qnn, require_device
 
 N_SUB, N_QUBITS, N_LAYERS = 10, 10, 6
-SIMS = ("engine", "engine-jacobian", "fast", "fast-jacobian", "aer", "aer-gpu", "reference",
-        "aer-library")  # fmt: skip
+SIMS = (
+    "engine",
+    "engine-jacobian",
+    "fast",
+    "fast-jacobian",
+    "aer",
+    "aer-gpu",
+    "reference",
+    "aer-library",
+)
 
 
 @dataclass(frozen=True)
@@ -126,10 +134,15 @@ def library_step(sim: str, cfg: BenchConfig):
     sub = hybridq_subgenerator(N_QUBITS, N_LAYERS)
     est = StatevectorEstimator(seed=cfg.seed) if sim == "reference" else AerEstimator()
     qnn = EstimatorQNN(
-        circuit=sub.circuit, estimator=est, observables=list(sub.observables),
-        input_params=list(sub.inputs), weight_params=list(sub.weights),
-        gradient=ParamShiftEstimatorGradient(est), input_gradients=True, default_precision=0.0,
-    )  # fmt: skip
+        circuit=sub.circuit,
+        estimator=est,
+        observables=list(sub.observables),
+        input_params=list(sub.inputs),
+        weight_params=list(sub.weights),
+        gradient=ParamShiftEstimatorGradient(est),
+        input_gradients=True,
+        default_precision=0.0,
+    )
     layer = TorchConnector(qnn, initial_weights=np.random.default_rng(0).uniform(0, 1, 60))
     x = _inputs(cfg.library_batch, N_QUBITS, cfg.seed).float().requires_grad_(True)
     return lambda: layer(x).sum().backward()
@@ -162,8 +175,12 @@ def _measure(name: str, cfg: BenchConfig) -> dict:
     elif name in ("reference", "aer-library"):
         sim = "reference" if name == "reference" else "aer"
         measured = _time(library_step(sim, cfg), 1)
-        rec.update(scaled=True, measured_batch=cfg.library_batch, measured_seconds=measured,
-                   measured_sub_generators=1)  # fmt: skip
+        rec.update(
+            scaled=True,
+            measured_batch=cfg.library_batch,
+            measured_seconds=measured,
+            measured_sub_generators=1,
+        )
         secs = measured * cfg.batch / cfg.library_batch * N_SUB
     else:
         raise SystemExit(f"unknown benchmark {name!r}")

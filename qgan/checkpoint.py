@@ -61,8 +61,9 @@ def config_from_dict(cls: type, data: dict, where: str = "config") -> Any:
         ValueError: One line naming ``where``, the class and the offending keys or values.
     """
     if not isinstance(data, dict):
-        raise ValueError(f"{where} should be a dict of {cls.__name__} fields, "
-                         f"got {type(data).__name__}")  # fmt: skip
+        raise ValueError(
+            f"{where} should be a dict of {cls.__name__} fields, got {type(data).__name__}"
+        )
     fields = {f.name for f in dataclasses.fields(cls) if f.init}
     data = {k: v for k, v in data.items() if k not in getattr(cls, "RETIRED", ())}
     unknown = sorted(set(data) - fields)
@@ -107,12 +108,20 @@ def rng_states(noise: torch.Generator) -> dict:
     version, internal, gauss_next = random.getstate()
     return {
         "torch": torch.get_rng_state(),
-        "numpy": {"kind": str(kind), "key": torch.from_numpy(key.astype(np.int64)),
-                  "pos": int(pos), "has_gauss": int(has_gauss), "cached": float(cached)},
-        "python": {"version": int(version), "state": torch.tensor(internal, dtype=torch.int64),
-                   "gauss_next": gauss_next},
+        "numpy": {
+            "kind": str(kind),
+            "key": torch.from_numpy(key.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached": float(cached),
+        },
+        "python": {
+            "version": int(version),
+            "state": torch.tensor(internal, dtype=torch.int64),
+            "gauss_next": gauss_next,
+        },
         "noise": noise.get_state(),
-    }  # fmt: skip
+    }
 
 
 def restore_rng_states(states: dict, noise: torch.Generator) -> None:
@@ -154,8 +163,10 @@ def check_plain(value: Any, where: str = "checkpoint") -> None:
         for i, v in enumerate(value):
             check_plain(v, f"{where}[{i}]")
     elif not isinstance(value, PLAIN):
-        raise TypeError(f"{where} is a {type(value).__name__}, not plain data: "
-                        "store configs with config_to_dict, arrays as tensors")  # fmt: skip
+        raise TypeError(
+            f"{where} is a {type(value).__name__}, not plain data: "
+            "store configs with config_to_dict, arrays as tensors"
+        )
 
 
 def load_plain(path: str | Path, what: str = "checkpoint") -> Any:
@@ -196,8 +207,12 @@ def load_checkpoint(path: str | Path) -> dict:
     version = ckpt.get("format", 1)
     if version != FORMAT:
         if isinstance(version, int) and version > FORMAT:
-            raise ValueError(f"{path} has checkpoint format {version}, newer than this qgan's "
-                             f"{FORMAT}: update qgan to read it")  # fmt: skip
-        raise ValueError(f"{path} has checkpoint format {version}; convert it (if you trust "
-                         f"it) with: {CONVERT} {path}")  # fmt: skip
+            raise ValueError(
+                f"{path} has checkpoint format {version}, newer than this qgan's "
+                f"{FORMAT}: update qgan to read it"
+            )
+        raise ValueError(
+            f"{path} has checkpoint format {version}; convert it (if you trust "
+            f"it) with: {CONVERT} {path}"
+        )
     return ckpt

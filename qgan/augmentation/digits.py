@@ -178,9 +178,13 @@ def digit_cell(cell: Cell, run: DigitRun) -> dict:
     else:
         pools = [_pool_tensor(run, cell.row, c) for c in classes]
         strategy = CustomizedConfig(
-            cfg.n_generated * n_classes, cfg.rounds, cfg.threshold_low, cfg.threshold_high,
-            evened=cell.row.endswith("-even"), seed=cell.seed,
-        )  # fmt: skip
+            cfg.n_generated * n_classes,
+            cfg.rounds,
+            cfg.threshold_low,
+            cfg.threshold_high,
+            evened=cell.row.endswith("-even"),
+            seed=cell.seed,
+        )
         real_val = (val.tensor(), torch.from_numpy(val.labels))
         result = customized(fit_fn, predict_proba, (x, y), real_val, pools, strategy)
         model, added, record["rounds"] = result.model, len(result.y) - len(y), result.log
@@ -220,14 +224,17 @@ def _pool_tensor(run: DigitRun, row: str, cls: str) -> torch.Tensor:
 
 
 def train_hqcnn(
-    x: torch.Tensor, y: torch.Tensor, cfg: DigitConfig, n_classes: int, seed: int,
-    progress: bool = True, desc: str = "hqcnn",
-) -> HQCNN:  # fmt: skip
+    x: torch.Tensor,
+    y: torch.Tensor,
+    cfg: DigitConfig,
+    n_classes: int,
+    seed: int,
+    progress: bool = True,
+    desc: str = "hqcnn",
+) -> HQCNN:
     """A fresh HQCNN (seeded) trained on ``x`` (N, 1, 28, 28), ``y`` (N,)."""
     model = HQCNN(
-        HQCNNConfig(
-            n_classes, cfg.n_qubits, cfg.n_layers, cfg.channels, cfg.image_size, seed=seed
-        )
+        HQCNNConfig(n_classes, cfg.n_qubits, cfg.n_layers, cfg.channels, cfg.image_size, seed=seed)
     )
     fit(model, x, y, FitConfig(cfg.epochs, cfg.batch_size, cfg.lr, seed, progress), desc=desc)
     return model
@@ -235,8 +242,9 @@ def train_hqcnn(
 
 def _notes(run: DigitRun, records: list[dict]) -> list[str]:
     cfg = run.cfg
-    shape = HQCNNConfig(len(run.test.class_names), cfg.n_qubits, cfg.n_layers, cfg.channels,
-                        cfg.image_size)  # fmt: skip
+    shape = HQCNNConfig(
+        len(run.test.class_names), cfg.n_qubits, cfg.n_layers, cfg.channels, cfg.image_size
+    )
     params = HQCNN(shape).parameter_counts()
     seeds = sorted({int(r["seed"]) for r in records})
     minutes = sum(r.get("seconds", 0.0) for r in records) / 60

@@ -102,9 +102,15 @@ def _pools(
     most = generated_per_class(n_generated(int(counts.sum()), top), counts, cfg.balance)
     needed = {m: dict(zip(train.class_names, most.tolist(), strict=True)) for m in models}
     pools = gather_pools(
-        sources, needed, out / "generated", cfg.image_size, 3, test.image_ids,
-        seed=cfg.split_seed, batch_size=cfg.sample_batch,
-    )  # fmt: skip
+        sources,
+        needed,
+        out / "generated",
+        cfg.image_size,
+        3,
+        test.image_ids,
+        seed=cfg.split_seed,
+        batch_size=cfg.sample_batch,
+    )
     for model in models:
         for cls, n in needed[model].items():
             have = len(pools[model][cls].images)

@@ -41,15 +41,25 @@ class QualityConfig:
 
 def quality_config(cfg) -> QualityConfig:
     """From a ``LesionConfig`` or ``DigitConfig`` (resolved): its data set, size and flags."""
-    return QualityConfig(cfg.quality_n, cfg.dataset, cfg.image_size, cfg.fid_weights,
-                         not cfg.no_inception, cfg.derm_features, cfg.data_root,
-                         cfg.split_seed)  # fmt: skip
+    return QualityConfig(
+        cfg.quality_n,
+        cfg.dataset,
+        cfg.image_size,
+        cfg.fid_weights,
+        not cfg.no_inception,
+        cfg.derm_features,
+        cfg.data_root,
+        cfg.split_seed,
+    )
 
 
 def pool_quality(
-    pools: dict[str, dict[str, Pool]], train: LesionData, test: LesionData, cfg: QualityConfig,
+    pools: dict[str, dict[str, Pool]],
+    train: LesionData,
+    test: LesionData,
+    cfg: QualityConfig,
     out: Path,
-) -> tuple[list[dict], list[str]]:  # fmt: skip
+) -> tuple[list[dict], list[str]]:
     """Score the pools gathered now, merge with ``out/quality.json``; (records, notes).
 
     Args:
@@ -64,9 +74,14 @@ def pool_quality(
     path = Path(out) / "quality.json"
     known = json.loads(path.read_text()) if path.is_file() else {"records": {}, "notes": []}
     if pools:
-        nets = load_networks([(cfg.dataset, cfg.image_size)], fid_weights=cfg.fid_weights,
-                             inception=cfg.inception, derm_features=cfg.derm_features,
-                             data_root=cfg.data_root, quiet=True)  # fmt: skip
+        nets = load_networks(
+            [(cfg.dataset, cfg.image_size)],
+            fid_weights=cfg.fid_weights,
+            inception=cfg.inception,
+            derm_features=cfg.derm_features,
+            data_root=cfg.data_root,
+            quiet=True,
+        )
         found = _score(pools, train, test, nets.for_key(cfg.dataset, cfg.image_size), cfg)
         known["records"] |= found
         known["notes"] = nets.notes() + [
@@ -82,10 +97,18 @@ def _score(pools, train: LesionData, test: LesionData, nets, cfg: QualityConfig)
     settings = ScoreSettings(seed=cfg.seed)
     records, largest = {}, {}
     # FID, KID and SSIM need two images a side: smaller pools or test classes are left out
-    classes = [cls for cls in dict.fromkeys(c for per_class in pools.values() for c in per_class)
-               if len(class_subset(test, cls)) >= 2]  # fmt: skip
-    reals = {cls: [(net, real_statistics(class_subset(test, cls), cls, "test", net, stats_dir))
-                   for net in nets] for cls in classes}  # fmt: skip
+    classes = [
+        cls
+        for cls in dict.fromkeys(c for per_class in pools.values() for c in per_class)
+        if len(class_subset(test, cls)) >= 2
+    ]
+    reals = {
+        cls: [
+            (net, real_statistics(class_subset(test, cls), cls, "test", net, stats_dir))
+            for net in nets
+        ]
+        for cls in classes
+    }
     for model, per_class in pools.items():
         for cls, pool in per_class.items():
             images = _draw(pool.images, cfg.n, cfg.seed)

@@ -176,9 +176,15 @@ def _generator_parameters(ckpt: dict) -> int:
 
 
 def gather_pools(
-    sources: dict[str, dict[str, Source]], needed: dict[str, dict[str, int]], cache: Path,
-    size: int, channels: int, test_ids: np.ndarray, seed: int = 0, batch_size: int = 64,
-) -> dict[str, dict[str, Pool]]:  # fmt: skip
+    sources: dict[str, dict[str, Source]],
+    needed: dict[str, dict[str, int]],
+    cache: Path,
+    size: int,
+    channels: int,
+    test_ids: np.ndarray,
+    seed: int = 0,
+    batch_size: int = 64,
+) -> dict[str, dict[str, Pool]]:
     """Load (sampling where needed) every source's pool and check it against the test set.
 
     ``needed[model][cls]`` images are sampled from a checkpoint source. A generator whose run

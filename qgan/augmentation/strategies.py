@@ -79,9 +79,13 @@ class CustomizedResult:
 
 
 def customized(
-    fit_fn: FitFn, proba_fn: ProbaFn, real: tuple[torch.Tensor, torch.Tensor],
-    val: tuple[torch.Tensor, torch.Tensor], pools: list[torch.Tensor], cfg: CustomizedConfig,
-) -> CustomizedResult:  # fmt: skip
+    fit_fn: FitFn,
+    proba_fn: ProbaFn,
+    real: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor],
+    pools: list[torch.Tensor],
+    cfg: CustomizedConfig,
+) -> CustomizedResult:
     """Run the customized strategy (module doc); ``pools[c]`` are class c's candidates.
 
     Each candidate is examined at most once: one the filter rejects is discarded for good.

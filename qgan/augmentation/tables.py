@@ -14,12 +14,17 @@ from pathlib import Path
 from qgan.augmentation.scores import mean_std
 
 NAMES = {
-    "none": "no augmentation", "classical": "classical augmentation", "rotation": "rotation",
-    "dcgan": "DCGAN", "mosaiq": "MosaiQ", "hybridq": "HybridQ",
-    "dcgan-general": "DCGAN-general", "qgan-general": "QGAN-general",
+    "none": "no augmentation",
+    "classical": "classical augmentation",
+    "rotation": "rotation",
+    "dcgan": "DCGAN",
+    "mosaiq": "MosaiQ",
+    "hybridq": "HybridQ",
+    "dcgan-general": "DCGAN-general",
+    "qgan-general": "QGAN-general",
     "qgan-customized": "QGAN-customized",
     "qgan-customized-even": "QGAN-customized, errors evened (ablation)",
-}  # fmt: skip
+}
 
 
 def display(row: str) -> str:
@@ -89,9 +94,15 @@ def lesion_rows(summaries: Sequence[dict], models: Sequence[str], select_by: str
 
 
 def write_lesion_report(
-    out: Path, records: Sequence[dict], classes: Sequence[str], models: Sequence[str],
-    select_by: str, notes: Sequence[str], title: str, quality: tuple[list, list] = ([], []),
-) -> Path:  # fmt: skip
+    out: Path,
+    records: Sequence[dict],
+    classes: Sequence[str],
+    models: Sequence[str],
+    select_by: str,
+    notes: Sequence[str],
+    title: str,
+    quality: tuple[list, list] = ([], []),
+) -> Path:
     """``table2.md``, ``table2.csv``, ``sweep.csv`` and ``recall_vs_alpha.png`` in ``out``.
 
     ``quality``: (records, notes) of :func:`qgan.augmentation.quality.pool_quality`, shown after the
@@ -131,8 +142,9 @@ def quality_section(records: Sequence[dict], notes: Sequence[str], classes: Sequ
     named = [r | {"label": display(r["label"])} for r in records]
     lines = ["", "## Generated images against the real test images", ""]
     lines += [f"- {n}" for n in notes] + [""]
-    lines += quality_table(named, list(classes), FID_KID + SSIM, FID_KID_TITLE, "images",
-                           counts=False)  # fmt: skip
+    lines += quality_table(
+        named, list(classes), FID_KID + SSIM, FID_KID_TITLE, "images", counts=False
+    )
     return "\n".join(lines)
 
 
@@ -142,9 +154,12 @@ def _order(row: str, models: Sequence[str]) -> int:
 
 
 def plot_recall_vs_alpha(
-    summaries: Sequence[dict], models: Sequence[str], path: Path, title: str,
+    summaries: Sequence[dict],
+    models: Sequence[str],
+    path: Path,
+    title: str,
     metric: str = "macro_recall",
-) -> Path:  # fmt: skip
+) -> Path:
     """HybridQ Fig. 4b: recall against alpha per model (alpha 0 is the no-augmentation row)."""
     import matplotlib
 
@@ -159,10 +174,13 @@ def plot_recall_vs_alpha(
         if len(points) > (1 if none else 0):
             alphas = [0.0 if s is none else s["alpha"] for s in points]
             ax.errorbar(
-                alphas, [s[f"{metric}_mean"] for s in points],
-                yerr=[s[f"{metric}_std"] for s in points], marker="o", capsize=3,
+                alphas,
+                [s[f"{metric}_mean"] for s in points],
+                yerr=[s[f"{metric}_std"] for s in points],
+                marker="o",
+                capsize=3,
                 label=display(model),
-            )  # fmt: skip
+            )
     for ref, style in (("none", ":"), ("classical", "--")):
         s = next((s for s in summaries if s["row"] == ref), None)
         if s is not None:
@@ -179,9 +197,14 @@ def plot_recall_vs_alpha(
 
 # ----------------------------------------------------------------------------- digits
 def write_digit_report(
-    out: Path, records: Sequence[dict], classes: Sequence[str], rows: Sequence[str],
-    notes: Sequence[str], title: str, quality: tuple[list, list] = ([], []),
-) -> Path:  # fmt: skip
+    out: Path,
+    records: Sequence[dict],
+    classes: Sequence[str],
+    rows: Sequence[str],
+    notes: Sequence[str],
+    title: str,
+    quality: tuple[list, list] = ([], []),
+) -> Path:
     """``table_hqcnn.md`` and ``table_hqcnn.csv`` in ``out``, rows in ``rows``' order; then the
     pools' image quality (``quality``, as in :func:`write_lesion_report`)."""
     metrics = ["accuracy", *(f"recall_{c}" for c in classes)]

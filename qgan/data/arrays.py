@@ -38,9 +38,7 @@ def read_idx(path: Path) -> np.ndarray:
         with opener(path, "rb") as f:
             raw = f.read()
     except (OSError, EOFError, zlib.error) as err:
-        raise DataError(
-            f"cannot read {path} ({err}); download it again ({MNIST.source})"
-        ) from err
+        raise DataError(f"cannot read {path} ({err}); download it again ({MNIST.source})") from err
     if len(raw) < 4 or raw[:3] != b"\x00\x00\x08":  # magic: 0, 0, dtype 0x08 (uint8), ndim
         raise DataError(f"{path} is not a uint8 idx file; download it again ({MNIST.source})")
     ndim = raw[3]

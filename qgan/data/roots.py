@@ -34,9 +34,7 @@ def given_root(given: str | os.PathLike | None, name: str) -> Path:
         )
     root = Path(root).expanduser()
     if not root.is_dir():
-        raise DataError(
-            f"data root {root} for {name} is not a folder; check data_root/{ENV_VAR}"
-        )
+        raise DataError(f"data root {root} for {name} is not a folder; check data_root/{ENV_VAR}")
     return root
 
 

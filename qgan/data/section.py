@@ -26,22 +26,25 @@ class DataSection:
     """Which data a command reads, as flags."""
 
     dataset: str = opt(
-        "auto", f"data set: {' | '.join(DATASETS)}; auto: isic2019 when a data root is known "
+        "auto",
+        f"data set: {' | '.join(DATASETS)}; auto: isic2019 when a data root is known "
         f"(--data-root or ${ENV_VAR}), else synthetic",
-    )  # fmt: skip
+    )
     data_root: str = opt("", f"data set folder or its parent; empty: ${ENV_VAR}")
     classes: str = opt(
-        "", "the data set's classes in play (comma-separated; all: every class); empty: MEL,NV,BCC "
+        "",
+        "the data set's classes in play (comma-separated; all: every class); empty: MEL,NV,BCC "
         "where the data set has them, else all of its classes (fitzpatrick17k: benign,malignant,"
         "non-neoplastic)",
-    )  # fmt: skip
+    )
     image_size: int = opt(64, "images are resized to this many pixels a side")
     limit: int = opt(0, "at most this many images per class, the first by id (0: all)")
     test_fraction: float = opt(0.2, "held-out share of each class, by lesion")
     split_seed: int = opt(
-        0, "seed of the lesion-level train/test split: runs with other --seed values share its "
+        0,
+        "seed of the lesion-level train/test split: runs with other --seed values share its "
         "test images",
-    )  # fmt: skip
+    )
 
     def __post_init__(self) -> None:
         if self.dataset != "auto":

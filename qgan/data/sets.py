@@ -58,33 +58,46 @@ DATASETS: dict[str, DataSet] = {
     d.name: d
     for d in (
         DataSet(
-            "isic2019", ISIC2019, rows="qgan.data.tables:isic2019_rows",
+            "isic2019",
+            ISIC2019,
+            rows="qgan.data.tables:isic2019_rows",
             markers=("ISIC_2019_Training_GroundTruth.csv",),
             subdirs=("isic2019", "ISIC2019", "isic_2019", "ISIC_2019"),
             source="download the ISIC 2019 training input, ground truth and metadata from "
             "https://challenge.isic-archive.com/data/#2019",
         ),
         DataSet(
-            "ham10000", HAM10000, rows="qgan.data.tables:ham10000_rows",
-            markers=("HAM10000_metadata.csv",), subdirs=("ham10000", "HAM10000"),
+            "ham10000",
+            HAM10000,
+            rows="qgan.data.tables:ham10000_rows",
+            markers=("HAM10000_metadata.csv",),
+            subdirs=("ham10000", "HAM10000"),
             source="download HAM10000 from https://doi.org/10.7910/DVN/DBW86T",
         ),
         DataSet(
-            "fitzpatrick17k", ("benign", "malignant", "non-neoplastic"),
-            rows="qgan.data.tables:fitzpatrick17k_rows", markers=("fitzpatrick17k.csv",),
+            "fitzpatrick17k",
+            ("benign", "malignant", "non-neoplastic"),
+            rows="qgan.data.tables:fitzpatrick17k_rows",
+            markers=("fitzpatrick17k.csv",),
             subdirs=("fitzpatrick17k", "Fitzpatrick17k"),
             source="get fitzpatrick17k.csv and its images (named <md5hash>.jpg) via "
             "https://github.com/mattgroh/fitzpatrick17k",
         ),
         # MedMNIST's label order for DermaMNIST (its INFO["dermamnist"]["label"])
         DataSet(
-            "dermamnist", HAM10000, load="qgan.data.arrays:load_dermamnist", markers=MEDMNIST,
+            "dermamnist",
+            HAM10000,
+            load="qgan.data.arrays:load_dermamnist",
+            markers=MEDMNIST,
             subdirs=("dermamnist", "medmnist", "DermaMNIST"),
             source="pip install medmnist (it downloads the file), or fetch it from "
             "https://zenodo.org/records/10519652",
         ),
         DataSet(
-            "mnist", tuple("0123456789"), load="qgan.data.arrays:load_mnist", markers=IDX,
+            "mnist",
+            tuple("0123456789"),
+            load="qgan.data.arrays:load_mnist",
+            markers=IDX,
             subdirs=("mnist", "MNIST", "MNIST/raw"),
             source="download the idx .gz files from https://yann.lecun.com/exdb/mnist/ (or a "
             "mirror)",

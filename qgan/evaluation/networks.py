@@ -55,9 +55,15 @@ class Networks:
 
 
 def load_networks(
-    keys: Iterable[tuple[str, int]], *, fid_weights: str = "", download: bool = True,
-    inception: bool = True, derm_features: str = "", data_root: str = "", quiet: bool = False,
-) -> Networks:  # fmt: skip
+    keys: Iterable[tuple[str, int]],
+    *,
+    fid_weights: str = "",
+    download: bool = True,
+    inception: bool = True,
+    derm_features: str = "",
+    data_root: str = "",
+    quiet: bool = False,
+) -> Networks:
     """Inception and one derm network per (data set, size); unavailable ones say why, once.
 
     Args:
@@ -104,9 +110,12 @@ def derm_entry(dataset: str, size: int, derm_features: str = "", data_root: str 
     """Load and check the derm network for images of ``dataset`` at ``size`` px."""
     path = Path(derm_features or default_derm_path(dataset, size)).expanduser()
     if not path.exists():
-        return DermEntry(None, f"derm metrics skipped: no derm feature network at {path}; build "
-                         f"it with python -m qgan.evaluate features --train --dataset {dataset} "
-                         f"--image-size {size} (or pass --derm-features PATH)")  # fmt: skip
+        return DermEntry(
+            None,
+            f"derm metrics skipped: no derm feature network at {path}; build "
+            f"it with python -m qgan.evaluate features --train --dataset {dataset} "
+            f"--image-size {size} (or pass --derm-features PATH)",
+        )
     try:
         saved = read_derm_record(path)["config"]
         if (saved["dataset"], saved["image_size"]) != (dataset, size):
@@ -145,9 +154,11 @@ def feature_networks(cfg: DermConfig, train: bool = False) -> None:
             print(exc)
     if m is not None:
         recall = ", ".join(f"{c} {r:.2f}" for c, r in m["test_recall"].items())
-        print(f"test accuracy {m['test_accuracy']:.3f}, balanced accuracy "
-              f"{m['test_balanced_accuracy']:.3f} on {m['n_test']} images (recall: {recall}); "
-              f"built in {m['build_seconds']:.0f} s from {m['n_train']} images")  # fmt: skip
+        print(
+            f"test accuracy {m['test_accuracy']:.3f}, balanced accuracy "
+            f"{m['test_balanced_accuracy']:.3f} on {m['n_test']} images (recall: {recall}); "
+            f"built in {m['build_seconds']:.0f} s from {m['n_train']} images"
+        )
     try:
         print(f"Inception: {find_inception_weights(download=False).describe()}")
     except FeatureNetUnavailable as exc:

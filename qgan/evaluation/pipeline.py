@@ -63,8 +63,9 @@ def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
     records += [scorer.reference(run) for run in first_of.values()]
     for record in records:
         append_metrics(out / "eval.jsonl", record)
-    write_table1([r for r in records if r["kind"] != "curve"], class_order(runs),
-                 scorer.notes(records), out)  # fmt: skip
+    write_table1(
+        [r for r in records if r["kind"] != "curve"], class_order(runs), scorer.notes(records), out
+    )
     plot_fid_vs_epoch([r for r in records if r["kind"] == "curve"], out, class_order(runs))
     if cfg.samples:
         plot_samples(sample_tiles(runs, cfg, cfg.samples), out)
@@ -109,8 +110,9 @@ class Scorer:
             test = real_images(run, "test", self.cfg.data_root or None)
             if len(test) < 2:
                 raise ValueError(f"{run.path}: {len(test)} test image(s) of {run.cls}; need 2")
-            self._real[key] = real_statistics(test, run.cls, "test", net, self.stats_dir,
-                                              self.cfg.batch_size)  # fmt: skip
+            self._real[key] = real_statistics(
+                test, run.cls, "test", net, self.stats_dir, self.cfg.batch_size
+            )
         return self._real[key]
 
     def metrics(self, images: np.ndarray, run: Run) -> dict:
@@ -145,15 +147,25 @@ class Scorer:
         """The class's real training images (at most ``n``), scored like a generator's."""
         train = real_images(run, "train", self.cfg.data_root or None)
         images = sample_of(train, self.cfg.n, self.cfg.seed)
-        record = self._describe(run, "reference", len(images)) | {"label": REFERENCE,
-                                                                  "model": "real"}  # fmt: skip
+        record = self._describe(run, "reference", len(images)) | {
+            "label": REFERENCE,
+            "model": "real",
+        }
         return record | self.metrics(images, run)
 
     def _describe(self, run: Run, kind: str, n_fake: int) -> dict:
-        record = {"run": str(run.path), "label": run.label, "model": run.model,
-                  "dataset": run.dataset, "cls": run.cls, "kind": kind, "n_fake": n_fake,
-                  "seed": self.cfg.seed, "train_seed": run.train_seed,
-                  "epochs_planned": run.config.get("epochs")}  # fmt: skip
+        record = {
+            "run": str(run.path),
+            "label": run.label,
+            "model": run.model,
+            "dataset": run.dataset,
+            "cls": run.cls,
+            "kind": kind,
+            "n_fake": n_fake,
+            "seed": self.cfg.seed,
+            "train_seed": run.train_seed,
+            "epochs_planned": run.config.get("epochs"),
+        }
         test_ids = real_images(run, "test", self.cfg.data_root or None).image_ids.tolist()
         record["n_real"] = len(test_ids)
         entry = self.nets.derm[(run.dataset, run.image_size)]
@@ -176,10 +188,14 @@ class Scorer:
         leaked = sorted({r["run"] for r in records if r.get("derm_train_overlap")})
         if leaked:
             lines.append("WARNING: the derm network trained on test images of " + ", ".join(leaked))
-        lines.append(f"{REFERENCE}: up to {self.cfg.n} real training images of the class, scored "
-                     "like a generator: the floor these sample sizes allow (the derm network was "
-                     "trained on them, which flatters this row a little)")  # fmt: skip
-        lines.append(f"{self.cfg.n} generated images per run (noise seed {self.cfg.seed}); "
-                     f"KID over {self.cfg.kid_subsets} subsets; SSIM over "
-                     f"{self.cfg.ssim_pairs} pairs")  # fmt: skip
+        lines.append(
+            f"{REFERENCE}: up to {self.cfg.n} real training images of the class, scored "
+            "like a generator: the floor these sample sizes allow (the derm network was "
+            "trained on them, which flatters this row a little)"
+        )
+        lines.append(
+            f"{self.cfg.n} generated images per run (noise seed {self.cfg.seed}); "
+            f"KID over {self.cfg.kid_subsets} subsets; SSIM over "
+            f"{self.cfg.ssim_pairs} pairs"
+        )
         return lines

@@ -34,10 +34,23 @@ _SNAPSHOT = re.compile(r"^epoch(\d+)\.pt$")
 # its seed makes it another sample of the same row, and its data, length and batch size are
 # reported beside the row rather than in its name.
 VARIANT_FIELDS = (
-    "objective", "decoder", "decoder_width", "prior", "encoder_wiring", "raw_latents",
-    "decoder_adversarial_weight", "covariance_weight", "latent_two_sided", "decoder_bias_init",
-    "n_layers", "lr_quantum", "lr_classical", "lr_discriminator", "beta1", "train_per_class",
-)  # fmt: skip
+    "objective",
+    "decoder",
+    "decoder_width",
+    "prior",
+    "encoder_wiring",
+    "raw_latents",
+    "decoder_adversarial_weight",
+    "covariance_weight",
+    "latent_two_sided",
+    "decoder_bias_init",
+    "n_layers",
+    "lr_quantum",
+    "lr_classical",
+    "lr_discriminator",
+    "beta1",
+    "train_per_class",
+)
 
 
 @dataclass(frozen=True)
@@ -137,8 +150,11 @@ def variant_label(config: dict) -> str:
     except ValueError:
         return str(config.get("model", "hybridq"))
     default = TrainConfig(model=saved.model).with_model_defaults()
-    changed = [f"{k}={getattr(saved, k)}" for k in VARIANT_FIELDS
-               if getattr(saved, k) != getattr(default, k)]  # fmt: skip
+    changed = [
+        f"{k}={getattr(saved, k)}"
+        for k in VARIANT_FIELDS
+        if getattr(saved, k) != getattr(default, k)
+    ]
     return saved.model + (f" ({', '.join(changed)})" if changed else "")
 
 

@@ -62,15 +62,19 @@ def image_metrics(
         the network's fingerprint.
     """
     s = settings
-    result: dict = {"ssim_diversity": ssim_score(images, s.ssim_pairs, s.seed),
-                    "spread": pixel_spread(images), "sharpness": sharpness(images)}  # fmt: skip
+    result: dict = {
+        "ssim_diversity": ssim_score(images, s.ssim_pairs, s.seed),
+        "spread": pixel_spread(images),
+        "sharpness": sharpness(images),
+    }
     for net, real in reals:
         fake = net.features(images, s.batch_size)  # (N, D)
         prefix = metric_prefix(net)
         # from the features, not (mu, sigma): exact, and no sqrtm of a (2048, 2048) matrix
         result[f"{prefix}fid"] = frechet_distance_of_features(real.features, fake)
-        kid = kernel_inception_distance(real.features, fake, s.kid_subsets, s.kid_subset_size,
-                                        s.seed)  # fmt: skip
+        kid = kernel_inception_distance(
+            real.features, fake, s.kid_subsets, s.kid_subset_size, s.seed
+        )
         result[f"{prefix}kid_mean"], result[f"{prefix}kid_std"] = kid
         result[f"{net.name}_weights"] = net.fingerprint
     return result

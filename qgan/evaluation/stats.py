@@ -28,6 +28,7 @@ def stats_folder(cache_dir: str = "") -> Path:
     """Where real-data statistics are cached: ``cache_dir/stats``, else ``~/.cache/qgan/stats``."""
     return cache_folder(cache_dir or None, None) / "stats"
 
+
 log = logging.getLogger(__name__)
 
 STATS_VERSION = 1  # bump when feature extraction changes, to retire old entries
@@ -57,9 +58,13 @@ def stats_key(
 
 
 def real_statistics(
-    data: LesionData, cls: str, split: str, net: FeatureNet, cache_dir: Path,
+    data: LesionData,
+    cls: str,
+    split: str,
+    net: FeatureNet,
+    cache_dir: Path,
     batch_size: int = 100,
-) -> RealStats:  # fmt: skip
+) -> RealStats:
     """Statistics of ``data`` (one class of one split) in ``net``'s space, cached in ``cache_dir``.
 
     Args:

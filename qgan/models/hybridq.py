@@ -40,12 +40,19 @@ def model_config(cfg, images: torch.Tensor | None = None) -> ModelConfig:
         shape = {"image_channels": int(images.shape[1]), "image_size": int(images.shape[-1])}
     quantum = quantum_config(cfg)
     return ModelConfig(
-        encoder_wiring=cfg.encoder_wiring, seed=cfg.seed, quantum=quantum,
-        decoder=cfg.decoder, decoder_width=cfg.decoder_width, prior=cfg.prior,
-        latent_norm=not cfg.raw_latents, decoder_adversarial_weight=cfg.decoder_adversarial_weight,
-        covariance_weight=cfg.covariance_weight, latent_two_sided=cfg.latent_two_sided,
-        decoder_bias_init=cfg.decoder_bias_init, **shape,
-    )  # fmt: skip
+        encoder_wiring=cfg.encoder_wiring,
+        seed=cfg.seed,
+        quantum=quantum,
+        decoder=cfg.decoder,
+        decoder_width=cfg.decoder_width,
+        prior=cfg.prior,
+        latent_norm=not cfg.raw_latents,
+        decoder_adversarial_weight=cfg.decoder_adversarial_weight,
+        covariance_weight=cfg.covariance_weight,
+        latent_two_sided=cfg.latent_two_sided,
+        decoder_bias_init=cfg.decoder_bias_init,
+        **shape,
+    )
 
 
 class HybridQ(GANModel):
@@ -68,9 +75,13 @@ class HybridQ(GANModel):
             init_output_bias(self.generator.decoder, images)
         self.start_game(cfg)
         groups = param_groups(
-            self.generator, self.encoder, self.discriminator, lr_quantum=cfg.lr_quantum,
-            lr_classical=cfg.lr_classical, lr_discriminator=cfg.lr_discriminator,
-        )  # fmt: skip
+            self.generator,
+            self.encoder,
+            self.discriminator,
+            lr_quantum=cfg.lr_quantum,
+            lr_classical=cfg.lr_classical,
+            lr_discriminator=cfg.lr_discriminator,
+        )
         betas = (cfg.beta1, 0.999)
         self.opt_g = torch.optim.Adam(groups["generator"], betas=betas)
         self.opt_d = torch.optim.Adam(groups["discriminator"], betas=betas)
@@ -93,9 +104,14 @@ class HybridQ(GANModel):
 
     def g_losses(self, real_in: torch.Tensor, fake: tuple) -> dict[str, torch.Tensor]:
         losses = generator_objective(
-            self.model_config, self.game.g_adversarial, self.generator.decoder, self.encoder,
-            real_in, fake[0], fake[1],
-        )  # fmt: skip
+            self.model_config,
+            self.game.g_adversarial,
+            self.generator.decoder,
+            self.encoder,
+            real_in,
+            fake[0],
+            fake[1],
+        )
         return {f.name: getattr(losses, f.name) for f in dataclasses.fields(losses)}
 
     def parameter_counts(self) -> dict[str, int]:

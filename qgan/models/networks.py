@@ -176,9 +176,13 @@ def build_hybridq(
         encoder = None
         if cfg.uses_encoder:
             encoder = Encoder(
-                cfg.latent_dim, cfg.image_channels, cfg.encoder_channels, cfg.encoder_stride,
-                norm=cfg.latent_norm, image_size=cfg.image_size,
-            )  # fmt: skip
+                cfg.latent_dim,
+                cfg.image_channels,
+                cfg.encoder_channels,
+                cfg.encoder_stride,
+                norm=cfg.latent_norm,
+                image_size=cfg.image_size,
+            )
     return build_generator(cfg, decoder), encoder, discriminator
 
 

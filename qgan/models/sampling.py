@@ -133,9 +133,14 @@ def generate(generator: nn.Module, noise: torch.Tensor, batch_size: int) -> torc
 
 
 def write_samples(
-    out: Path, images: torch.Tensor, noise: torch.Tensor, source: Noise, checkpoint: str,
-    step: int, seed: int,
-) -> Path:  # fmt: skip
+    out: Path,
+    images: torch.Tensor,
+    noise: torch.Tensor,
+    source: Noise,
+    checkpoint: str,
+    step: int,
+    seed: int,
+) -> Path:
     """``img_NNNNN.png`` per image (N, C, H, W) in [-1, 1], ``samples.npz`` and ``grid.png``."""
     out.mkdir(parents=True, exist_ok=True)
     save_grid(images[:GRID], out / "grid.png")
@@ -147,7 +152,13 @@ def write_samples(
         )
     bound = {"bound": source.bound} if isinstance(source, UniformNoise) else {}
     np.savez(
-        out / "samples.npz", images=images, noise=noise.numpy(), noise_kind=source.kind,
-        checkpoint=checkpoint, step=step, seed=seed, **bound,
-    )  # fmt: skip
+        out / "samples.npz",
+        images=images,
+        noise=noise.numpy(),
+        noise_kind=source.kind,
+        checkpoint=checkpoint,
+        step=step,
+        seed=seed,
+        **bound,
+    )
     return out

@@ -45,38 +45,44 @@ class TrainConfig(DataSection):
 
     model: str = opt("hybridq", f"generative model: {' | '.join(MODELS)}")
     objective: str = opt(
-        "", f"adversarial game: {' | '.join(OBJECTIVES)}; empty: the model's own (paper). "
+        "",
+        f"adversarial game: {' | '.join(OBJECTIVES)}; empty: the model's own (paper). "
         "paper = each paper's BCE and learning rates (hybridq 0.3 / 2e-4 / 2e-3); "
         "diffaugment = the same with DiffAugment on all D sees (hybridq, dcgan)",
-    )  # fmt: skip
+    )
     cls: str = opt(
-        "", "class to train one GAN on, or 'all' for one GAN per class in turn; empty: the "
-        "first of --classes"
-    )  # fmt: skip
+        "",
+        "class to train one GAN on, or 'all' for one GAN per class in turn; empty: the "
+        "first of --classes",
+    )
     train_per_class: int = opt(
-        0, "train on a seeded draw of this many training-side images per class (0: all); the "
+        0,
+        "train on a seeded draw of this many training-side images per class (0: all); the "
         "HQCNN study's digit GANs train on the classifier's 100",
-    )  # fmt: skip
+    )
     epochs: int = opt(100, "training epochs (the paper: 100)")
     batch_size: int = opt(64, "images per step")
     max_steps: int = opt(0, "stop after this many steps in all (0: no limit), for smoke runs")
     sim: str = opt("fast", f"quantum simulator: {' | '.join(SIMULATORS)}")
     dtype: str = opt("float64", f"fast simulator arithmetic: {' | '.join(DTYPES)}")
     device: str = opt(
-        "cpu", f"torch device of the fast simulator's engine: {' | '.join(DEVICES)} (the "
+        "cpu",
+        f"torch device of the fast simulator's engine: {' | '.join(DEVICES)} (the "
         "classical networks stay on the CPU)",
-    )  # fmt: skip
+    )
     n_layers: int = opt(6, "layers of each 10-qubit sub-generator")
     decoder: str = opt(
-        "conv", f"hybridq post-processing: {' | '.join(DECODERS)} (paper: fc + ReLU + 3x3 conv "
+        "conv",
+        f"hybridq post-processing: {' | '.join(DECODERS)} (paper: fc + ReLU + 3x3 conv "
         "as the paper says; conv: upsampling convolutions, qgan.models.decoders)",
-    )  # fmt: skip
+    )
     decoder_width: int = opt(16, "hybridq conv decoder: channels at full size")
     prior: str = opt(
-        "quantum", f"hybridq latent prior: {' | '.join(PRIORS)} (mlp: a classical map with "
+        "quantum",
+        f"hybridq latent prior: {' | '.join(PRIORS)} (mlp: a classical map with "
         "the quantum generator's 600 parameters; none: the noise itself); the ablation of "
         "what the quantum part adds",
-    )  # fmt: skip
+    )
     encoder_wiring: str = opt(
         "latent-match", "how the pre-processing layer trains: latent-match | decoder-only"
     )
@@ -84,9 +90,10 @@ class TrainConfig(DataSection):
         False, "hybridq ablation: decode raw <Z> values (no latent standardization)"
     )
     decoder_adversarial_weight: float = opt(
-        1.0, "hybridq latent-match: the decoder's share of the adversarial gradient (0: the "
+        1.0,
+        "hybridq latent-match: the decoder's share of the adversarial gradient (0: the "
         "decoder learns from the reconstruction only)",
-    )  # fmt: skip
+    )
     covariance_weight: float = opt(
         0.0, "hybridq latent-match ablation: weight of a mean+covariance term on the latents"
     )
@@ -94,18 +101,20 @@ class TrainConfig(DataSection):
         False, "hybridq latent-match ablation: the latent term also moves the encoder"
     )
     decoder_bias_init: str = opt(
-        "data-mean", "hybridq decoder output bias at the start: data-mean (atanh of the class's "
+        "data-mean",
+        "hybridq decoder output bias at the start: data-mean (atanh of the class's "
         "mean pixel per channel: MEL derm-FID 44 vs 66 at 40 epochs) | zero (DCGAN init; the "
         "README's Table 1 runs)",
-    )  # fmt: skip
+    )
     lr_quantum: float = opt(
-        0.0, "learning rate of the quantum weights (hybridq: of its prior); 0: the "
+        0.0,
+        "learning rate of the quantum weights (hybridq: of its prior); 0: the "
         "objective's, else the model's own (qgan.registry)",
-    )  # fmt: skip
+    )
     lr_classical: float = opt(
-        0.0, "learning rate of the classical generator layers; 0: the objective's, else the "
-        "model's own",
-    )  # fmt: skip
+        0.0,
+        "learning rate of the classical generator layers; 0: the objective's, else the model's own",
+    )
     lr_discriminator: float = opt(
         0.0, "learning rate of the discriminator; 0: the objective's, else the model's own"
     )
@@ -113,9 +122,10 @@ class TrainConfig(DataSection):
     seed: int = opt(0, "seed of weights, noise, batch order and augmentation")
     out: str = opt("runs", "folder that receives one run folder per class")
     resume: str = opt(
-        "", "run folder or checkpoint to continue exactly; flags typed with it may change "
+        "",
+        "run folder or checkpoint to continue exactly; flags typed with it may change "
         f"only {', '.join('--' + f.replace('_', '-') for f in RESUMABLE)}",
-    )  # fmt: skip
+    )
     grid: int = opt(64, "images in the per-epoch sample grid (fixed noise)")
 
     def __post_init__(self) -> None:
@@ -174,4 +184,3 @@ class TrainConfig(DataSection):
         hybridq = data.get("model", "hybridq") == "hybridq"
         legacy = {k: v for k, v in LEGACY_VALUES.items() if hybridq or k not in HYBRIDQ_ONLY}
         return super().legacy_values(data) | legacy
-

@@ -90,12 +90,20 @@ def _rng(states: dict) -> dict:
     version, internal, gauss_next = states["python"]
     return {
         "torch": states["torch"],
-        "numpy": {"kind": str(kind), "key": torch.from_numpy(np.asarray(key).astype(np.int64)),
-                  "pos": int(pos), "has_gauss": int(has_gauss), "cached": float(cached)},
-        "python": {"version": int(version), "state": torch.tensor(internal, dtype=torch.int64),
-                   "gauss_next": gauss_next},
+        "numpy": {
+            "kind": str(kind),
+            "key": torch.from_numpy(np.asarray(key).astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached": float(cached),
+        },
+        "python": {
+            "version": int(version),
+            "state": torch.tensor(internal, dtype=torch.int64),
+            "gauss_next": gauss_next,
+        },
         "noise": states["noise"],
-    }  # fmt: skip
+    }
 
 
 def _plain(value: Any) -> Any:

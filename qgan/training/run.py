@@ -107,8 +107,11 @@ def resumed_config(
         asked = vars(saved) | raw
     differ = {k: (getattr(saved, k), asked[k]) for k in sorted(typed)}
     differ = {k: v for k, v in differ.items() if v[0] != v[1]}
-    refused = [f"{flag(k)} {new!r} (the run's: {old!r})"
-               for k, (old, new) in differ.items() if k not in RESUMABLE]  # fmt: skip
+    refused = [
+        f"{flag(k)} {new!r} (the run's: {old!r})"
+        for k, (old, new) in differ.items()
+        if k not in RESUMABLE
+    ]
     if refused:
         raise ValueError(
             f"--resume continues the run as it was and cannot change {', '.join(refused)}; "

@@ -261,8 +261,13 @@ def _descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
 def _postfix(record: dict) -> dict[str, str]:
     """The progress bar's losses, D's accuracy (the game's health; 1.00 for a whole epoch is a
     dead game) and the noise bound, where the model has one."""
-    keys = {"d": "d_loss", "g": "g_adversarial", "acc": "d_accuracy", "p": "augment_p",
-            "b": "noise_bound"}  # fmt: skip
+    keys = {
+        "d": "d_loss",
+        "g": "g_adversarial",
+        "acc": "d_accuracy",
+        "p": "augment_p",
+        "b": "noise_bound",
+    }
     return {short: f"{record[key]:.3f}" for short, key in keys.items() if key in record}
 
 

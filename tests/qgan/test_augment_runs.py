@@ -67,10 +67,20 @@ def _pools(root, model, dataset, classes, n, shape, seed=0):
 
 def _lesion_cfg(tmp_path, **kw) -> LesionConfig:
     base = dict(
-        dataset="synthetic", limit=30, image_size=16, fraction=0.5, alphas="0,0.5",
-        models="fakegan", generated=str(tmp_path / "gen"), classifier="smallcnn",
-        pretrained="none", epochs=1, batch_size=16, seeds="0", out=str(tmp_path / "out"),
-    )  # fmt: skip
+        dataset="synthetic",
+        limit=30,
+        image_size=16,
+        fraction=0.5,
+        alphas="0,0.5",
+        models="fakegan",
+        generated=str(tmp_path / "gen"),
+        classifier="smallcnn",
+        pretrained="none",
+        epochs=1,
+        batch_size=16,
+        seeds="0",
+        out=str(tmp_path / "out"),
+    )
     base.update(kw)
     return LesionConfig(**base)
 
@@ -151,8 +161,9 @@ def test_lesions_resume_runs_only_new_cells_and_refuses_other_settings(tmp_path,
     run_lesions(dataclasses.replace(cfg, seeds="0,1"), progress=False)
     assert calls == []
     _pools(tmp_path / "gen", "othergan", "synthetic", CLASSES, 40, (8, 8, 3), seed=2)
-    table = run_lesions(dataclasses.replace(cfg, seeds="0,1", models="fakegan,othergan"),
-                        progress=False)  # fmt: skip
+    table = run_lesions(
+        dataclasses.replace(cfg, seeds="0,1", models="fakegan,othergan"), progress=False
+    )
     assert calls == ["othergan|0.500000|0", "othergan|0.500000|1"]
     text = table.read_text()  # the resumed run gathered othergan only; both are described
     assert "- fakegan generated images: " in text and "- othergan generated images: " in text
@@ -205,10 +216,21 @@ def _write_idx(folder, per_digit=30, digits=(0, 1, 2, 3)):
 
 def _digit_cfg(tmp_path, **kw) -> DigitConfig:
     base = dict(
-        data_root=str(tmp_path / "data"), n_train=6, n_val=4, test_fraction=0.3,
-        generated=str(tmp_path / "gen"), n_generated=4, rounds=2, n_qubits=3, n_layers=1,
-        channels=2, epochs=1, batch_size=12, seeds="0", out=str(tmp_path / "out"),
-    )  # fmt: skip
+        data_root=str(tmp_path / "data"),
+        n_train=6,
+        n_val=4,
+        test_fraction=0.3,
+        generated=str(tmp_path / "gen"),
+        n_generated=4,
+        rounds=2,
+        n_qubits=3,
+        n_layers=1,
+        channels=2,
+        epochs=1,
+        batch_size=12,
+        seeds="0",
+        out=str(tmp_path / "out"),
+    )
     base.update(kw)
     return DigitConfig(**base)
 
@@ -277,9 +299,12 @@ def _gan_trained_on(tmp_path, models, per_class: int) -> frozenset[str]:
     ``qgan.train --train-per-class`` writes it (its split: test fraction 0.2); returns them."""
 
     cfg = TrainConfig(
-        dataset="mnist", data_root=str(tmp_path / "data"), classes="0,1,2", image_size=28,
+        dataset="mnist",
+        data_root=str(tmp_path / "data"),
+        classes="0,1,2",
+        image_size=28,
         train_per_class=per_class,
-    ).resolved()  # fmt: skip
+    ).resolved()
     _, split = training_side(cfg)
     for model in models:
         for digit in "012":

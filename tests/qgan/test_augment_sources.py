@@ -38,9 +38,12 @@ def test_locate_reads_run_folders_sample_folders_and_a_map(tmp_path):
     mapped = _npz(tmp_path / "maps" / "files" / "bcc.npz")
     (tmp_path / "maps" / "map.json").write_text(json.dumps({"gan": {"BCC": "files/bcc.npz"}}))
     found = locate(
-        ("gan",), ("MEL", "NV", "BCC"), "isic2019", str(tmp_path / "root"),
+        ("gan",),
+        ("MEL", "NV", "BCC"),
+        "isic2019",
+        str(tmp_path / "root"),
         str(tmp_path / "maps" / "map.json"),
-    )  # fmt: skip
+    )
     assert found["gan"]["MEL"].npz == tmp_path / "root" / "gan-isic2019-MEL" / "samples.npz"
     assert found["gan"]["NV"].checkpoint == tmp_path / "root" / "gan-isic2019-NV" / "last.pt"
     assert found["gan"]["BCC"].npz == mapped

@@ -30,7 +30,7 @@ CASES = [
     ("transpile_bench", ["--modes", "wide,tall"], "--modes takes wide and/or separate"),
     ("mitigation_bench", ["--scale-factors", "1,x"], "--scale-factors takes comma-separated num"),
     ("mitigation_bench", ["--extrapolators", "linear,cubic"], "got 'cubic'"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("main, argv, message", CASES, ids=[" ".join(c[1]) for c in CASES])
@@ -64,14 +64,17 @@ def test_the_data_package_knows_every_data_sets_classes():
 @pytest.mark.parametrize(
     "argv, classes, cls",
     [
-        (["--dataset", "fitzpatrick17k", "--cls", "malignant"], "benign,malignant,non-neoplastic",
-         "malignant"),
+        (
+            ["--dataset", "fitzpatrick17k", "--cls", "malignant"],
+            "benign,malignant,non-neoplastic",
+            "malignant",
+        ),
         (["--dataset", "fitzpatrick17k"], "benign,malignant,non-neoplastic", "benign"),
         (["--dataset", "mnist"], "0,1,2,3,4,5,6,7,8,9", "0"),
         (["--dataset", "isic2019"], "MEL,NV,BCC", "MEL"),
         (["--dataset", "synthetic", "--classes", "NV,BCC"], "NV,BCC", "NV"),
     ],
-)  # fmt: skip
+)
 def test_default_classes_and_class_follow_the_data_set(argv, classes, cls):
     cfg = parse(argv).resolved()
     assert (cfg.classes, cfg.cls) == (classes, cls)

@@ -91,8 +91,10 @@ def test_every_transform_passes_gradient_and_is_reproducible() -> None:
 def test_rot90_turns_each_image_by_a_quarter_multiple() -> None:
     x = torch.randn(64, 2, 5, 5)
     out = rot90(x, _gen())
-    turns = [next(k for k in range(4) if torch.equal(out[i], x[i].rot90(k, dims=(1, 2))))
-             for i in range(64)]  # fmt: skip
+    turns = [
+        next(k for k in range(4) if torch.equal(out[i], x[i].rot90(k, dims=(1, 2))))
+        for i in range(64)
+    ]
     assert set(turns) == {0, 1, 2, 3}
 
 

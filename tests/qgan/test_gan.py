@@ -47,9 +47,14 @@ def test_trainer_calibrates_the_generator_at_each_epoch_end(tmp_path, monkeypatc
         "qgan.models.hybridq.HybridQ.calibrate", lambda self, gen, n=0: calls.append(gen)
     )
     cfg = TrainConfig(
-        dataset="synthetic", limit=8, epochs=2, batch_size=4, n_layers=1, grid=4,
+        dataset="synthetic",
+        limit=8,
+        epochs=2,
+        batch_size=4,
+        n_layers=1,
+        grid=4,
         out=str(tmp_path),
-    )  # fmt: skip
+    )
     train(cfg)
     assert len(calls) == 2
     assert calls[0].initial_seed() != calls[1].initial_seed()  # a stream per epoch

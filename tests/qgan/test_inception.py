@@ -242,10 +242,27 @@ def test_inception_features_are_pool3_of_inputs_in_unit_range(fid_weights):
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
     x = 2 * torch.nn.functional.interpolate(x, size=(299, 299), mode="bilinear") - 1
     with torch.no_grad():
-        for name in ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1",
-                     "Conv2d_3b_1x1", "Conv2d_4a_3x3", "maxpool2", "Mixed_5b", "Mixed_5c",
-                     "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e",
-                     "Mixed_7a", "Mixed_7b", "Mixed_7c", "avgpool"):  # fmt: skip
+        for name in (
+            "Conv2d_1a_3x3",
+            "Conv2d_2a_3x3",
+            "Conv2d_2b_3x3",
+            "maxpool1",
+            "Conv2d_3b_1x1",
+            "Conv2d_4a_3x3",
+            "maxpool2",
+            "Mixed_5b",
+            "Mixed_5c",
+            "Mixed_5d",
+            "Mixed_6a",
+            "Mixed_6b",
+            "Mixed_6c",
+            "Mixed_6d",
+            "Mixed_6e",
+            "Mixed_7a",
+            "Mixed_7b",
+            "Mixed_7c",
+            "avgpool",
+        ):
             x = getattr(reference, name)(x)
     np.testing.assert_allclose(feats, x.flatten(1).double().numpy(), rtol=1e-4, atol=1e-5)
 

@@ -14,14 +14,14 @@ from PIL import Image
 from qgan.data import DATASETS, DataSection, DataSet, load_train_test
 from qgan.train import main as train_main
 
-ROWS_MODULE = '''
+ROWS_MODULE = """
 import csv
 
 
 def toy_rows(root):
     with open(root / "toy.csv", newline="") as f:
         return [(r["image"], r["label"], r["image"]) for r in csv.DictReader(f)]
-'''
+"""
 TOY = DataSet(
     "toyset",
     ("round", "square"),

@@ -15,7 +15,7 @@ from qgan.registry import MODELS, ModelEntry
 from qgan.sample import main as sample_main
 from qgan.train import main as train_main
 
-TOY_MODULE = '''
+TOY_MODULE = """
 import math
 from dataclasses import dataclass
 
@@ -72,7 +72,7 @@ class Toy(GANModel):
     @classmethod
     def noise_for(cls, model_config):
         return GaussianNoise(model_config.dim)
-'''
+"""
 TOY = ModelEntry(
     "toy",
     "qgan_toy_model:Toy",

@@ -292,8 +292,8 @@ def test_resume_refuses_flags_that_would_change_the_run(one_step_run, argv, mess
 def test_resume_accepts_flags_equal_to_the_runs_own(one_step_run, monkeypatch):
     seen = {}
     monkeypatch.setattr(Trainer, "fit", lambda self: seen.setdefault("cfg", self.cfg))
-    main(["--resume", str(one_step_run), "--batch-size", "4", "--lr-discriminator", "0",
-          "--dataset", "synthetic", "--n-layers", "1"])  # fmt: skip
+    flags = "--batch-size 4 --lr-discriminator 0 --dataset synthetic --n-layers 1".split()
+    main(["--resume", str(one_step_run), *flags])
     assert seen["cfg"].lr_discriminator == 2e-3 and seen["cfg"].batch_size == 4
 
 
@@ -305,8 +305,12 @@ def test_resume_applies_epochs_max_steps_and_grid_and_records_them(tmp_path, cap
     saved = json.loads((run / "config.json").read_text())
     assert (saved["epochs"], saved["max_steps"], saved["grid"]) == (2, 4, 4)
     (line,) = [json.loads(x) for x in (run / "resumes.jsonl").read_text().splitlines()]
-    assert line == {"step": 1, "epoch": 0, "batch": 1,
-                    "changed": {"epochs": [1, 2], "grid": [8, 4], "max_steps": [1, 4]}}  # fmt: skip
+    assert line == {
+        "step": 1,
+        "epoch": 0,
+        "batch": 1,
+        "changed": {"epochs": [1, 2], "grid": [8, 4], "max_steps": [1, 4]},
+    }
 
 
 def test_resume_dry_run_prints_the_resumed_config_and_trains_nothing(one_step_run, capsys):
@@ -413,8 +417,7 @@ def test_train_per_class_draws_that_many_and_records_exactly_them(tmp_path):
     assert split.test_ids == full_split.test_ids  # the test side does not move
     with pytest.raises(ValueError, match="--train-per-class 50 asks for more"):
         training_side(dataclasses.replace(cfg, train_per_class=50))
-    main(["--dataset", "synthetic", "--limit", "20", "--train-per-class", "5", "--seed", "3",
-          "--epochs", "1",
-          "--batch-size", "5", "--max-steps", "1", "--out", str(tmp_path)])  # fmt: skip
+    flags = "--dataset synthetic --limit 20 --train-per-class 5 --seed 3 --epochs 1 --batch-size 5"
+    main([*flags.split(), "--max-steps", "1", "--out", str(tmp_path)])
     written = json.loads((tmp_path / "hybridq-synthetic-MEL" / "split.json").read_text())
     assert written["train"] == list(split.train_ids)
