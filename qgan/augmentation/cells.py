@@ -15,6 +15,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from qgan.augmentation.config import write_or_check_config
+from qgan.data import LesionData, load_train_test
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -83,3 +86,13 @@ def run_cells(
         store.append(record)
     wanted = {c.key for c in cells}
     return [r for r in store.records() if r.get("key") in wanted]
+
+
+def open_experiment(cfg) -> tuple[Path, LesionData, LesionData, CellStore]:
+    """(output folder, real training side, real test side, cell store) of a resolved
+    ``LesionConfig`` or ``DigitConfig``: its config is written to the folder, or checked against
+    the cells already there (``write_or_check_config``), and the real split is the GANs'."""
+    out = Path(cfg.out)
+    write_or_check_config(cfg, out)
+    train, test, _ = load_train_test(cfg.data_config())
+    return out, train, test, CellStore(out / "cells.jsonl")

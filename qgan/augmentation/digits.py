@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from qgan.augmentation.cells import Cell, CellStore, run_cells
-from qgan.augmentation.config import AugmentError, DigitConfig, write_or_check_config
+from qgan.augmentation.cells import Cell, open_experiment, run_cells
+from qgan.augmentation.config import AugmentError, DigitConfig
 from qgan.augmentation.fit import FitConfig, fit, predict_proba, torch_threads
 from qgan.augmentation.hqcnn import HQCNN, HQCNNConfig
 from qgan.augmentation.mixing import assert_disjoint, draw_indices
@@ -38,7 +38,7 @@ from qgan.augmentation.sources import Pool, gather_pools, locate, pool_notes
 from qgan.augmentation.strategies import CustomizedConfig, customized, general_counts
 from qgan.augmentation.tables import write_digit_report
 from qgan.augmentation.transforms import rotate
-from qgan.data import LesionData, load_train_test, take
+from qgan.data import LesionData, take
 
 CANDIDATES_PER_IMAGE = 4  # checkpoint sources: sample 4x the budget, for the confidence filter
 
@@ -60,11 +60,8 @@ def run_digits(cfg: DigitConfig, progress: bool = True) -> Path:
 
 
 def _run_digits(cfg: DigitConfig, progress: bool) -> Path:
-    out = Path(cfg.out)
-    write_or_check_config(cfg, out)
-    train_side, test, _ = load_train_test(cfg.data_config())
+    out, train_side, test, store = open_experiment(cfg)
     classes = train_side.class_names
-    store = CellStore(out / "cells.jsonl")
     cells = [Cell(row, 0.0, seed) for seed in cfg.seed_values for row in cfg.row_names]
     done = store.done()
     todo = [c for c in cells if c.key not in done]

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from qgan.augmentation.cells import Cell, CellStore, run_cells
+from qgan.augmentation.cells import Cell, open_experiment, run_cells
 from qgan.augmentation.classifiers import build_classifier
-from qgan.augmentation.config import AugmentError, LesionConfig, write_or_check_config
+from qgan.augmentation.config import AugmentError, LesionConfig
 from qgan.augmentation.fit import FitConfig, fit, predict_proba, torch_threads
 from qgan.augmentation.mixing import (
     assert_disjoint,
@@ -34,7 +34,7 @@ from qgan.augmentation.scores import classification_scores
 from qgan.augmentation.sources import Pool, gather_pools, locate, pool_notes
 from qgan.augmentation.tables import write_lesion_report
 from qgan.augmentation.transforms import lesion_augment
-from qgan.data import LesionData, load_train_test, take
+from qgan.data import LesionData, take
 from qgan.data.core import to_tensor
 
 REFERENCES = ("none", "classical")
@@ -69,11 +69,8 @@ def run_lesions(cfg: LesionConfig, progress: bool = True) -> Path:
 
 
 def _run_lesions(cfg: LesionConfig, progress: bool) -> Path:
-    out = Path(cfg.out)
-    write_or_check_config(cfg, out)
-    train, test, _ = load_train_test(cfg.data_config())
+    out, train, test, store = open_experiment(cfg)
     assert_disjoint(train.image_ids.tolist(), test.image_ids.tolist(), "real split")
-    store = CellStore(out / "cells.jsonl")
     cells = plan(cfg)
     done = store.done()
     pending = sorted({c.row for c in cells if c.key not in done and c.row not in REFERENCES})
