@@ -104,13 +104,21 @@ def _typed(hint: Any, value: Any, where: str) -> Any:
 # ------------------------------------------------------------------------------ RNG states
 def rng_states(noise: torch.Generator) -> dict:
     """Every random stream the training loop draws from, as tensors and numbers."""
-    kind, key, pos, has_gauss, cached = np.random.get_state()
-    version, internal, gauss_next = random.getstate()
+    return plain_rng_states(
+        torch.get_rng_state(), np.random.get_state(), random.getstate(), noise.get_state()
+    )
+
+
+def plain_rng_states(torch_state, numpy_state: tuple, python_state: tuple, noise_state) -> dict:
+    """The four streams' states as plain data: numpy's (kind, key, pos, has_gauss, cached) and
+    python's (version, internal, gauss_next) tuples as dicts of tensors and numbers."""
+    kind, key, pos, has_gauss, cached = numpy_state
+    version, internal, gauss_next = python_state
     return {
-        "torch": torch.get_rng_state(),
+        "torch": torch_state,
         "numpy": {
             "kind": str(kind),
-            "key": torch.from_numpy(key.astype(np.int64)),
+            "key": torch.from_numpy(np.asarray(key).astype(np.int64)),
             "pos": int(pos),
             "has_gauss": int(has_gauss),
             "cached": float(cached),
@@ -120,7 +128,7 @@ def rng_states(noise: torch.Generator) -> dict:
             "state": torch.tensor(internal, dtype=torch.int64),
             "gauss_next": gauss_next,
         },
-        "noise": noise.get_state(),
+        "noise": noise_state,
     }
 
 

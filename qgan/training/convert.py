@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from qgan.checkpoint import DERM_KIND, FORMAT, load_plain
+from qgan.checkpoint import DERM_KIND, FORMAT, load_plain, plain_rng_states
 from qgan.models.gan import checkpoint_model_config
 from qgan.training.config import TrainConfig
 
@@ -80,30 +80,9 @@ def _checkpoint(old: dict) -> dict:
     new = {k: _plain(v) for k, v in old.items() if k not in ("rng", "model_config")}
     new["model_config"] = _plain(old["model_config"])
     if "rng" in old:
-        new["rng"] = _rng(old["rng"])
+        rng = old["rng"]  # format 1: numpy's and python's states as their tuples
+        new["rng"] = plain_rng_states(rng["torch"], rng["numpy"], rng["python"], rng["noise"])
     return new | {"format": FORMAT}
-
-
-def _rng(states: dict) -> dict:
-    """Format 1's RNG states (numpy's tuple with an array, python's tuple) as format 2's."""
-    kind, key, pos, has_gauss, cached = states["numpy"]
-    version, internal, gauss_next = states["python"]
-    return {
-        "torch": states["torch"],
-        "numpy": {
-            "kind": str(kind),
-            "key": torch.from_numpy(np.asarray(key).astype(np.int64)),
-            "pos": int(pos),
-            "has_gauss": int(has_gauss),
-            "cached": float(cached),
-        },
-        "python": {
-            "version": int(version),
-            "state": torch.tensor(internal, dtype=torch.int64),
-            "gauss_next": gauss_next,
-        },
-        "noise": states["noise"],
-    }
 
 
 def _plain(value: Any) -> Any:
