@@ -19,38 +19,32 @@ each setting counts SWAPs with a callback and is not timed. Timings on a shared 
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from qiskit.transpiler import generate_preset_pass_manager
 
 from circuits.ansatz import generator_circuit, hybridq_subgenerator
-from qgan.config import parse_list
-from transpile.backends import BackendError, get_backend
-from transpile.layout import LayoutError
+from qgan.config import command, opt, parse_list, run_command
+from transpile.backends import get_backend
 from transpile.passes import CircuitReport, run_pass_manager, transpile_generator
-
-
-def _opt(default, help: str):
-    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
 class BenchConfig:
-    backend: str = _opt("fake_brisbane", "fake_<device> backend (offline)")
-    seed: int = _opt(0, "seed_transpiler of every pass manager")
-    repeats: int = _opt(3, "timed runs per setting; the median is reported")
-    levels: str = _opt("1,2,3", "comma-separated Qiskit preset optimization levels to compare")
-    modes: str = _opt("wide,separate", "wide: one circuit of all sub-generators; separate")
-    n_sub: int = _opt(10, "sub-generators")
-    n_qubits: int = _opt(10, "qubits per sub-generator")
-    n_layers: int = _opt(6, "layers per sub-generator")
-    ours_level: int = _opt(1, "optimization level of our pass manager")
+    backend: str = opt("fake_brisbane", "fake_<device> backend (offline)")
+    seed: int = opt(0, "seed_transpiler of every pass manager")
+    repeats: int = opt(3, "timed runs per setting; the median is reported")
+    levels: str = opt("1,2,3", "comma-separated Qiskit preset optimization levels to compare")
+    modes: str = opt("wide,separate", "wide: one circuit of all sub-generators; separate")
+    n_sub: int = opt(10, "sub-generators")
+    n_qubits: int = opt(10, "qubits per sub-generator")
+    n_layers: int = opt(6, "layers per sub-generator")
+    ours_level: int = opt(1, "optimization level of our pass manager")
 
     def __post_init__(self) -> None:
         if not all(0 <= k <= 3 for k in self.level_values):
@@ -168,15 +162,8 @@ def _progress(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    for name, spec in BenchConfig.__dataclass_fields__.items():
-        flag, default = f"--{name.replace('_', '-')}", spec.default
-        help_text = f"{spec.metadata['help']} (default: {default})"
-        parser.add_argument(flag, type=type(default), default=default, help=help_text)
-    try:
-        run(BenchConfig(**vars(parser.parse_args(argv))))
-    except (BackendError, LayoutError, ValueError) as err:
-        raise SystemExit(f"transpile_bench: {err}") from None
+    parser = command("benchmarks.transpile_bench", __doc__, BenchConfig)
+    run_command(parser, BenchConfig, argv, lambda cfg, flags: run(cfg) and None)
 
 
 if __name__ == "__main__":
