@@ -78,9 +78,14 @@ def run(cfg: BenchConfig) -> list[dict]:
 def _measure_ours(cfg: BenchConfig, backend, mode: str) -> dict:
     def once():
         return transpile_generator(
-            backend, n_sub=cfg.n_sub, n_qubits=cfg.n_qubits, n_layers=cfg.n_layers,
-            separate=mode == "separate", optimization_level=cfg.ours_level, seed=cfg.seed,
-        )  # fmt: skip
+            backend,
+            n_sub=cfg.n_sub,
+            n_qubits=cfg.n_qubits,
+            n_layers=cfg.n_layers,
+            separate=mode == "separate",
+            optimization_level=cfg.ours_level,
+            seed=cfg.seed,
+        )
 
     _progress(f"{mode} ours: first run")
     first = once()  # warm-up; the timed runs below give identical circuits (seeded)
@@ -109,8 +114,9 @@ def _measure_level(cfg: BenchConfig, backend, mode: str, level: int) -> dict:
 
     _progress(f"{mode} level {level}: first run (counting SWAPs)")
     pm = build()
-    reports = [run_pass_manager(pm, a, backend, f"{a.circuit.name}{g}")[2]
-               for g, a in enumerate(ansatze)]  # fmt: skip
+    reports = [
+        run_pass_manager(pm, a, backend, f"{a.circuit.name}{g}")[2] for g, a in enumerate(ansatze)
+    ]
     return _record(cfg, mode, f"level{level}", reports, _median_seconds(once, cfg.repeats))
 
 
@@ -132,15 +138,21 @@ def _median_seconds(fn, repeats: int) -> float:
 def _record(cfg: BenchConfig, mode: str, method: str, reports, seconds: float) -> dict:
     log_f = sum(r.fidelity.log_fidelity for r in reports)
     return {
-        "backend": cfg.backend, "mode": mode, "method": method, "circuits": len(reports),
+        "backend": cfg.backend,
+        "mode": mode,
+        "method": method,
+        "circuits": len(reports),
         "two_qubit": sum(r.two_qubit_gates for r in reports),
         "logical_two_qubit": sum(r.logical_two_qubit_gates for r in reports),
         "depth": max(r.depth for r in reports),
         "swaps": sum(r.swaps for r in reports),
-        "log_fidelity": round(log_f, 4), "fidelity": float(f"{np.exp(log_f):.4e}"),
+        "log_fidelity": round(log_f, 4),
+        "fidelity": float(f"{np.exp(log_f):.4e}"),
         "worst_gate_error": round(max(_worst(r) for r in reports), 4),
-        "seconds": round(seconds, 4), "seed": cfg.seed, "repeats": cfg.repeats,
-    }  # fmt: skip
+        "seconds": round(seconds, 4),
+        "seed": cfg.seed,
+        "repeats": cfg.repeats,
+    }
 
 
 def _worst(report: CircuitReport) -> float:
