@@ -29,6 +29,7 @@ from qgan.data import (
 )
 from qgan.training.config import TrainConfig
 
+ROOT_DEPTH = 3  # results root -> variant -> seed -> run folder, as the Table 1 commands lay them out
 _SNAPSHOT = re.compile(r"^epoch(\d+)\.pt$")
 # The config fields that make a run another variant of its model (a table row of its own);
 # its seed makes it another sample of the same row, and its data, length and batch size are
@@ -106,7 +107,8 @@ def is_run(path: Path) -> bool:
 
 
 def find_runs(paths: list[str | os.PathLike]) -> list[Run]:
-    """The run folders among ``paths`` and, for a results root, its subfolders (two levels).
+    """The run folders among ``paths`` and, for a results root, its subfolders down to
+    ``ROOT_DEPTH`` levels (``root/<run>``, ``root/<variant>/<run>``, ``root/<variant>/s<seed>/<run>``).
 
     Raises:
         FileNotFoundError: A path that does not exist, or no run folder found at all.
@@ -119,8 +121,9 @@ def find_runs(paths: list[str | os.PathLike]) -> list[Run]:
         if is_run(path):
             folders.append(path)
             continue
-        folders += sorted(p.parent for p in path.glob("*/config.json") if is_run(p.parent))
-        folders += sorted(p.parent for p in path.glob("*/*/config.json") if is_run(p.parent))
+        for depth in range(1, ROOT_DEPTH + 1):
+            pattern = "*/" * depth + "config.json"
+            folders += sorted(p.parent for p in path.glob(pattern) if is_run(p.parent))
     if not folders:
         raise FileNotFoundError(
             f"no run folders in {', '.join(str(p) for p in paths)} (a run folder holds "

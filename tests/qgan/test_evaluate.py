@@ -306,6 +306,11 @@ def test_find_runs_in_folders_and_results_roots(setup, tmp_path):
     assert [r.path for r in find_runs([str(mel)])] == [mel.resolve()]
     labels = sorted((r.label, r.cls) for r in find_runs([str(root)]))  # two levels down
     assert labels == [("fake", "MEL"), (HQ, "MEL"), (HQ, "NV")]
+    deep = tmp_path / "t1" / "hybridq" / "s0"  # root/variant/seed/run, as Table 1's runs
+    deep.mkdir(parents=True)
+    shutil.copytree(mel, deep / mel.name)
+    assert [r.cls for r in find_runs([str(tmp_path / "t1")])] == ["MEL"]
+    shutil.rmtree(tmp_path / "t1")
     with pytest.raises(FileNotFoundError, match="no run folders in"):
         find_runs([str(tmp_path)])
     with pytest.raises(FileNotFoundError, match="is not a folder"):
