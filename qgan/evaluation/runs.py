@@ -29,7 +29,7 @@ from qgan.data import (
 )
 from qgan.training.config import TrainConfig
 
-ROOT_DEPTH = 3  # results root -> variant -> seed -> run folder, as the Table 1 commands lay them out
+ROOT_DEPTH = 3  # results root -> variant -> seed -> run folder, as Table 1's runs are laid out
 _SNAPSHOT = re.compile(r"^epoch(\d+)\.pt$")
 # The config fields that make a run another variant of its model (a table row of its own);
 # its seed makes it another sample of the same row, and its data, length and batch size are
@@ -108,7 +108,8 @@ def is_run(path: Path) -> bool:
 
 def find_runs(paths: list[str | os.PathLike]) -> list[Run]:
     """The run folders among ``paths`` and, for a results root, its subfolders down to
-    ``ROOT_DEPTH`` levels (``root/<run>``, ``root/<variant>/<run>``, ``root/<variant>/s<seed>/<run>``).
+    ``ROOT_DEPTH`` levels: ``root/<run>``, ``root/<variant>/<run>`` and
+    ``root/<variant>/s<seed>/<run>``.
 
     Raises:
         FileNotFoundError: A path that does not exist, or no run folder found at all.
