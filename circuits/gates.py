@@ -21,8 +21,21 @@ from qiskit.circuit.library import get_standard_gate_name_mapping
 
 # One-angle gates with U(t) = exp(-i t G): the engine's native parametric gates.
 ROTATION_GATES = (
-    "rx", "ry", "rz", "p", "u1", "rxx", "ryy", "rzz", "rzx", "crx", "cry", "crz", "cp", "cu1",
-)  # fmt: skip
+    "rx",
+    "ry",
+    "rz",
+    "p",
+    "u1",
+    "rxx",
+    "ryy",
+    "rzz",
+    "rzx",
+    "crx",
+    "cry",
+    "crz",
+    "cp",
+    "cu1",
+)
 # Instructions that do not change the state an estimator sees.
 IGNORED = ("barrier", "delay", "global_phase", "id")
 # Instructions the engine never runs as gates: measure is refused; reset is state preparation,

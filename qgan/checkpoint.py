@@ -28,6 +28,7 @@ import torch
 
 FORMAT = 2  # 2: plain data only (configs as dicts, RNG states as tensors); 1: pickled objects
 CONVERT = "python -m qgan.convert"  # the one command that unpickles: old files, knowingly
+DERM_KIND = "qgan-derm-features"  # marks a derm feature network file (qgan.evaluation.features)
 
 
 # ------------------------------------------------------------------------- configs as dicts
@@ -52,16 +53,19 @@ def config_from_dict(cls: type, data: dict, where: str = "config") -> Any:
     Nested dataclass fields are rebuilt from their dicts and lists become the tuples the
     annotations ask for. A field missing from ``data`` (the file predates the field) takes the
     value ``cls.legacy_values(data)`` names for it, if ``cls`` has that classmethod (the value
-    every file written before the field had), else the dataclass default; a key ``cls`` does not
+    every file written before the field had), else the dataclass default; a key ``cls`` names
+    in ``cls.RETIRED`` (a field it no longer has) is dropped; any other key ``cls`` does not
     know is an error (a newer or foreign file).
 
     Raises:
         ValueError: One line naming ``where``, the class and the offending keys or values.
     """
     if not isinstance(data, dict):
-        raise ValueError(f"{where} should be a dict of {cls.__name__} fields, "
-                         f"got {type(data).__name__}")  # fmt: skip
+        raise ValueError(
+            f"{where} should be a dict of {cls.__name__} fields, got {type(data).__name__}"
+        )
     fields = {f.name for f in dataclasses.fields(cls) if f.init}
+    data = {k: v for k, v in data.items() if k not in getattr(cls, "RETIRED", ())}
     unknown = sorted(set(data) - fields)
     if unknown:
         raise ValueError(
@@ -100,16 +104,32 @@ def _typed(hint: Any, value: Any, where: str) -> Any:
 # ------------------------------------------------------------------------------ RNG states
 def rng_states(noise: torch.Generator) -> dict:
     """Every random stream the training loop draws from, as tensors and numbers."""
-    kind, key, pos, has_gauss, cached = np.random.get_state()
-    version, internal, gauss_next = random.getstate()
+    return plain_rng_states(
+        torch.get_rng_state(), np.random.get_state(), random.getstate(), noise.get_state()
+    )
+
+
+def plain_rng_states(torch_state, numpy_state: tuple, python_state: tuple, noise_state) -> dict:
+    """The four streams' states as plain data: numpy's (kind, key, pos, has_gauss, cached) and
+    python's (version, internal, gauss_next) tuples as dicts of tensors and numbers."""
+    kind, key, pos, has_gauss, cached = numpy_state
+    version, internal, gauss_next = python_state
     return {
-        "torch": torch.get_rng_state(),
-        "numpy": {"kind": str(kind), "key": torch.from_numpy(key.astype(np.int64)),
-                  "pos": int(pos), "has_gauss": int(has_gauss), "cached": float(cached)},
-        "python": {"version": int(version), "state": torch.tensor(internal, dtype=torch.int64),
-                   "gauss_next": gauss_next},
-        "noise": noise.get_state(),
-    }  # fmt: skip
+        "torch": torch_state,
+        "numpy": {
+            "kind": str(kind),
+            "key": torch.from_numpy(np.asarray(key).astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached": float(cached),
+        },
+        "python": {
+            "version": int(version),
+            "state": torch.tensor(internal, dtype=torch.int64),
+            "gauss_next": gauss_next,
+        },
+        "noise": noise_state,
+    }
 
 
 def restore_rng_states(states: dict, noise: torch.Generator) -> None:
@@ -151,8 +171,10 @@ def check_plain(value: Any, where: str = "checkpoint") -> None:
         for i, v in enumerate(value):
             check_plain(v, f"{where}[{i}]")
     elif not isinstance(value, PLAIN):
-        raise TypeError(f"{where} is a {type(value).__name__}, not plain data: "
-                        "store configs with config_to_dict, arrays as tensors")  # fmt: skip
+        raise TypeError(
+            f"{where} is a {type(value).__name__}, not plain data: "
+            "store configs with config_to_dict, arrays as tensors"
+        )
 
 
 def load_plain(path: str | Path, what: str = "checkpoint") -> Any:
@@ -193,8 +215,12 @@ def load_checkpoint(path: str | Path) -> dict:
     version = ckpt.get("format", 1)
     if version != FORMAT:
         if isinstance(version, int) and version > FORMAT:
-            raise ValueError(f"{path} has checkpoint format {version}, newer than this qgan's "
-                             f"{FORMAT}: update qgan to read it")  # fmt: skip
-        raise ValueError(f"{path} has checkpoint format {version}; convert it (if you trust "
-                         f"it) with: {CONVERT} {path}")  # fmt: skip
+            raise ValueError(
+                f"{path} has checkpoint format {version}, newer than this qgan's "
+                f"{FORMAT}: update qgan to read it"
+            )
+        raise ValueError(
+            f"{path} has checkpoint format {version}; convert it (if you trust "
+            f"it) with: {CONVERT} {path}"
+        )
     return ckpt

@@ -1,7 +1,15 @@
-"""Run configuration as a frozen dataclass, and the CLI generated from it.
+"""Configs as frozen dataclasses, and every command's flags generated from them.
 
-Every field becomes a ``--kebab-case`` flag whose help is the field's ``help`` metadata and whose
-default is shown; the resolved config is written to the run folder before work starts.
+A field declared with ``opt(default, help)`` is a ``--kebab-case`` flag, typed by its default,
+whose help ends with that default. ``command`` builds a command's parser from its config
+class; ``run_command`` parses argv into the config and runs the command's work, or with
+``--dry-run`` prints the resolved config as JSON instead; ``write_config`` saves it beside a
+command's results before work starts; ``one_line_errors`` turns bad input into one line, never a
+traceback. Comma lists are plain strings read by ``parse_list``, so every flag keeps a plain
+type; ``check_choice`` and ``check_at_least`` are the checks configs share.
+
+This module imports nothing heavy, nor do the config modules that use it, so ``--help``
+answers without loading torch or qiskit.
 """
 
 from __future__ import annotations
@@ -9,236 +17,24 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from qgan.checkpoint import config_from_dict
-from qgan.decoders import DECODERS
-from qgan.priors import PRIORS
-from qgan.quantum import SIMULATORS
-from qgan.registry import LR_FLAGS, MODELS, OBJECTIVES, learning_rates, model_entry
-
-DECODER_BIAS_INITS = ("zero", "data-mean")  # HybridQ's decoder output bias (qgan.decoders)
-HYBRIDQ_ONLY = {"decoder": "conv", "decoder_width": 16, "prior": "quantum"}  # flags: defaults
-# Fields added after runs existed, with the value every earlier run had (saved configs lack them).
-LEGACY_VALUES = {"objective": "paper", "decoder": "paper", "decoder_width": 16, "prior": "quantum"}
+DRY_RUN_HELP = "print the resolved config as JSON and exit"
 
 
-# Flags that --resume applies to a run: how long it goes, its sample grid, and where its data
-# lives (checked against the run's split.json). Any other flag typed next to --resume must
-# equal the run's saved value: it would change the model, the data or the optimization, and the
-# run would no longer continue the one in last.pt.
-RESUMABLE = ("epochs", "max_steps", "grid", "data_root")
+def opt(default: Any, help: str, required: bool = False) -> Any:
+    """A config field with its flag's help (``add_arguments`` reads it); ``required``: a flag
+    the command cannot run without (its default is a placeholder)."""
+    return field(default=default, metadata={"help": help, "required": required})
 
 
-def _opt(default: Any, help: str):
-    return field(default=default, metadata={"help": help})
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    model: str = _opt("hybridq", f"generative model: {' | '.join(MODELS)}")
-    objective: str = _opt(
-        "", f"adversarial game: {' | '.join(OBJECTIVES)}; empty: the model's own (paper). "
-        "paper = each paper's BCE and learning rates (hybridq 0.3 / 2e-4 / 2e-3); "
-        "diffaugment = the same with DiffAugment on all D sees (hybridq, dcgan)",
-    )  # fmt: skip
-    dataset: str = _opt(
-        "auto", "data set (isic2019, ham10000, fitzpatrick17k, dermamnist, mnist, synthetic); "
-        "auto: isic2019 when $QGAN_DATA is set, else synthetic"
-    )  # fmt: skip
-    data_root: str = _opt("", "data set folder or its parent (default: $QGAN_DATA)")
-    cls: str = _opt(
-        "", "class to train one GAN on, or 'all' for one GAN per class in turn; empty: the "
-        "first of --classes"
-    )  # fmt: skip
-    classes: str = _opt(
-        "", "the data set's classes in play (comma-separated); empty: MEL,NV,BCC where the data "
-        "set has them, else all of its classes (fitzpatrick17k: benign,malignant,non-neoplastic)"
-    )  # fmt: skip
-    image_size: int = _opt(64, "images are resized to this many pixels a side")
-    limit: int = _opt(0, "at most this many images per class (0: all)")
-    train_per_class: int = _opt(
-        0, "train on a seeded draw of this many training-side images per class (0: all); the "
-        "HQCNN study's digit GANs train on the classifier's 100",
-    )  # fmt: skip
-    epochs: int = _opt(100, "training epochs (the paper: 100)")
-    batch_size: int = _opt(64, "images per step")
-    max_steps: int = _opt(0, "stop after this many steps in all (0: no limit), for smoke runs")
-    sim: str = _opt("fast", f"quantum simulator: {' | '.join(SIMULATORS)}")
-    dtype: str = _opt("float64", "fast simulator arithmetic: float64 | float32")
-    n_layers: int = _opt(6, "layers of each 10-qubit sub-generator")
-    decoder: str = _opt(
-        "conv", f"hybridq post-processing: {' | '.join(DECODERS)} (paper: fc + ReLU + 3x3 conv "
-        "as the paper says; conv: upsampling convolutions, qgan.decoders)",
-    )  # fmt: skip
-    decoder_width: int = _opt(16, "hybridq conv decoder: channels at full size")
-    prior: str = _opt(
-        "quantum", f"hybridq latent prior: {' | '.join(PRIORS)} (mlp: a classical map with "
-        "the quantum generator's 600 parameters; none: the noise itself); the ablation of "
-        "what the quantum part adds",
-    )  # fmt: skip
-    encoder_wiring: str = _opt(
-        "latent-match", "how the pre-processing layer trains: latent-match | decoder-only"
-    )
-    raw_latents: bool = _opt(
-        False, "hybridq ablation: decode raw <Z> values (no latent standardization)"
-    )
-    decoder_adversarial_weight: float = _opt(
-        1.0, "hybridq latent-match: the decoder's share of the adversarial gradient (0: the "
-        "decoder learns from the reconstruction only)",
-    )  # fmt: skip
-    covariance_weight: float = _opt(
-        0.0, "hybridq latent-match ablation: weight of a mean+covariance term on the latents"
-    )
-    latent_two_sided: bool = _opt(
-        False, "hybridq latent-match ablation: the latent term also moves the encoder"
-    )
-    decoder_bias_init: str = _opt(
-        "data-mean", "hybridq decoder output bias at the start: data-mean (atanh of the class's "
-        "mean pixel per channel: MEL derm-FID 44 vs 66 at 40 epochs) | zero (DCGAN init; the "
-        "README's Table 1 runs)",
-    )  # fmt: skip
-    lr_quantum: float = _opt(
-        0.0, "learning rate of the quantum weights (hybridq: of its prior); 0: the "
-        "objective's, else the model's own (qgan.registry)",
-    )  # fmt: skip
-    lr_classical: float = _opt(
-        0.0, "learning rate of the classical generator layers; 0: the objective's, else the "
-        "model's own",
-    )  # fmt: skip
-    lr_discriminator: float = _opt(
-        0.0, "learning rate of the discriminator; 0: the objective's, else the model's own"
-    )
-    beta1: float = _opt(0.5, "Adam beta1 (DCGAN's; the HybridQ paper gives none)")
-    seed: int = _opt(0, "seed of weights, noise, batch order and augmentation")
-    split_seed: int = _opt(
-        0, "seed of the lesion-level train/test split: repeats with other --seed values share "
-        "its test images (the derm network's split uses 0 too)",
-    )  # fmt: skip
-    out: str = _opt("runs", "folder that receives one run folder per class")
-    resume: str = _opt(
-        "", "run folder or checkpoint to continue exactly; flags typed with it may change "
-        f"only {', '.join('--' + f.replace('_', '-') for f in RESUMABLE)}",
-    )  # fmt: skip
-    grid: int = _opt(64, "images in the per-epoch sample grid (fixed noise)")
-    dry_run: bool = _opt(False, "print the resolved config and exit")
-
-    def __post_init__(self) -> None:
-        entry = model_entry(self.model)  # ValueError naming the models
-        if self.objective and self.objective not in entry.objectives:
-            raise ValueError(
-                f"unknown --objective {self.objective!r} for {self.model}; choose one of "
-                f"{', '.join(entry.objectives)}"
-            )
-        for name, allowed in (("decoder", DECODERS), ("prior", PRIORS)):
-            if getattr(self, name) not in allowed:
-                raise ValueError(
-                    f"unknown --{name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}"
-                )
-        for name, default in HYBRIDQ_ONLY.items():
-            if self.model != "hybridq" and getattr(self, name) != default:
-                raise ValueError(f"--{_flag(name)} applies to hybridq only; leave it out")
-        if self.sim not in SIMULATORS:
-            raise ValueError(f"unknown sim {self.sim!r}; choose one of {', '.join(SIMULATORS)}")
-        for name in ("epochs", "batch_size", "image_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"--{_flag(name)} must be at least 1")
-        if self.decoder_bias_init not in DECODER_BIAS_INITS:
-            raise ValueError(
-                f"unknown --decoder-bias-init {self.decoder_bias_init!r}; choose one of "
-                f"{', '.join(DECODER_BIAS_INITS)}"
-            )
-        if self.train_per_class < 0:
-            raise ValueError("--train-per-class must be at least 0 (0: every training image)")
-        for name in LR_FLAGS:
-            value = getattr(self, name)
-            if value < 0:
-                raise ValueError(f"--{_flag(name)} must be >= 0 (0: the model's own)")
-            if value and entry.learning_rates[name] is None:
-                raise ValueError(f"--{_flag(name)} does not apply to {self.model}; leave it at 0")
-
-    def resolved(self) -> TrainConfig:
-        """``auto`` data set, empty data root, classes and class, objective and 0 learning
-        rates made concrete."""
-        from qgan.data import default_classes  # the data stack loads only when data is wanted
-
-        root = self.data_root or os.environ.get("QGAN_DATA", "")
-        dataset = self.dataset
-        if dataset == "auto":
-            dataset = "isic2019" if root else "synthetic"
-        classes = self.classes or ",".join(default_classes(dataset))
-        cls = self.cls or next(iter(parse_list(classes, str, "--classes")), "")
-        return dataclasses.replace(
-            self, dataset=dataset, data_root=root, classes=classes, cls=cls
-        ).with_model_defaults()
-
-    def with_model_defaults(self) -> TrainConfig:
-        """The model's own objective where none is given, and learning rates left at 0 replaced
-        by that objective's, else the model's own (``qgan.registry.learning_rates``)."""
-        objective = self.objective or model_entry(self.model).objective
-        own = learning_rates(self.model, objective)
-        lrs = {k: getattr(self, k) or (own[k] or 0.0) for k in LR_FLAGS}
-        return dataclasses.replace(self, objective=objective, **lrs)
-
-    def data_config(self):
-        """The ``qgan.data.DataConfig`` of this (resolved) config: a run, its resume and its
-        evaluation all read the data through it."""
-        from qgan.data import DataConfig  # the data stack loads only when data is wanted
-
-        classes = parse_list(self.classes, str, "--classes")
-        return DataConfig(
-            dataset=self.dataset, data_root=self.data_root or None, classes=classes,
-            size=self.image_size, seed=self.split_seed, limit=self.limit or None,
-        )  # fmt: skip
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), indent=2)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> TrainConfig:
-        """A saved config (a checkpoint's, config.json): unknown keys are an error; fields it
-        predates take ``legacy_values``."""
-        return config_from_dict(cls, data)
-
-    @classmethod
-    def legacy_values(cls, data: dict) -> dict:
-        """What every run had before a field existed (``LEGACY_VALUES``; HybridQ's own flags only
-        for HybridQ runs, whose saved configs lack them; the split seed was the run's seed)."""
-        hybridq = data.get("model", "hybridq") == "hybridq"
-        legacy = {k: v for k, v in LEGACY_VALUES.items() if hybridq or k not in HYBRIDQ_ONLY}
-        return legacy | {"split_seed": data.get("seed", 0)}
-
-
-# what a list of each kind is called in an error, and an example of one
-_KINDS = {int: ("integers", "0,1,2"), float: ("numbers", "0.1,0.5"), str: ("names", "a,b")}
-
-
-def parse_list(text: str, kind: type = str, flag: str = "the list") -> tuple:
-    """``"a, b,c"`` -> ``("a", "b", "c")`` (empty items dropped), each converted by ``kind``:
-    every comma-separated flag of every CLI is read here.
-
-    Raises:
-        ValueError: One line naming ``flag`` and the first item ``kind`` cannot read.
-    """
-    out = []
-    for item in (part.strip() for part in str(text).split(",")):
-        if not item:
-            continue
-        try:
-            out.append(kind(item))
-        except ValueError:
-            name, example = _KINDS.get(kind, (kind.__name__, "a,b"))
-            raise ValueError(
-                f"{flag} takes comma-separated {name}, e.g. {example}; got {item!r} in {text!r}"
-            ) from None
-    return tuple(out)
-
-
-def _flag(name: str) -> str:
-    return name.replace("_", "-")
+def flag(name: str) -> str:
+    """The flag of field ``name``: ``lr_quantum`` -> ``--lr-quantum``."""
+    return "--" + name.replace("_", "-")
 
 
 def add_arguments(
@@ -259,18 +55,21 @@ def add_arguments(
         if dataclasses.is_dataclass(default):
             add_arguments(parser, type(default), outer)
             continue
-        flag = f"--{spec.name.replace('_', '-')}"
+        help_text, required = spec.metadata.get("help", ""), spec.metadata.get("required", False)
         shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
-        help_text = f"{spec.metadata.get('help', '')} (default: {shown!r})"
+        if not required:
+            help_text += f" (default: {shown!r})"
         if isinstance(default, bool) and default:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=True,
-                                help=help_text)  # fmt: skip
+            parser.add_argument(
+                flag(spec.name), action=argparse.BooleanOptionalAction, default=True, help=help_text
+            )
         elif isinstance(default, bool):
-            parser.add_argument(flag, action="store_true", help=help_text)
-        elif isinstance(default, tuple):
-            parser.add_argument(flag, type=str, default=shown, help=help_text)
+            parser.add_argument(flag(spec.name), action="store_true", help=help_text)
         else:
-            parser.add_argument(flag, type=type(default), default=default, help=help_text)
+            kind = str if isinstance(default, tuple) else type(default)
+            parser.add_argument(
+                flag(spec.name), type=kind, default=shown, help=help_text, required=required
+            )
 
 
 def _default(spec: dataclasses.Field) -> Any:
@@ -280,18 +79,9 @@ def _default(spec: dataclasses.Field) -> Any:
     return spec.default
 
 
-def typed_flags(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
-    """The fields whose flags ``argv`` types (abbreviated or ``--flag=value`` alike), as opposed
-    to those left at their defaults."""
-    unset = object()
-    names = {a.dest for a in parser._actions if a.dest != argparse.SUPPRESS and a.dest != "help"}
-    # argparse fills in a default only where the namespace lacks the attribute
-    args = parser.parse_args(argv, argparse.Namespace(**dict.fromkeys(names, unset)))
-    return {name for name in names if getattr(args, name) is not unset}
-
-
 def from_arguments(args: argparse.Namespace, config_cls: type, _outer: frozenset = frozenset()):
-    """The config of ``add_arguments``' flags; comma-separated lists become tuples.
+    """``config_cls`` from the parsed flags (its ``__post_init__`` checks them); an embedded
+    config is built from its own flags, and comma-separated lists become tuples.
 
     Raises:
         ValueError: A list flag with an item of the wrong kind (one line).
@@ -308,12 +98,133 @@ def from_arguments(args: argparse.Namespace, config_cls: type, _outer: frozenset
             continue
         value = getattr(args, spec.name)
         if isinstance(default, tuple) and isinstance(value, str):
-            kind = type(default[0]) if default else str
-            value = parse_list(value, kind, f"--{spec.name.replace('_', '-')}")
+            value = parse_list(value, type(default[0]) if default else str, flag(spec.name))
         values[spec.name] = value
     return config_cls(**values)
 
 
-def write_config(cfg: TrainConfig, run_dir: Path) -> None:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(cfg.to_json() + "\n")
+def command(
+    prog: str, doc: str, config_cls: type | None = None, dry_run: bool = True
+) -> argparse.ArgumentParser:
+    """The parser of ``python -m <prog>``: its description is the first paragraph of ``doc`` (the
+    command module's docstring), the rest its epilog; a flag per field of ``config_cls``, and
+    ``--dry-run`` unless the command has none."""
+    first, _, rest = doc.strip().partition("\n\n")
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {prog}",
+        description=first,
+        epilog=rest or None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    if config_cls is not None:
+        add_arguments(parser, config_cls)
+    if dry_run:
+        add_dry_run(parser)
+    return parser
+
+
+def add_dry_run(parser: argparse.ArgumentParser) -> None:
+    """``--dry-run``: the command prints its resolved config (``dry_run``) instead of running."""
+    parser.add_argument("--dry-run", action="store_true", help=DRY_RUN_HELP)
+
+
+def parse(parser: argparse.ArgumentParser, config_cls: type, argv: list[str] | None):
+    """(config, parsed flags) of ``argv``: a ValueError where the config refuses its values
+    (inside ``one_line_errors``, one line)."""
+    args = parser.parse_args(argv)
+    return from_arguments(args, config_cls), args
+
+
+def run_command(
+    parser: argparse.ArgumentParser,
+    config_cls: type,
+    argv: list[str] | None,
+    work: Callable[[Any, argparse.Namespace], str | None],
+    *errors: type[BaseException],
+) -> None:
+    """A command's whole run: ``argv`` parsed into ``config_cls``; with ``--dry-run`` its resolved
+    config printed, else ``work(cfg, flags)`` called and the line it returns printed. Bad input
+    (and ``errors``) leaves in one line (``one_line_errors``)."""
+    with one_line_errors(*errors):
+        cfg, args = parse(parser, config_cls, argv)
+        if getattr(args, "dry_run", False):
+            return dry_run(cfg)
+        said = work(cfg, args)
+    if said:
+        print(said)
+
+
+def typed_flags(parser: argparse.ArgumentParser, argv: list[str]) -> set[str]:
+    """The fields whose flags ``argv`` types (abbreviated or ``--flag=value`` alike), as opposed
+    to those left at their defaults."""
+    unset = object()
+    names = {a.dest for a in parser._actions if a.dest not in (argparse.SUPPRESS, "help")}
+    # argparse fills in a default only where the namespace lacks the attribute
+    args = parser.parse_args(argv, argparse.Namespace(**dict.fromkeys(names, unset)))
+    return {name for name in names if getattr(args, name) is not unset}
+
+
+def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    """ValueError, one line, unless ``value`` is one of ``allowed``; ``name`` is what the
+    message calls the setting (a field, or the flag a user typed)."""
+    if value not in allowed:
+        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(allowed)}")
+
+
+def check_at_least(cfg: Any, least: dict[str, float]) -> None:
+    """ValueError naming the flag of the first field of ``cfg`` below its minimum in ``least``."""
+    for name, minimum in least.items():
+        if getattr(cfg, name) < minimum:
+            raise ValueError(f"{flag(name)} must be at least {minimum}")
+
+
+def to_json(cfg: Any) -> str:
+    return json.dumps(dataclasses.asdict(cfg), indent=2)
+
+
+def dry_run(cfg: Any) -> None:
+    """Print ``cfg`` resolved (its ``resolved()``, where it has one) as JSON."""
+    print(to_json(cfg.resolved() if hasattr(cfg, "resolved") else cfg))
+
+
+def write_config(cfg: Any, folder: Path, name: str = "config.json") -> Path:
+    """``folder/name``: the resolved config a command runs with, written before the work."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(to_json(cfg) + "\n")
+    return path
+
+
+@contextmanager
+def one_line_errors(*kinds: type[BaseException]) -> Iterator[None]:
+    """Bad input (``ValueError``, including ``DataError``; a missing file; an OS error; and
+    ``kinds``) leaves the command as ``error: <message>``, one line, never a traceback."""
+    try:
+        yield
+    except (ValueError, FileNotFoundError, OSError, *kinds) as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+# what a list of each kind is called in an error, and an example of one
+_KINDS = {int: ("integers", "0,1,2"), float: ("numbers", "0.1,0.5"), str: ("names", "a,b")}
+
+
+def parse_list(text: str, kind: type = str, flag: str = "the list") -> tuple:
+    """``"a, b,c"`` -> ``("a", "b", "c")`` (empty items dropped), each converted by ``kind``:
+    every comma-separated flag of every command is read here.
+
+    Raises:
+        ValueError: One line naming ``flag`` and the first item ``kind`` cannot read.
+    """
+    out = []
+    for item in (part.strip() for part in str(text).split(",")):
+        if not item:
+            continue
+        try:
+            out.append(kind(item))
+        except ValueError:
+            name, example = _KINDS.get(kind, (kind.__name__, "a,b"))
+            raise ValueError(
+                f"{flag} takes comma-separated {name}, e.g. {example}; got {item!r} in {text!r}"
+            ) from None
+    return tuple(out)

@@ -15,150 +15,26 @@ result is checked (read back as plain data, its configs rebuilt) before it repla
 
 from __future__ import annotations
 
-import argparse
-import copy
-import dataclasses
-import os
 import sys
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import torch
-
-from qgan.checkpoint import FORMAT, load_plain
-
-WARNING = "unpickling {path}: this runs any code the file holds; convert only files you trust"
-
-
-def convert(path: Path, out: Path | None = None) -> str:
-    """Rewrite the qgan file ``path`` (to ``out``, default in place); returns what was done.
-
-    Raises:
-        ValueError: Not a qgan checkpoint or derm network, or its result does not load back.
-    """
-    out = out or path
-    try:
-        old = torch.load(path, map_location="cpu", weights_only=False)  # the one unpickling
-    except Exception as exc:  # noqa: BLE001 - one line
-        raise ValueError(f"cannot read {path}: {type(exc).__name__}: {exc}") from None
-    if not isinstance(old, dict):
-        raise ValueError(f"{path} is not a qgan file (a {type(old).__name__}); nothing written")
-    if old.get("format") == FORMAT:
-        return f"{path}: already format {FORMAT}, nothing to do"
-    if "config" in old and "model_config" in old:
-        new, kind = _checkpoint(old), "checkpoint"
-    elif old.get("kind") == _derm_kind():
-        new, kind = _plain(old), "derm feature network"
-    else:
-        raise ValueError(f"{path} is neither a qgan checkpoint nor a derm network; nothing written")
-    _write_checked(new, out, kind)
-    return f"{path}: {kind} converted to format {FORMAT} -> {out}"
-
-
-def _derm_kind() -> str:
-    from qgan.features import DERM_KIND  # heavy (pytorch-fid): only when converting
-
-    return DERM_KIND
-
-
-def _checkpoint(old: dict) -> dict:
-    new = {k: _plain(v) for k, v in old.items() if k not in ("rng", "model_config")}
-    new["model_config"] = _plain(old["model_config"])
-    if "rng" in old:
-        new["rng"] = _rng(old["rng"])
-    return new | {"format": FORMAT}
-
-
-def _rng(states: dict) -> dict:
-    """Format 1's RNG states (numpy's tuple with an array, python's tuple) as format 2's."""
-    kind, key, pos, has_gauss, cached = states["numpy"]
-    version, internal, gauss_next = states["python"]
-    return {
-        "torch": states["torch"],
-        "numpy": {"kind": str(kind), "key": torch.from_numpy(np.asarray(key).astype(np.int64)),
-                  "pos": int(pos), "has_gauss": int(has_gauss), "cached": float(cached)},
-        "python": {"version": int(version), "state": torch.tensor(internal, dtype=torch.int64),
-                   "gauss_next": gauss_next},
-        "noise": states["noise"],
-    }  # fmt: skip
-
-
-def _plain(value: Any) -> Any:
-    """Plain data of an unpickled value: dataclasses as dicts of the fields they were saved
-    with (a field added since then is left out, so loading gives it its default), numpy arrays
-    as tensors, numpy scalars as Python numbers."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name for f in dataclasses.fields(value)}
-        return {k: _plain(v) for k, v in vars(value).items() if k in fields}
-    if isinstance(value, np.ndarray):
-        return torch.from_numpy(value.copy())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dict):
-        new = copy.copy(value)  # a state dict stays an OrderedDict with its _metadata
-        for k, v in value.items():
-            new[k] = _plain(v)
-        return new
-    if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
-    return value
-
-
-def _write_checked(new: dict, out: Path, kind: str) -> None:
-    """Save ``new`` next to ``out``, read it back safely (configs rebuilt), then replace."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.convert")
-    torch.save(new, tmp)
-    try:
-        back = load_plain(tmp, kind)
-        if kind == "checkpoint":
-            from qgan.config import TrainConfig
-            from qgan.gan import checkpoint_model_config
-
-            TrainConfig.from_dict(back["config"])
-            checkpoint_model_config(back)
-    except ValueError as exc:
-        tmp.unlink()
-        raise ValueError(
-            f"the converted {kind} does not load back ({exc}); nothing written"
-        ) from None
-    os.replace(tmp, out)
-
-
-def files(paths: list[str]) -> list[Path]:
-    """The .pt files named, a run folder standing for every .pt file in it."""
-    found = []
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            found += sorted(path.glob("*.pt"))
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise FileNotFoundError(f"no file or folder {path}")
-    return found
+from qgan.config import command, one_line_errors
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m qgan.convert", description=__doc__.split("\n\n")[0] + " "
-        + __doc__.split("\n\n")[1].replace("\n", " "),
-        epilog="\n\n".join(__doc__.split("\n\n")[2:]),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+    parser = command("qgan.convert", __doc__, dry_run=False)
     parser.add_argument("paths", nargs="+", help="checkpoint or derm network files, run folders")
     parser.add_argument("--out", default="", help="output file (one input file only)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    try:
+    from qgan.training.convert import WARNING, convert, files  # torch past --help
+
+    with one_line_errors():
         todo = files(args.paths)
         if args.out and len(todo) != 1:
             raise ValueError(f"--out takes one input file, got {len(todo)}")
         for path in todo:
             print(WARNING.format(path=path), flush=True)
             print(convert(path, Path(args.out) if args.out else None), flush=True)
-    except (ValueError, FileNotFoundError, OSError) as exc:
-        raise SystemExit(f"error: {exc}") from None
 
 
 if __name__ == "__main__":

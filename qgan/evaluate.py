@@ -14,100 +14,49 @@ model and class beside 16 real test images) and eval.jsonl to --out.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from qgan.config import add_arguments, from_arguments
+from qgan.config import command, run_command
+from qgan.evaluation.config import DermConfig, EvalConfig, FloorConfig
 
-
-def parse(argv: list[str]) -> tuple[list[str], object]:
-    from qgan.evaluation.pipeline import EvalConfig
-
-    parser = argparse.ArgumentParser(
-        prog="python -m qgan.evaluate", description=__doc__.split("\n\n")[0],
-        epilog="Subcommands: python -m qgan.evaluate features [--train] --help, "
-        "python -m qgan.evaluate floor --help",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
-    parser.add_argument("runs", nargs="+", help="run folders, or results roots holding them")
-    add_arguments(parser, EvalConfig)
-    args = parser.parse_args(argv)
-    return args.runs, from_arguments(args, EvalConfig)
-
-
-def parse_features(argv: list[str]) -> tuple[bool, object]:
-    from qgan.evaluation.derm import DermConfig
-
-    parser = argparse.ArgumentParser(
-        prog="python -m qgan.evaluate features",
-        description="Build (--train) or describe the derm feature network and Inception weights.",
-    )
-    parser.add_argument("--train", action="store_true", help="train and save the derm network")
-    add_arguments(parser, DermConfig)
-    args = parser.parse_args(argv)
-    return args.train, from_arguments(args, DermConfig)
-
-
-def parse_floor(argv: list[str]) -> object:
-    from qgan.evaluation.floor import FloorConfig
-
-    parser = argparse.ArgumentParser(
-        prog="python -m qgan.evaluate floor",
-        description="Real vs real: each class's training-side images against its test side.",
-    )
-    add_arguments(parser, FloorConfig)
-    return from_arguments(parser.parse_args(argv), FloorConfig)
-
-
-def features(train: bool, cfg) -> None:
-    """Train the derm network, or print what feature networks this machine has."""
-    from qgan.evaluation.derm import train_derm_network
-    from qgan.features import FeatureNetUnavailable, read_derm_record
-    from qgan.inception import find_inception_weights
-
-    cfg = cfg.resolved()
-    if train:
-        path, m = train_derm_network(cfg)
-        print(f"derm network: {path}")
-    else:
-        try:
-            m = read_derm_record(cfg.out)["metrics"]
-            print(f"derm network: {cfg.out}")
-        except FeatureNetUnavailable as exc:
-            m = None
-            print(exc)
-    if m is not None:
-        recall = ", ".join(f"{c} {r:.2f}" for c, r in m["test_recall"].items())
-        print(f"test accuracy {m['test_accuracy']:.3f}, balanced accuracy "
-              f"{m['test_balanced_accuracy']:.3f} on {m['n_test']} images (recall: {recall}); "
-              f"built in {m['build_seconds']:.0f} s from {m['n_train']} images")  # fmt: skip
-    try:
-        print(f"Inception: {find_inception_weights(download=False).describe()}")
-    except FeatureNetUnavailable as exc:
-        print(exc)
+SUBCOMMANDS = "Subcommands: python -m qgan.evaluate features [--train] --help, floor --help"
+FEATURES = "Build (--train) or describe the derm feature network and Inception weights."
+FLOOR = "Real vs real: each class's training-side images against its test side."
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    try:
-        if argv and argv[0] == "features":
-            features(*parse_features(argv[1:]))
-            return
-        if argv and argv[0] == "floor":
-            from qgan.evaluation.floor import real_floor
+    if argv[:1] == ["features"]:
+        parser = command("qgan.evaluate features", FEATURES, DermConfig)
+        parser.add_argument("--train", action="store_true", help="train and save the derm network")
+        return run_command(parser, DermConfig, argv[1:], _features)
+    if argv[:1] == ["floor"]:
+        parser = command("qgan.evaluate floor", FLOOR, FloorConfig)
+        return run_command(parser, FloorConfig, argv[1:], _floor)
+    parser = command("qgan.evaluate", f"{__doc__.strip()}\n\n{SUBCOMMANDS}", EvalConfig)
+    parser.add_argument("runs", nargs="+", help="run folders, or results roots holding them")
+    run_command(parser, EvalConfig, argv, _evaluate)
 
-            out = real_floor(parse_floor(argv[1:]))
-            print(f"floor in {out}: floor.md, floor.csv, floor.jsonl")
-            return
-        from qgan.evaluation.pipeline import evaluate
 
-        out = evaluate(*parse(argv))
-    except (ValueError, FileNotFoundError, OSError) as exc:  # DataError is a ValueError
-        raise SystemExit(f"error: {exc}") from None
-    print(f"results in {out}: " + ", ".join(
-        p.name for p in sorted(Path(out).iterdir()) if p.suffix in (".md", ".csv", ".png")
-    ))  # fmt: skip
+def _evaluate(cfg: EvalConfig, flags) -> str:
+    from qgan.evaluation.pipeline import evaluate  # torch and the networks load past --help
+
+    out = evaluate(flags.runs, cfg)
+    written = [p.name for p in sorted(Path(out).iterdir()) if p.suffix in (".md", ".csv", ".png")]
+    return f"results in {out}: " + ", ".join(written)
+
+
+def _features(cfg: DermConfig, flags) -> None:
+    from qgan.evaluation.networks import feature_networks
+
+    feature_networks(cfg, flags.train)
+
+
+def _floor(cfg: FloorConfig, flags) -> str:
+    from qgan.evaluation.floor import real_floor
+
+    return f"floor in {real_floor(cfg)}: floor.md, floor.csv, floor.jsonl"
 
 
 if __name__ == "__main__":

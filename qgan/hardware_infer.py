@@ -37,9 +37,10 @@ def parse(argv: list[str]):
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     try:
+        cfg = parse(argv)  # --help and bad flags answer before torch and the Runtime load
         from qgan.hardware.run import hardware_infer
 
-        hardware_infer(parse(argv))
+        hardware_infer(cfg)
     except (ValueError, FileNotFoundError, OSError, HardwareError) as exc:
         raise SystemExit(f"error: {exc}") from None  # BackendError, LayoutError are ValueErrors
 

@@ -1,8 +1,8 @@
 """Every model and every training objective, declared once (plain data: no torch, no qiskit).
 
 The CLI configs validate ``--model`` and ``--objective`` against these tables and take their
-defaults from them; ``qgan.gan.gan_class`` imports a model's class from ``path`` only when a run
-needs it, so ``--help`` stays light. A new model is one ``ModelEntry`` here and its module.
+defaults from them; ``qgan.models.gan.gan_class`` imports a model's class from ``path`` only when a
+run needs it, so ``--help`` stays light. A new model is one ``ModelEntry`` here and its module.
 
 Learning rates: each model's own (its paper's, Adam unless it says otherwise), replaced where
 the run's objective names a value for a part the model has, and by any ``--lr-*`` flag given.
@@ -21,7 +21,7 @@ class ModelEntry:
 
     Attributes:
         name: ``--model`` value and run-folder prefix.
-        path: ``"module:Class"`` of its ``qgan.gan.GANModel`` subclass.
+        path: ``"module:Class"`` of its ``qgan.models.gan.GANModel`` subclass.
         learning_rates: Its own rates per ``LR_FLAGS`` name; None: the model has no such part.
         objective: The objective it trains with unless ``--objective`` says otherwise.
         objectives: The objectives it can train with.
@@ -43,8 +43,9 @@ class ObjectiveEntry:
     Attributes:
         name: ``--objective`` value.
         loss: ``bce`` (D: BCE on logits; G: non-saturating -log sigmoid D(G(z)));
-            ``qgan.objectives.LOSSES`` holds the losses by name.
-        augment: DiffAugment policy applied to everything D sees (``qgan.diffaugment``); "" none.
+            ``qgan.models.objectives.LOSSES`` holds the losses by name.
+        augment: DiffAugment policy applied to everything D sees (``qgan.models.diffaugment``);
+            "" none.
         ada_target: 0: every image D sees is augmented. Above 0: each transform reaches an image
             with a probability p that adapts, as in StyleGAN2-ADA (Karras et al. 2020): p
             starts at 0 and moves to keep r = E[sign D(x_real)] at this target (0.6 there).
@@ -88,19 +89,19 @@ MODELS: dict[str, ModelEntry] = {
     e.name: e
     for e in (
         ModelEntry(
-            "hybridq", "qgan.hybridq:HybridQ",
+            "hybridq", "qgan.models.hybridq:HybridQ",
             {"lr_quantum": 0.3, "lr_classical": 2e-4, "lr_discriminator": 2e-3},
             objective="paper", objectives=tuple(OBJECTIVES),
             summary="HybridQ: encoder + 10x10-qubit generator + decoder, DCGAN discriminator",
         ),
         ModelEntry(
-            "dcgan", "qgan.baselines.dcgan:DCGAN",
+            "dcgan", "qgan.models.dcgan:DCGAN",
             {"lr_quantum": None, "lr_classical": 2e-4, "lr_discriminator": 2e-4},
             objective="paper", objectives=tuple(OBJECTIVES),
             summary="DCGAN (Radford et al.), the paper's classical baseline",
         ),
         ModelEntry(
-            "mosaiq", "qgan.baselines.mosaiq:MosaiQ",
+            "mosaiq", "qgan.models.mosaiq:MosaiQ",
             {"lr_quantum": 0.3, "lr_classical": None, "lr_discriminator": 0.05},
             objective="paper", objectives=("paper",),
             summary="MosaiQ (Silver et al.): PCA + 10x10-qubit generator, MLP discriminator, SGD",

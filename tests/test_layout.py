@@ -1,6 +1,9 @@
-"""Project-wide rules that hold across packages: the import shim and the README/CI contract."""
+"""Project-wide rules that hold across packages: the import shim, light --help, the README/CI
+contract."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,3 +49,34 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert command in ci_lines, (
         f".ci/run must contain the README's test command verbatim:\n{command}"
     )
+
+
+# every command's --help, and the heavy stacks it may not load (hardware_infer's config reads
+# transpile.mitigation, which imports qiskit: issue 16 reworks it)
+COMMANDS = {
+    "qgan.train": ("torch", "qiskit"),
+    "qgan.sample": ("torch", "qiskit"),
+    "qgan.evaluate": ("torch", "qiskit"),
+    "qgan.augment": ("torch", "qiskit"),
+    "qgan.convert": ("torch", "qiskit"),
+    "qgan.hardware_infer": ("torch", "qiskit_ibm_runtime"),
+}
+
+
+def test_every_command_answers_help_without_its_heavy_stack():
+    probe = (
+        "import runpy, sys\n"
+        "heavy = sys.argv[2:]\n"
+        "sys.argv = [sys.argv[1], '--help']\n"
+        "try:\n"
+        "    runpy.run_module(sys.argv[0], run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    for name, heavy in COMMANDS.items():
+        done = subprocess.run(
+            [sys.executable, "-c", probe, name, *heavy], capture_output=True, text=True, cwd=REPO
+        )
+        assert done.returncode == 0 and "usage:" in done.stdout, (name, done.stderr)
+        assert done.stderr.strip() == "", f"{name} --help loaded {done.stderr.strip()}"

@@ -149,10 +149,14 @@ def find_lines(
         _raise_too_few(paths, n_lines, line_length, len(greedy), name, method, errors.num_qubits)
     chosen = sorted(chosen, key=lambda i: cost[i])
     stats = SearchStats(
-        candidates=len(paths), exhaustive=exhaustive, method=method, status=status,
-        greedy_lines=len(greedy), greedy_log_fidelity=-float(cost[greedy].sum()),
+        candidates=len(paths),
+        exhaustive=exhaustive,
+        method=method,
+        status=status,
+        greedy_lines=len(greedy),
+        greedy_log_fidelity=-float(cost[greedy].sum()),
         seconds=time.perf_counter() - start,
-    )  # fmt: skip
+    )
     line_scores = tuple(line_score(paths, scores, i) for i in chosen)
     lines = tuple(s.qubits for s in line_scores)
     return LineLayout(name, errors.gate, errors.num_qubits, n_layers, lines, line_scores, stats)
@@ -256,8 +260,13 @@ def _pack_milp(
         LinearConstraint(_incidence(paths, n), 0, 1),
         LinearConstraint(np.ones((1, len(paths))), k, k),
     ]
-    res = milp(cost, integrality=np.ones(len(paths)), bounds=Bounds(0, 1), constraints=rows,
-               options={"time_limit": time_limit, "presolve": False})  # fmt: skip
+    res = milp(
+        cost,
+        integrality=np.ones(len(paths)),
+        bounds=Bounds(0, 1),
+        constraints=rows,
+        options={"time_limit": time_limit, "presolve": False},
+    )
     if res.x is None and res.status == 1:
         raise LayoutError(f"no packing of {k} lines found within {time_limit} s: raise time_limit")
     if res.x is None:
@@ -287,8 +296,13 @@ def _feasible(paths: np.ndarray, j: int, n: int) -> bool:
         LinearConstraint(_incidence(paths, n), 0, 1),
         LinearConstraint(np.ones((1, len(paths))), j, j),
     ]
-    res = milp(np.zeros(len(paths)), integrality=np.ones(len(paths)), bounds=Bounds(0, 1),
-               constraints=rows, options={"presolve": False})  # fmt: skip
+    res = milp(
+        np.zeros(len(paths)),
+        integrality=np.ones(len(paths)),
+        bounds=Bounds(0, 1),
+        constraints=rows,
+        options={"presolve": False},
+    )
     return res.x is not None
 
 
@@ -312,8 +326,11 @@ def _report(layout: LineLayout) -> str:
         a, b, err = s.weakest_edge
         parts = [s.fidelity, *np.exp([s.two_qubit, s.one_qubit, s.readout, s.decoherence])]
         cells = " ".join(f"{v:.3f}".ljust(6) for v in parts)
-        out.append(f"{rank:<5} {cells} {s.duration * 1e6:<8.2f} {a}-{b} ({err:.4f})".ljust(71)
-                   + " " + "-".join(map(str, s.qubits)))  # fmt: skip
+        out.append(
+            f"{rank:<5} {cells} {s.duration * 1e6:<8.2f} {a}-{b} ({err:.4f})".ljust(71)
+            + " "
+            + "-".join(map(str, s.qubits))
+        )
     return "\n".join(out)
 
 

@@ -145,5 +145,6 @@ def line_score(paths: np.ndarray, scores: dict[str, np.ndarray], i: int) -> Line
         (int(p[w]), int(p[w + 1]), float(scores["worst_error"][i])) if len(p) > 1 else (-1, -1, 0)
     )
     parts = {k: float(scores[k][i]) for k in PARTS}
-    return LineScore(tuple(int(q) for q in p), **parts, duration=float(scores["duration"][i]),
-                     weakest_edge=edge)  # fmt: skip
+    return LineScore(
+        tuple(int(q) for q in p), **parts, duration=float(scores["duration"][i]), weakest_edge=edge
+    )

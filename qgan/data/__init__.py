@@ -13,49 +13,40 @@ on disk, and split train/test by lesion::
     train, test = train_test(data, split)
     x = class_subset(train, "MEL").tensor()        # float32 (N, 3, 64, 64) in [-1, 1]
 
-The data root is ``data_root`` or ``$QGAN_DATA``: the data set's folder or its parent.
+The data root is ``data_root`` or ``$QGAN_DATA`` (read in ``roots.data_root`` only): the data
+set's folder or its parent. Every data set is declared once in ``sets``; ``section`` holds the
+data flags every command shares and turns them into a ``DataConfig``. The names below load on
+first use, so ``qgan.data.section`` and ``qgan.data.sets`` stay light.
 """
 
-from qgan.data.core import (
-    DATASETS,
-    DataConfig,
-    DataError,
-    LesionData,
-    class_subset,
-    select,
-    take,
-    to_tensor,
-    to_uint8,
-)
-from qgan.data.load import (
-    dataset_classes,
-    default_classes,
-    load_dataset,
-    load_index,
-    load_train_test,
-)
-from qgan.data.roots import resolve_root
-from qgan.data.split import Split, load_split, save_split, split_by_lesion, train_test
+from qgan.lazy import lazy_exports
 
-__all__ = [
-    "DATASETS",
-    "DataConfig",
-    "DataError",
-    "LesionData",
-    "Split",
-    "class_subset",
-    "dataset_classes",
-    "default_classes",
-    "load_dataset",
-    "load_index",
-    "load_split",
-    "load_train_test",
-    "resolve_root",
-    "save_split",
-    "select",
-    "split_by_lesion",
-    "take",
-    "to_tensor",
-    "to_uint8",
-    "train_test",
-]
+# public name -> its module in this package
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "DATASETS": "sets",
+        "DataError": "sets",
+        "DataSet": "sets",
+        "dataset_classes": "sets",
+        "default_classes": "sets",
+        "DataSection": "section",
+        "data_root": "roots",
+        "resolve_root": "roots",
+        "DataConfig": "core",
+        "LesionData": "core",
+        "class_subset": "core",
+        "select": "core",
+        "take": "core",
+        "to_tensor": "core",
+        "to_uint8": "core",
+        "load_dataset": "load",
+        "load_index": "load",
+        "load_train_test": "load",
+        "Split": "split",
+        "load_split": "split",
+        "save_split": "split",
+        "split_by_lesion": "split",
+        "train_test": "split",
+    },
+)

@@ -20,12 +20,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from qgan.data.core import DataError
-from qgan.data.roots import SOURCES
+from qgan.data.core import DataConfig, LesionData, first_per_class, resolve_classes
+from qgan.data.roots import data_root, given_root, resolve_root
+from qgan.data.sets import DataError, dataset
 
-MNIST_CLASSES = tuple(str(d) for d in range(10))
-# MedMNIST's label order for DermaMNIST (its INFO["dermamnist"]["label"]), as HAM10000 dx codes.
-DERMAMNIST_CLASSES = ("AKIEC", "BCC", "BKL", "DF", "MEL", "NV", "VASC")
+MNIST, DERMAMNIST = dataset("mnist"), dataset("dermamnist")
 DERMAMNIST_SIZES = (28, 64, 128, 224)
 MEDMNIST_SPLITS = ("train", "val", "test")
 
@@ -39,11 +38,9 @@ def read_idx(path: Path) -> np.ndarray:
         with opener(path, "rb") as f:
             raw = f.read()
     except (OSError, EOFError, zlib.error) as err:
-        raise DataError(
-            f"cannot read {path} ({err}); download it again ({SOURCES['mnist']})"
-        ) from err
+        raise DataError(f"cannot read {path} ({err}); download it again ({MNIST.source})") from err
     if len(raw) < 4 or raw[:3] != b"\x00\x00\x08":  # magic: 0, 0, dtype 0x08 (uint8), ndim
-        raise DataError(f"{path} is not a uint8 idx file; download it again ({SOURCES['mnist']})")
+        raise DataError(f"{path} is not a uint8 idx file; download it again ({MNIST.source})")
     ndim = raw[3]
     shape = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
@@ -57,7 +54,7 @@ def mnist_arrays(root: Path) -> Arrays:
     parts = [_mnist_split(root, split) for split in ("train", "t10k")]
     parts = [p for p in parts if p is not None]
     if not parts:
-        raise DataError(f"no MNIST idx files in {root}; {SOURCES['mnist']}")
+        raise DataError(f"no MNIST idx files in {root}; {MNIST.source}")
     return tuple(np.concatenate(a) for a in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
@@ -69,7 +66,7 @@ def _mnist_split(root: Path, split: str) -> Arrays | None:
     if labels_path is None:
         raise DataError(
             f"{images_path.name} has no {split}-labels-idx1-ubyte[.gz] beside it in "
-            f"{root}; {SOURCES['mnist']}"
+            f"{root}; {MNIST.source}"
         )
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3 or len(images) != len(labels):
@@ -132,7 +129,7 @@ def dermamnist_arrays(path: Path) -> Arrays:
             parts = [_medmnist_split(z, split) for split in MEDMNIST_SPLITS]
     except (OSError, ValueError, KeyError, zlib.error) as err:
         raise DataError(
-            f"cannot read {path} ({err}); delete it and download it again ({SOURCES['dermamnist']})"
+            f"cannot read {path} ({err}); delete it and download it again ({DERMAMNIST.source})"
         ) from err
     return tuple(np.concatenate(a) for a in zip(*parts, strict=True))  # type: ignore[return-value]
 
@@ -154,3 +151,48 @@ def resize_square(images: np.ndarray, size: int) -> np.ndarray:
         x, size=(size, size), mode="bilinear", antialias=True, align_corners=False
     )
     return x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def load_mnist(cfg: DataConfig) -> LesionData:
+    """MNIST's wanted digits at ``cfg.size`` (``DataSet.load`` of ``mnist``)."""
+    return _classes_of(cfg, *mnist_arrays(resolve_root("mnist", cfg.data_root)))
+
+
+def load_dermamnist(cfg: DataConfig) -> LesionData:
+    """DermaMNIST's wanted classes at ``cfg.size`` (``DataSet.load`` of ``dermamnist``)."""
+    return _classes_of(cfg, *dermamnist_arrays(_dermamnist_path(cfg)))
+
+
+def _classes_of(cfg: DataConfig, images, labels, ids) -> LesionData:
+    """The wanted classes of an array data set (relabelled in their order), resized."""
+    valid = dataset(cfg.dataset).classes
+    names = resolve_classes(cfg.dataset, cfg.classes, valid)
+    new_label = np.full(len(valid), -1, dtype=np.int64)
+    new_label[[valid.index(name) for name in names]] = np.arange(len(names))
+    wanted = np.flatnonzero(new_label[labels] >= 0)
+    wanted = wanted[first_per_class(new_label[labels[wanted]], np.argsort(ids[wanted]), cfg.limit)]
+    data = LesionData(
+        resize_square(images[wanted], cfg.size),
+        new_label[labels[wanted]],
+        names,
+        ids[wanted],
+        ids[wanted].copy(),
+        cfg.dataset,
+    )
+    data.require_every_class()
+    return data
+
+
+def _dermamnist_path(cfg: DataConfig) -> Path:
+    """The DermaMNIST npz: in the data root, else downloaded (medmnist) into it.
+
+    Without a data root, medmnist's own default folder ``~/.medmnist`` is used.
+    """
+    if not data_root(cfg.data_root):
+        folder = Path("~/.medmnist").expanduser()
+    else:
+        try:
+            folder = resolve_root("dermamnist", cfg.data_root)
+        except DataError:
+            folder = given_root(cfg.data_root, "dermamnist") / "dermamnist"
+    return dermamnist_file(folder, cfg.size) or download_dermamnist(folder, cfg.size)

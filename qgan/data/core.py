@@ -13,18 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-DATASETS = ("isic2019", "ham10000", "fitzpatrick17k", "dermamnist", "mnist", "synthetic")
-
-
-class DataError(ValueError):
-    """Bad or missing input data; the message says what is missing and what to do, on one line."""
+from qgan.data.sets import DATASETS, DataError
 
 
 @dataclass(frozen=True)
 class DataConfig:
-    """Which data set to load and how; ``qgan.config`` turns the fields into CLI flags."""
+    """Which data set to load and how (``qgan.data.section.DataSection`` makes one of flags)."""
 
-    dataset: str = "synthetic"  # one of DATASETS; synthetic needs no data on disk
+    dataset: str = "synthetic"  # a name in DATASETS; synthetic needs no data on disk
     data_root: str | None = None  # the data set's folder or its parent; None -> $QGAN_DATA
     classes: tuple[str, ...] | None = ("MEL", "NV", "BCC")  # case-insensitive; MNIST: digits
     size: int = 64  # images are resized to size x size pixels
@@ -96,6 +92,14 @@ class LesionData:
         """Images per class, in label order."""
         per_label = np.bincount(self.labels, minlength=len(self.class_names))
         return {name: int(n) for name, n in zip(self.class_names, per_label, strict=True)}
+
+    def require_every_class(self) -> None:
+        """A ``DataError`` unless every class kept an image (after corrupt files are dropped)."""
+        for name, n in self.counts().items():
+            if n == 0:
+                raise DataError(
+                    f"class {name} of {self.dataset} has no images; drop it from classes"
+                )
 
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:

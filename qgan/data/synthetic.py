@@ -15,13 +15,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from qgan.data.core import resolve_classes
+from qgan.data.core import DataConfig, LesionData, resolve_classes
+from qgan.data.sets import dataset
 
-SYNTHETIC_CLASSES = ("MEL", "NV", "BCC")
+SYNTHETIC_CLASSES = dataset("synthetic").classes
 DEFAULT_PER_CLASS = 256  # images per class when no limit is given
 
 _LIGHT_SKIN = np.array([0.96, 0.80, 0.70])
 _DARK_SKIN = np.array([0.42, 0.28, 0.20])
+
+
+def load_synthetic(cfg: DataConfig) -> LesionData:
+    """The synthetic set of ``cfg`` (``DataSet.load`` of ``synthetic``): every image its own
+    lesion."""
+    images, labels, ids, names = synthetic_arrays(cfg.classes, cfg.limit, cfg.size, cfg.seed)
+    return LesionData(images, labels, names, ids, ids.copy(), "synthetic")
 
 
 def synthetic_arrays(

@@ -26,20 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-from qgan.data.core import DataError, first_per_class, resolve_classes
-from qgan.data.roots import SOURCES, given_root
+from qgan.data.core import first_per_class, resolve_classes
+from qgan.data.roots import data_root, given_root
+from qgan.data.sets import DATASETS, DataError
 
 log = logging.getLogger(__name__)
 
-ISIC2019_CLASSES = ("MEL", "NV", "BCC", "AK", "BKL", "DF", "VASC", "SCC")
-ISIC2019_COLUMNS = (*ISIC2019_CLASSES, "UNK")  # UNK has no training images
-HAM10000_CLASSES = ("AKIEC", "BCC", "BKL", "DF", "MEL", "NV", "VASC")
-FITZPATRICK17K_CLASSES = ("benign", "malignant", "non-neoplastic")
-CLASSES = {
-    "isic2019": ISIC2019_CLASSES,
-    "ham10000": HAM10000_CLASSES,
-    "fitzpatrick17k": FITZPATRICK17K_CLASSES,
-}
+ISIC2019_COLUMNS = (*DATASETS["isic2019"].classes, "UNK")  # UNK has no training images
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 Row = tuple[str, str, str]  # (image id, class name, lesion id)
@@ -63,7 +56,7 @@ def read_csv(root: Path, name: str, columns: Sequence[str], dataset: str) -> lis
     """The rows of ``root/name``; a missing file or column is a one-line :class:`DataError`."""
     path = root / name
     if not path.is_file():
-        raise DataError(f"{name} not found in {root}; {SOURCES[dataset]}")
+        raise DataError(f"{name} not found in {root}; {DATASETS[dataset].source}")
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         absent = [c for c in columns if c not in (reader.fieldnames or ())]
@@ -107,21 +100,16 @@ def fitzpatrick17k_rows(root: Path) -> list[Row]:
     return [(r["md5hash"], r["three_partition_label"], r["md5hash"]) for r in table]
 
 
-ROWS = {"isic2019": isic2019_rows, "ham10000": ham10000_rows, "fitzpatrick17k": fitzpatrick17k_rows}
-
-
-def image_dirs(
-    dataset: str, root: Path, image_dir: str | None, data_root: str | None
-) -> list[Path]:
+def image_dirs(dataset: str, root: Path, image_dir: str | None, given: str | None) -> list[Path]:
     """The folders to look for images in, by the data set's published layout."""
     if image_dir is not None:
-        return [_explicit_dir(dataset, image_dir, root, data_root)]
+        return [_explicit_dir(dataset, image_dir, root, given)]
     if dataset == "isic2019":
         folder = root / "ISIC_2019_Training_Input"
         if not folder.is_dir():
             raise DataError(
                 f"folder ISIC_2019_Training_Input/ not found in {root}; unzip "
-                f"ISIC_2019_Training_Input.zip there ({SOURCES[dataset]})"
+                f"ISIC_2019_Training_Input.zip there ({DATASETS[dataset].source})"
             )
         return [folder]
     names = ["images"]
@@ -130,12 +118,12 @@ def image_dirs(
     return [d for d in (*(root / n for n in names), root) if d.is_dir()]
 
 
-def _explicit_dir(dataset: str, image_dir: str, root: Path, data_root: str | None) -> Path:
+def _explicit_dir(dataset: str, image_dir: str, root: Path, given: str | None) -> Path:
     """``image_dir`` as given (absolute or from the working folder), else under the data roots."""
     path = Path(image_dir).expanduser()
     candidates = [path, root / path]
-    if data_root is not None or os.environ.get("QGAN_DATA"):
-        candidates.append(given_root(data_root, dataset) / path)
+    if data_root(given):
+        candidates.append(given_root(given, dataset) / path)
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
@@ -166,7 +154,7 @@ def build_index(
     limit: int | None,
 ) -> ImageIndex:
     """Keep the rows of the wanted classes whose image exists; report the missing ones."""
-    names = resolve_classes(dataset, classes, CLASSES[dataset])
+    names = resolve_classes(dataset, classes, DATASETS[dataset].classes)
     label_of = {name: i for i, name in enumerate(names)}
     wanted = {r[0]: r for r in rows if r[1] in label_of}  # by image id; the first row wins
     files = list_images(folders)
@@ -201,7 +189,7 @@ def _check_present(
         raise DataError(
             f"none of the {len(wanted)} {dataset} images of {', '.join(names)} "
             f"were found in {where}; put the images there or pass image_dir "
-            f"({SOURCES[dataset]})"
+            f"({DATASETS[dataset].source})"
         )
     found = {r[1] for r in present}
     for name in names:

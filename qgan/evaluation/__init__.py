@@ -2,6 +2,6 @@
 real-vs-real floor and the reports.
 
 ``qgan.evaluate`` (the CLI) drives :func:`qgan.evaluation.pipeline.evaluate`; the metrics
-themselves are pure functions in :mod:`qgan.metrics` and the feature networks are in
-:mod:`qgan.features` and :mod:`qgan.inception`.
+themselves are pure functions in :mod:`qgan.evaluation.metrics` and the feature networks are in
+:mod:`qgan.evaluation.features` and :mod:`qgan.evaluation.inception`.
 """

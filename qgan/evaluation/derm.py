@@ -1,65 +1,30 @@
-"""Build the derm feature network: a :class:`~qgan.features.DermNet` trained on real images.
+"""Build the derm feature network: a :class:`~qgan.evaluation.features.DermNet` trained on real
+images.
 
-``python -m qgan.evaluate features --train`` calls :func:`train_derm_network`. The network
-learns every class of the data set (ISIC 2019: MEL, NV, BCC, AK, BKL, DF, VASC, SCC) on the
-training side of the same seeded lesion split the GAN runs use (``test_fraction`` 0.2, seed 0),
-so the held-out images a GAN is scored on are unseen by it too. Class-weighted cross-entropy
-(1/sqrt(frequency)) keeps it from learning "everything is NV" (67% of ISIC 2019); it reports
-accuracy and balanced accuracy (mean per-class recall) on the test side.
+``python -m qgan.evaluate features --train`` calls :func:`train_derm_network`. The network learns
+every class of the data set (ISIC 2019: MEL, NV, BCC, AK, BKL, DF, VASC, SCC) on the training side
+of the same seeded lesion split the GAN runs use (its data section: test fraction 0.2, split seed 0
+by default), so the held-out images a GAN is scored on are unseen by it too. Class-weighted
+cross-entropy (1/sqrt(frequency)) keeps it from learning "everything is NV" (67% of ISIC 2019); it
+reports accuracy and balanced accuracy (mean per-class recall) on the test side.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from qgan.data import DataConfig, LesionData, load_train_test, to_tensor
-from qgan.data.roots import ENV_VAR, cache_folder
-from qgan.features import DermNet, as_rgb, save_derm_network, training_data_hash
-
-
-def _opt(default: Any, help: str):
-    return field(default=default, metadata={"help": help})
-
-
-@dataclass(frozen=True)
-class DermConfig:
-    dataset: str = _opt("auto", "data set; auto: isic2019 when $QGAN_DATA is set, else synthetic")
-    data_root: str = _opt("", "data set folder or its parent; empty: $QGAN_DATA")
-    classes: str = _opt("all", "classes to learn, comma-separated; all: every class there is")
-    image_size: int = _opt(64, "images are resized to this many pixels a side (the GANs' size)")
-    test_fraction: float = _opt(0.2, "held-out share, by lesion: keep the GAN runs' value")
-    seed: int = _opt(0, "split seed (keep the GAN runs'), initial weights and batch order")
-    limit: int = _opt(0, "at most this many images per class (0: all)")
-    epochs: int = _opt(10, "training epochs")
-    batch_size: int = _opt(128, "images per step")
-    lr: float = _opt(3e-3, "peak AdamW learning rate (one-cycle schedule)")
-    weight_decay: float = _opt(1e-4, "AdamW weight decay")
-    width: int = _opt(32, "channels of the first stage, doubled per stage: 4 stages, 8*width-d")
-    out: str = _opt("", "file to write; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
-
-    def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "image_size", "width"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least 1")
-
-    def resolved(self) -> DermConfig:
-        """``auto`` data set, empty data root and empty out made concrete."""
-        root = self.data_root or os.environ.get(ENV_VAR, "")
-        dataset = self.dataset
-        if dataset == "auto":
-            dataset = "isic2019" if root else "synthetic"
-        out = self.out or str(default_derm_path(dataset, self.image_size))
-        return dataclasses.replace(self, dataset=dataset, data_root=root, out=out)
+from qgan.checkpoint import config_from_dict
+from qgan.data import LesionData, load_train_test, to_tensor
+from qgan.data.roots import cache_folder
+from qgan.evaluation.config import DermConfig
+from qgan.evaluation.features import DermNet, as_rgb, save_derm_network, training_data_hash
 
 
 def default_derm_path(dataset: str, size: int) -> Path:
@@ -67,18 +32,8 @@ def default_derm_path(dataset: str, size: int) -> Path:
     return cache_folder(None, None) / f"derm_{dataset}_{size}px.pt"
 
 
-def data_config(cfg: DermConfig) -> DataConfig:
-    """The data a (resolved) derm config learns from."""
-    classes = None if cfg.classes.strip().lower() == "all" else tuple(
-        c.strip() for c in cfg.classes.split(",") if c.strip()
-    )  # fmt: skip
-    return DataConfig(dataset=cfg.dataset, data_root=cfg.data_root or None, classes=classes,
-                      size=cfg.image_size, test_fraction=cfg.test_fraction, seed=cfg.seed,
-                      limit=cfg.limit or None)  # fmt: skip
-
-
 def split_hash(data: LesionData, size: int) -> str:
-    """:func:`~qgan.features.training_data_hash` of a training split."""
+    """:func:`~qgan.evaluation.features.training_data_hash` of a training split."""
     names = np.asarray(data.class_names)[data.labels]
     return training_data_hash(data.dataset, size, data.image_ids.tolist(), names.tolist())
 
@@ -90,11 +45,10 @@ def expected_hash(saved_config: dict, data_root: str | None = None) -> tuple[str
         saved_config: The ``config`` of a derm network file.
         data_root: Overrides the saved data root (data moved, another machine).
     """
-    known = {f.name for f in dataclasses.fields(DermConfig)}
-    cfg = DermConfig(**{k: v for k, v in saved_config.items() if k in known})
+    cfg = config_from_dict(DermConfig, saved_config, "the derm network's config")
     if data_root:
         cfg = dataclasses.replace(cfg, data_root=data_root)
-    train, _, _ = load_train_test(data_config(cfg))
+    train, _, _ = load_train_test(cfg.data_config())
     return split_hash(train, cfg.image_size), set(train.image_ids.tolist())
 
 
@@ -102,14 +56,17 @@ def train_derm_network(cfg: DermConfig) -> tuple[Path, dict]:
     """Train, test and save the derm network of ``cfg``; returns its path and test metrics."""
     cfg = cfg.resolved()
     start = time.perf_counter()
-    train, test, _ = load_train_test(data_config(cfg))
+    train, test, _ = load_train_test(cfg.data_config())
     print(f"derm network: {cfg.dataset} {train.counts()} train, {len(test)} test images")
     torch.manual_seed(cfg.seed)
     net = DermNet(len(train.class_names), width=cfg.width)
     fit(net, train, cfg)
     metrics = classification_metrics(net, test)
-    metrics |= {"n_train": len(train), "n_test": len(test),
-                "build_seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
+    metrics |= {
+        "n_train": len(train),
+        "n_test": len(test),
+        "build_seconds": round(time.perf_counter() - start, 1),
+    }
     record = {
         "config": dataclasses.asdict(cfg),
         "class_names": list(train.class_names),
@@ -180,10 +137,12 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 def classification_metrics(net: DermNet, data: LesionData, batch_size: int = 256) -> dict:
     """Accuracy, balanced accuracy (mean recall over classes present) and recall per class."""
     net.eval()
-    predicted = np.concatenate([
-        net(_batch(data, np.arange(i, min(i + batch_size, len(data))))).argmax(1).numpy()
-        for i in range(0, len(data), batch_size)
-    ])  # fmt: skip
+    predicted = np.concatenate(
+        [
+            net(_batch(data, np.arange(i, min(i + batch_size, len(data))))).argmax(1).numpy()
+            for i in range(0, len(data), batch_size)
+        ]
+    )
     recall = {
         name: float(np.mean(predicted[data.labels == k] == k))
         for k, name in enumerate(data.class_names)

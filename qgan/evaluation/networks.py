@@ -12,9 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qgan.data import DataError
+from qgan.evaluation.config import DermConfig
 from qgan.evaluation.derm import default_derm_path, expected_hash
-from qgan.features import FeatureNet, FeatureNetUnavailable, load_derm_network, read_derm_record
-from qgan.inception import find_inception_weights, load_inception
+from qgan.evaluation.features import (
+    FeatureNet,
+    FeatureNetUnavailable,
+    load_derm_network,
+    read_derm_record,
+)
+from qgan.evaluation.inception import find_inception_weights, load_inception
 
 INCEPTION_OFF = "Inception FID/KID skipped: turned off (--no-inception)"
 
@@ -49,9 +55,15 @@ class Networks:
 
 
 def load_networks(
-    keys: Iterable[tuple[str, int]], *, fid_weights: str = "", download: bool = True,
-    inception: bool = True, derm_features: str = "", data_root: str = "", quiet: bool = False,
-) -> Networks:  # fmt: skip
+    keys: Iterable[tuple[str, int]],
+    *,
+    fid_weights: str = "",
+    download: bool = True,
+    inception: bool = True,
+    derm_features: str = "",
+    data_root: str = "",
+    quiet: bool = False,
+) -> Networks:
     """Inception and one derm network per (data set, size); unavailable ones say why, once.
 
     Args:
@@ -71,6 +83,18 @@ def load_networks(
     return networks
 
 
+def networks_of(cfg, keys: Iterable[tuple[str, int]], data_root: str = "") -> Networks:
+    """``load_networks`` with the flags of a ``qgan.evaluation.config.ScoringSection``."""
+    return load_networks(
+        keys,
+        fid_weights=cfg.fid_weights,
+        download=not cfg.no_download,
+        inception=not cfg.no_inception,
+        derm_features=cfg.derm_features,
+        data_root=data_root,
+    )
+
+
 def inception_network(
     fid_weights: str = "", download: bool = True
 ) -> tuple[FeatureNet | None, str]:
@@ -86,9 +110,12 @@ def derm_entry(dataset: str, size: int, derm_features: str = "", data_root: str 
     """Load and check the derm network for images of ``dataset`` at ``size`` px."""
     path = Path(derm_features or default_derm_path(dataset, size)).expanduser()
     if not path.exists():
-        return DermEntry(None, f"derm metrics skipped: no derm feature network at {path}; build "
-                         f"it with python -m qgan.evaluate features --train --dataset {dataset} "
-                         f"--image-size {size} (or pass --derm-features PATH)")  # fmt: skip
+        return DermEntry(
+            None,
+            f"derm metrics skipped: no derm feature network at {path}; build "
+            f"it with python -m qgan.evaluate features --train --dataset {dataset} "
+            f"--image-size {size} (or pass --derm-features PATH)",
+        )
     try:
         saved = read_derm_record(path)["config"]
         if (saved["dataset"], saved["image_size"]) != (dataset, size):
@@ -107,3 +134,32 @@ def derm_entry(dataset: str, size: int, derm_features: str = "", data_root: str 
         f"({m['n_test']} test images), training-data hash {record['data_hash'][:12]}"
     )
     return DermEntry(net, note, frozenset(train_ids))
+
+
+def feature_networks(cfg: DermConfig, train: bool = False) -> None:
+    """Train the derm network (``train``), or print what feature networks this machine has:
+    ``python -m qgan.evaluate features``."""
+    from qgan.evaluation.derm import train_derm_network
+
+    cfg = cfg.resolved()
+    if train:
+        path, m = train_derm_network(cfg)
+        print(f"derm network: {path}")
+    else:
+        try:
+            m = read_derm_record(cfg.out)["metrics"]
+            print(f"derm network: {cfg.out}")
+        except FeatureNetUnavailable as exc:
+            m = None
+            print(exc)
+    if m is not None:
+        recall = ", ".join(f"{c} {r:.2f}" for c, r in m["test_recall"].items())
+        print(
+            f"test accuracy {m['test_accuracy']:.3f}, balanced accuracy "
+            f"{m['test_balanced_accuracy']:.3f} on {m['n_test']} images (recall: {recall}); "
+            f"built in {m['build_seconds']:.0f} s from {m['n_train']} images"
+        )
+    try:
+        print(f"Inception: {find_inception_weights(download=False).describe()}")
+    except FeatureNetUnavailable as exc:
+        print(exc)

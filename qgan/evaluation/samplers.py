@@ -1,12 +1,12 @@
-"""Generated images from a checkpoint, whatever the model.
+"""Generated images from a checkpoint, whatever the model that wrote it.
 
-Every model's training run writes checkpoints that carry their config (``qgan.trainer``), so
-evaluation needs only the file: every model of ``qgan.registry`` samples through
-``qgan.generation.sample_images`` (its own noise, its generator). A model that samples
-differently can plug in its own::
+Every model's training run writes checkpoints that carry their config (``qgan.training``), so
+evaluation needs only the file: a model of ``qgan.registry.MODELS`` is sampled as
+``python -m qgan.sample`` samples it (its own noise, seeded). A generator qgan does not train
+(one plugged in by hand) gets a sampler of its own::
 
-    @register_sampler("mymodel")
-    def _mine(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray: ...
+    @register_sampler("mygan")
+    def _mygan(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray: ...
 
 returning uint8 ``(n, H, W, C)`` images drawn with noise seeded by ``seed``.
 """
@@ -18,6 +18,8 @@ from collections.abc import Callable
 import numpy as np
 
 from qgan.artifacts import to_uint8_images
+from qgan.models.gan import checkpoint_model
+from qgan.registry import MODELS
 
 Sampler = Callable[[dict, int, int, int], np.ndarray]  # (ckpt, n, seed, batch_size) -> images
 SAMPLERS: dict[str, Sampler] = {}
@@ -33,26 +35,20 @@ def register_sampler(name: str) -> Callable[[Sampler], Sampler]:
     return add
 
 
-def checkpoint_model(ckpt: dict) -> str:
-    """The model a checkpoint was trained as (runs before ``--model`` existed were HybridQ)."""
-    return str(ckpt.get("config", {}).get("model", "hybridq"))
-
-
 def generate_images(ckpt: dict, n: int, seed: int = 0, batch_size: int = 100) -> np.ndarray:
     """``n`` images uint8 ``(n, H, W, C)`` from a loaded checkpoint, by its model's sampler.
 
     Raises:
         ValueError: No sampler for the checkpoint's model, or one that returns wrong images.
     """
-    from qgan.registry import MODELS
-
     model = checkpoint_model(ckpt)
-    if model not in SAMPLERS and model not in MODELS:
+    sampler = SAMPLERS.get(model, _trained_by_qgan if model in MODELS else None)
+    if sampler is None:
         raise ValueError(
-            f"no sampler for model {model!r} (known: {', '.join(sorted({*SAMPLERS, *MODELS}))}); "
+            f"no sampler for model {model!r} (known: {', '.join(sorted({*MODELS, *SAMPLERS}))}); "
             "add one with qgan.evaluation.samplers.register_sampler"
         )
-    images = SAMPLERS.get(model, _registered)(ckpt, n, seed, batch_size)
+    images = sampler(ckpt, n, seed, batch_size)
     if images.dtype != np.uint8 or images.ndim != 4 or len(images) != n:
         raise ValueError(
             f"the {model} sampler returned {images.dtype} {images.shape}, not uint8 ({n}, H, W, C)"
@@ -60,9 +56,9 @@ def generate_images(ckpt: dict, n: int, seed: int = 0, batch_size: int = 100) ->
     return images
 
 
-def _registered(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
-    """A model of ``qgan.registry``: its own noise (N(0, 1), or U[0, b) with the saved adaptive
-    bound b), its generator; for HybridQ noise -> prior -> post-processing (Jiao et al., Fig. 1)."""
-    from qgan.generation import sample_images
+def _trained_by_qgan(ckpt: dict, n: int, seed: int, batch_size: int) -> np.ndarray:
+    """A model qgan trains, as ``qgan.sample`` draws it: its own noise (U[0, b) with the bound
+    it ended with, or N(0, 1)) through its generator's inference path."""
+    from qgan.models.sampling import sample_images
 
     return to_uint8_images(sample_images(ckpt, n, seed, batch_size)[0])

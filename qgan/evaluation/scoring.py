@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qgan.evaluation.stats import RealStats
-from qgan.features import FeatureNet
-from qgan.metrics import (
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.metrics import (
     frechet_distance_of_features,
     kernel_inception_distance,
     pixel_spread,
     sharpness,
 )
-from qgan.metrics import ssim_diversity as ssim_score
+from qgan.evaluation.metrics import ssim_diversity as ssim_score
+from qgan.evaluation.stats import RealStats
 
 FLOOR = "real vs real (train vs test)"  # the row of real training images, scored like a model
 
@@ -34,6 +34,11 @@ class ScoreSettings:
     ssim_pairs: int = 500
     seed: int = 0  # seed of the KID subsets and SSIM pairs
     batch_size: int = 100  # images per feature-network call
+
+    @classmethod
+    def of(cls, cfg) -> ScoreSettings:
+        """The settings of a ``qgan.evaluation.config.ScoringSection`` (evaluate, floor)."""
+        return cls(cfg.kid_subsets, cfg.kid_subset_size, cfg.ssim_pairs, cfg.seed, cfg.batch_size)
 
 
 def metric_prefix(net: FeatureNet) -> str:
@@ -52,20 +57,24 @@ def image_metrics(
         settings: KID subsets, SSIM pairs, seeds, batch size.
 
     Returns:
-        ``ssim_diversity``, ``spread`` and ``sharpness`` (``qgan.metrics``), and per network
-        ``<prefix>fid``, ``<prefix>kid_mean``, ``<prefix>kid_std``, and ``<name>_weights``: the
-        network's fingerprint.
+        ``ssim_diversity``, ``spread`` and ``sharpness`` (``qgan.evaluation.metrics``), and per
+        network ``<prefix>fid``, ``<prefix>kid_mean``, ``<prefix>kid_std``, and ``<name>_weights``:
+        the network's fingerprint.
     """
     s = settings
-    result: dict = {"ssim_diversity": ssim_score(images, s.ssim_pairs, s.seed),
-                    "spread": pixel_spread(images), "sharpness": sharpness(images)}  # fmt: skip
+    result: dict = {
+        "ssim_diversity": ssim_score(images, s.ssim_pairs, s.seed),
+        "spread": pixel_spread(images),
+        "sharpness": sharpness(images),
+    }
     for net, real in reals:
         fake = net.features(images, s.batch_size)  # (N, D)
         prefix = metric_prefix(net)
         # from the features, not (mu, sigma): exact, and no sqrtm of a (2048, 2048) matrix
         result[f"{prefix}fid"] = frechet_distance_of_features(real.features, fake)
-        kid = kernel_inception_distance(real.features, fake, s.kid_subsets, s.kid_subset_size,
-                                        s.seed)  # fmt: skip
+        kid = kernel_inception_distance(
+            real.features, fake, s.kid_subsets, s.kid_subset_size, s.seed
+        )
         result[f"{prefix}kid_mean"], result[f"{prefix}kid_std"] = kid
         result[f"{net.name}_weights"] = net.fingerprint
     return result

@@ -19,8 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from qgan.data import LesionData
-from qgan.features import FeatureNet
-from qgan.metrics import feature_statistics
+from qgan.data.roots import cache_folder
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.metrics import feature_statistics
+
+
+def stats_folder(cache_dir: str = "") -> Path:
+    """Where real-data statistics are cached: ``cache_dir/stats``, else ``~/.cache/qgan/stats``."""
+    return cache_folder(cache_dir or None, None) / "stats"
+
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +58,13 @@ def stats_key(
 
 
 def real_statistics(
-    data: LesionData, cls: str, split: str, net: FeatureNet, cache_dir: Path,
+    data: LesionData,
+    cls: str,
+    split: str,
+    net: FeatureNet,
+    cache_dir: Path,
     batch_size: int = 100,
-) -> RealStats:  # fmt: skip
+) -> RealStats:
     """Statistics of ``data`` (one class of one split) in ``net``'s space, cached in ``cache_dir``.
 
     Args:

@@ -10,7 +10,7 @@ import pytest
 from torch import nn
 
 import benchmarks.inception_bench as bench
-from qgan.features import FeatureNet
+from qgan.evaluation.features import FeatureNet
 
 
 def _stand_in(*args, **kwargs) -> FeatureNet:
@@ -35,5 +35,7 @@ def test_one_json_line_with_the_alternatives_as_ratios(monkeypatch, capsys):
 
 
 def test_bad_arguments_exit_with_one_line():
-    with pytest.raises(SystemExit, match="^error: --batch and --repeats must be at least 1$"):
+    with pytest.raises(SystemExit, match="^error: --batch must be at least 1$"):
         bench.main(["--batch", "0"])
+    with pytest.raises(SystemExit, match="^error: --repeats must be at least 1$"):
+        bench.main(["--repeats", "0"])

@@ -9,15 +9,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from qgan.augment.classifiers import (
+from qgan.augmentation.classifiers import (
     SmallCNN,
     build_classifier,
     find_weights,
     imagenet_weight_files,
 )
-from qgan.augment.config import AugmentError
-from qgan.augment.fit import FitConfig, fit, predict_proba, torch_threads
-from qgan.augment.transforms import (
+from qgan.augmentation.config import AugmentError
+from qgan.augmentation.fit import FitConfig, fit, predict_proba, torch_threads
+from qgan.augmentation.transforms import (
     color_jitter,
     flips_and_quarter_turns,
     lesion_augment,
@@ -65,8 +65,9 @@ def test_auto_finds_the_torch_hub_cache_and_falls_back_to_scratch(tmp_path, monk
     _, info = build_classifier("resnet18", 3, pretrained="none")
     assert info.weights == "scratch"
     assert [p.name for p in imagenet_weight_files("resnet50")] == [
-        "resnet50-11ad3fa6.pth", "resnet50-0676ba61.pth",
-    ]  # fmt: skip
+        "resnet50-11ad3fa6.pth",
+        "resnet50-0676ba61.pth",
+    ]
 
 
 def test_wrong_or_missing_weights_fail_in_one_line(tmp_path):

@@ -13,8 +13,8 @@ import torch
 from qiskit.quantum_info import Statevector
 
 from circuits.ansatz import hqcnn_classifier
-from qgan.augment.fit import FitConfig, fit, predict_proba, torch_threads
-from qgan.augment.hqcnn import HQCNN, HQCNNConfig
+from qgan.augmentation.fit import FitConfig, fit, predict_proba, torch_threads
+from qgan.augmentation.hqcnn import HQCNN, HQCNNConfig
 
 
 @pytest.fixture(autouse=True)

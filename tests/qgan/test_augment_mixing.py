@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qgan.augment.cells import Cell, CellStore, run_cells
-from qgan.augment.config import AugmentError
-from qgan.augment.mixing import (
+from qgan.augmentation.cells import Cell, CellStore, run_cells
+from qgan.augmentation.config import AugmentError
+from qgan.augmentation.mixing import (
     allocate,
     assert_disjoint,
     draw_indices,
@@ -19,7 +19,7 @@ from qgan.augment.mixing import (
     n_generated,
     stratified_subset,
 )
-from qgan.augment.scores import classification_scores, mean_std, per_class_accuracy
+from qgan.augmentation.scores import classification_scores, mean_std, per_class_accuracy
 
 LABELS = np.repeat([0, 1, 2], [1113, 6705, 514])  # ISIC 2019's MEL / NV / BCC counts
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-import qgan.generation
-from qgan.augment.config import AugmentError
-from qgan.augment.sources import (
+import qgan.models.sampling
+from qgan.augmentation.config import AugmentError
+from qgan.augmentation.sources import (
     Source,
     gather_pools,
     load_pool,
@@ -20,7 +21,7 @@ from qgan.augment.sources import (
 )
 from qgan.checkpoint import load_checkpoint, save_checkpoint
 from qgan.data import Split, save_split
-from qgan.generation import load_generator
+from qgan.models.sampling import load_generator
 
 
 def _npz(path, n=5, shape=(16, 16, 3), **extra):
@@ -37,9 +38,12 @@ def test_locate_reads_run_folders_sample_folders_and_a_map(tmp_path):
     mapped = _npz(tmp_path / "maps" / "files" / "bcc.npz")
     (tmp_path / "maps" / "map.json").write_text(json.dumps({"gan": {"BCC": "files/bcc.npz"}}))
     found = locate(
-        ("gan",), ("MEL", "NV", "BCC"), "isic2019", str(tmp_path / "root"),
+        ("gan",),
+        ("MEL", "NV", "BCC"),
+        "isic2019",
+        str(tmp_path / "root"),
         str(tmp_path / "maps" / "map.json"),
-    )  # fmt: skip
+    )
     assert found["gan"]["MEL"].npz == tmp_path / "root" / "gan-isic2019-MEL" / "samples.npz"
     assert found["gan"]["NV"].checkpoint == tmp_path / "root" / "gan-isic2019-NV" / "last.pt"
     assert found["gan"]["BCC"].npz == mapped
@@ -76,12 +80,12 @@ def test_load_pool_normalizes_shapes_and_refuses_wrong_images(tmp_path):
 def test_a_checkpoint_is_sampled_once_and_reused(tmp_path, monkeypatch):
     calls = []
 
-    def fake_sample(checkpoint, n, out, seed=0, batch_size=64, sim=None):
-        calls.append((checkpoint, n, seed))
-        _npz(out / "samples.npz", n=n, checkpoint=str(checkpoint))
-        return out
+    def fake_sample(cfg):
+        calls.append((Path(cfg.checkpoint), cfg.n, cfg.seed))
+        _npz(Path(cfg.out) / "samples.npz", n=cfg.n, checkpoint=cfg.checkpoint)
+        return Path(cfg.out)
 
-    monkeypatch.setattr(qgan.generation, "sample", fake_sample)
+    monkeypatch.setattr(qgan.models.sampling, "sample", fake_sample)
     source = Source("gan", "MEL", checkpoint=tmp_path / "run" / "last.pt")
     first = sampled_npz(source, 7, tmp_path / "cache", seed=3, batch_size=4)
     again = sampled_npz(source, 7, tmp_path / "cache", seed=3, batch_size=4)

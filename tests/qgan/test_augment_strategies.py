@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from qgan.augment.fit import torch_threads
-from qgan.augment.strategies import (
+from qgan.augmentation.fit import torch_threads
+from qgan.augmentation.strategies import (
     CHUNK,
     CustomizedConfig,
     allocation_by_errors,

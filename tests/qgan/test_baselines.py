@@ -21,13 +21,13 @@ from PIL import Image
 
 from qgan.artifacts import save_grid, to_uint8_images
 from qgan.checkpoint import load_checkpoint
-from qgan.config import TrainConfig
 from qgan.evaluation.samplers import generate_images
-from qgan.generation import load_generator, sample_images
+from qgan.models.sampling import load_generator, sample_images
 from qgan.registry import MODELS, learning_rates
 from qgan.sample import main as sample_main
 from qgan.train import main
-from qgan.trainer import FIXED_NOISE_SEED
+from qgan.training.config import TrainConfig
+from qgan.training.trainer import FIXED_NOISE_SEED
 
 GRID = 8
 FLAGS = {
@@ -178,8 +178,9 @@ def test_sample_cli_writes_images_of_the_models_own_noise(run, tmp_path, capsys)
         assert str(data["noise_kind"]) == "uniform" and float(data["bound"]) == bound
         assert data["noise"].shape == (3, 10)  # the angles every sub-generator reads
         assert 0 <= data["noise"].min() and data["noise"].max() < bound
-    sample_main(["--checkpoint", str(run), "--n", "3", "--out", str(tmp_path / "t"),
-                 "--batch-size", "2"])  # fmt: skip
+    sample_main(
+        ["--checkpoint", str(run), "--n", "3", "--out", str(tmp_path / "t"), "--batch-size", "2"]
+    )
     np.testing.assert_array_equal(_npz(tmp_path / "t")["images"], data["images"])
 
 
@@ -246,9 +247,18 @@ def test_28x28_grayscale_digits_train_and_sample_at_their_size(tmp_path, monkeyp
     _write_idx(root / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (60, 28, 28)))
     _write_idx(root / "t10k-labels-idx1-ubyte.gz", np.arange(60) % 3)
     monkeypatch.setenv("QGAN_DATA", str(tmp_path / "data"))
-    flags = {"model": model, "dataset": "mnist", "classes": "0,1,2", "cls": "0",
-             "image_size": 28, "epochs": 1, "max_steps": 2, "batch_size": 8, "grid": 4,
-             "out": str(tmp_path / "runs")}  # fmt: skip
+    flags = {
+        "model": model,
+        "dataset": "mnist",
+        "classes": "0,1,2",
+        "cls": "0",
+        "image_size": 28,
+        "epochs": 1,
+        "max_steps": 2,
+        "batch_size": 8,
+        "grid": 4,
+        "out": str(tmp_path / "runs"),
+    }
     main(_argv(flags))
     run = tmp_path / "runs" / f"{model}-mnist-0"
     assert Image.open(run / "samples_epoch001.png").mode == "L"

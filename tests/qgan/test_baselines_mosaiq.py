@@ -14,8 +14,9 @@ import torch
 from torch import nn
 
 from circuits.ansatz import generator_circuit
-from qgan.baselines.dcgan import DCGANConfig, build_dcgan
-from qgan.baselines.mosaiq import (
+from qgan.models.config import QuantumConfig
+from qgan.models.dcgan import DCGANConfig, build_dcgan
+from qgan.models.mosaiq import (
     MLPDiscriminator,
     MosaiQ,
     MosaiQConfig,
@@ -23,11 +24,10 @@ from qgan.baselines.mosaiq import (
     build_mosaiq,
     redistribution,
 )
-from qgan.baselines.pca import PCA
-from qgan.config import TrainConfig
-from qgan.models import count_parameters
-from qgan.objectives import bce_g_loss
-from qgan.quantum import QuantumConfig
+from qgan.models.networks import count_parameters
+from qgan.models.objectives import bce_g_loss
+from qgan.models.pca import PCA
+from qgan.training.config import TrainConfig
 
 
 def _numpy_pca(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

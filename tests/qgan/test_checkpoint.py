@@ -13,14 +13,14 @@ import dataclasses
 import json
 import os
 import random
+import sys
+import types
 
 import numpy as np
 import pytest
 import torch
 
-from qgan.augment.__main__ import main as augment_main
-from qgan.baselines.dcgan import DCGANConfig
-from qgan.baselines.mosaiq import MosaiQConfig
+from qgan.augment import main as augment_main
 from qgan.checkpoint import (
     CONVERT,
     FORMAT,
@@ -31,21 +31,30 @@ from qgan.checkpoint import (
     rng_states,
     save_checkpoint,
 )
-from qgan.config import TrainConfig
 from qgan.convert import main as convert_main
 from qgan.data import DataConfig, load_dataset, save_split, split_by_lesion
 from qgan.evaluate import main as evaluate_main
-from qgan.features import DermNetworkMissing, read_derm_record
-from qgan.gan import checkpoint_model_config
-from qgan.generation import load_generator
+from qgan.evaluation.features import DermNetworkMissing, read_derm_record
 from qgan.hardware_infer import main as hardware_main
-from qgan.models import ModelConfig, build_generator
-from qgan.quantum import QuantumConfig
+from qgan.models.config import ModelConfig, QuantumConfig
+from qgan.models.dcgan import DCGANConfig
+from qgan.models.gan import checkpoint_model_config
+from qgan.models.mosaiq import MosaiQConfig
+from qgan.models.networks import build_generator
+from qgan.models.sampling import load_generator
 from qgan.sample import main as sample_main
 from qgan.train import main as train_main
+from qgan.training.config import TrainConfig
 
-RUN_CONFIG = {"model": "hybridq", "dataset": "synthetic", "cls": "MEL", "classes": "MEL,NV,BCC",
-              "limit": 20, "image_size": 64, "seed": 0}  # fmt: skip
+RUN_CONFIG = {
+    "model": "hybridq",
+    "dataset": "synthetic",
+    "cls": "MEL",
+    "classes": "MEL,NV,BCC",
+    "limit": 20,
+    "image_size": 64,
+    "seed": 0,
+}
 TINY = ModelConfig(latent_dim=6, quantum=QuantumConfig(n_sub=2, n_qubits=3, n_layers=2, seed=1))
 
 
@@ -66,8 +75,9 @@ def _evil(folder):
     payload = {"config": RUN_CONFIG, "model_config": {}, "generator": _Marker(marker)}
     torch.save(payload | {"format": FORMAT}, folder / "last.pt")
     (folder / "config.json").write_text(json.dumps(RUN_CONFIG))
-    save_split(split_by_lesion(load_dataset(DataConfig(dataset="synthetic", limit=20)), 0.2, 0),
-               folder)  # fmt: skip
+    save_split(
+        split_by_lesion(load_dataset(DataConfig(dataset="synthetic", limit=20)), 0.2, 0), folder
+    )
     return folder, marker
 
 
@@ -87,16 +97,16 @@ def _cli(name: str, tmp_path, run):
         return train_main, ["--resume", str(run)]
     if name == "evaluate":
         none = str(tmp_path / "none.pt")
-        return evaluate_main, [str(run), "--out", out, "--no-download", "--curve-n", "0",
-                               "--derm-features", none]  # fmt: skip
+        flags = ["--out", out, "--no-download", "--curve-n", "0", "--derm-features", none]
+        return evaluate_main, [str(run), *flags]
     if name == "hardware_infer":
         return hardware_main, ["--checkpoint", last, "--dry-run", "--out", out]
     if name == "augment":
         mapping = tmp_path / "map.json"
         mapping.write_text(json.dumps({"hybridq": dict.fromkeys(("MEL", "NV", "BCC"), last)}))
         flags = "lesions --dataset synthetic --limit 20 --models hybridq --classifier smallcnn"
-        return augment_main, flags.split() + ["--generated-map", str(mapping), "--alphas", "0,0.5",
-                                              "--seeds", "0", "--out", out]  # fmt: skip
+        flags += " --alphas 0,0.5 --seeds 0"
+        return augment_main, [*flags.split(), "--generated-map", str(mapping), "--out", out]
     from benchmarks.mitigation_bench import main as bench_main
 
     return bench_main, ["--checkpoint", last]
@@ -126,23 +136,29 @@ def test_a_crafted_derm_network_is_refused_without_running_it(tmp_path):
 
 
 def test_an_npz_naming_a_crafted_checkpoint_does_not_run_it(tmp_path):
-    from qgan.augment.sources import Source, load_pool
+    from qgan.augmentation.sources import Source, load_pool
 
     run, marker = _evil(tmp_path / "run")
     images = np.zeros((3, 8, 8, 3), dtype=np.uint8)
     np.savez(tmp_path / "samples.npz", images=images, checkpoint=str(run / "last.pt"))
-    pool = load_pool(Source("m", "MEL", npz=tmp_path / "samples.npz"), tmp_path / "samples.npz",
-                     8, 3)  # fmt: skip
+    pool = load_pool(
+        Source("m", "MEL", npz=tmp_path / "samples.npz"), tmp_path / "samples.npz", 8, 3
+    )
     assert "step" not in pool.generator and not marker.exists()
 
 
 # ------------------------------------------------------------------------ configs as dicts
 @pytest.mark.parametrize(
     "cfg",
-    [TINY, ModelConfig(), MosaiQConfig(image_shape=(1, 28, 28), hidden=(8,)), DCGANConfig(nz=7),
-     TrainConfig(model="dcgan", epochs=3)],
+    [
+        TINY,
+        ModelConfig(),
+        MosaiQConfig(image_shape=(1, 28, 28), hidden=(8,)),
+        DCGANConfig(nz=7),
+        TrainConfig(model="dcgan", epochs=3),
+    ],
     ids=["hybridq-tiny", "hybridq", "mosaiq", "dcgan", "train"],
-)  # fmt: skip
+)
 def test_configs_round_trip_through_a_weights_only_file(tmp_path, cfg):
     torch.save({"c": config_to_dict(cfg)}, tmp_path / "c.pt")
     data = torch.load(tmp_path / "c.pt", weights_only=True)["c"]
@@ -187,23 +203,38 @@ def test_saving_something_that_is_not_plain_data_is_a_bug_caught_before_writing(
 
 
 # ----------------------------------------------------------------------------- old format
-def _old_format(tmp_path):
-    """A format-1 checkpoint (pickled ModelConfig, numpy RNG tuple) and its generator."""
+def _old_format(tmp_path, monkeypatch):
+    """A format-1 checkpoint (pickled ModelConfig, numpy RNG tuple) and its generator, its
+    config classes pickled where they lived then (``qgan.models``, ``qgan.quantum``)."""
+    for module, cls in (("qgan.models", ModelConfig), ("qgan.quantum", QuantumConfig)):
+        if module not in sys.modules:
+            monkeypatch.setitem(sys.modules, module, types.ModuleType(module))
+        monkeypatch.setattr(sys.modules[module], cls.__name__, cls, raising=False)
+        monkeypatch.setattr(cls, "__module__", module)
     gen = build_generator(TINY)
     gen.norm.running_mean.copy_(torch.linspace(0.2, 0.8, 6))
     np.random.seed(11)
     noise = torch.Generator().manual_seed(2).get_state()
-    rng = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
-           "python": random.getstate(), "noise": noise}  # fmt: skip
-    old = {"config": RUN_CONFIG, "model_config": TINY, "generator": gen.state_dict(),
-           "noise": {"bound": 1.5, "ratio0": None}, "position": {"step": 3},
-           "rng": rng}  # fmt: skip
+    rng = {
+        "torch": torch.get_rng_state(),
+        "numpy": np.random.get_state(),
+        "python": random.getstate(),
+        "noise": noise,
+    }
+    old = {
+        "config": RUN_CONFIG,
+        "model_config": TINY,
+        "generator": gen.state_dict(),
+        "noise": {"bound": 1.5, "ratio0": None},
+        "position": {"step": 3},
+        "rng": rng,
+    }
     torch.save(old, tmp_path / "last.pt")
     return old
 
 
-def test_an_old_format_checkpoint_is_refused_naming_the_conversion(tmp_path):
-    _old_format(tmp_path)
+def test_an_old_format_checkpoint_is_refused_naming_the_conversion(tmp_path, monkeypatch):
+    _old_format(tmp_path, monkeypatch)
     with pytest.raises(SystemExit) as exc:
         sample_main(["--checkpoint", str(tmp_path), "--out", str(tmp_path / "out")])
     text = str(exc.value.code)
@@ -217,8 +248,11 @@ def test_an_old_format_checkpoint_is_refused_naming_the_conversion(tmp_path):
         load_checkpoint(tmp_path / "x.pt")
 
 
-def test_convert_makes_an_old_checkpoint_load_with_the_same_generator_and_rng(tmp_path, capsys):
-    old = _old_format(tmp_path)
+def test_convert_makes_an_old_checkpoint_load_with_the_same_generator_and_rng(
+    tmp_path, capsys, monkeypatch
+):
+    old = _old_format(tmp_path, monkeypatch)
+    monkeypatch.undo()  # the classes are back where they live now; the file names the old places
     convert_main([str(tmp_path)])
     out = capsys.readouterr().out
     assert "unpickling" in out and "runs any code" in out and f"format {FORMAT}" in out
@@ -261,12 +295,16 @@ def test_train_config_from_dict_refuses_unknown_keys():
 
 
 def test_convert_makes_an_old_derm_network_with_numpy_values_load(tmp_path, capsys):
-    from qgan.features import DermNet, load_derm_network, save_derm_network
+    from qgan.evaluation.features import DermNet, load_derm_network, save_derm_network
 
     net = DermNet(3, width=8).eval()
-    record = {"config": {"dataset": "synthetic", "image_size": 64}, "class_names": ["a", "b", "c"],
-              "data_hash": "0" * 64, "train_ids": ["x"],
-              "metrics": {"test_accuracy": np.float64(0.5)}}  # fmt: skip
+    record = {
+        "config": {"dataset": "synthetic", "image_size": 64},
+        "class_names": ["a", "b", "c"],
+        "data_hash": "0" * 64,
+        "train_ids": ["x"],
+        "metrics": {"test_accuracy": np.float64(0.5)},
+    }
     path = save_derm_network(net, tmp_path / "derm.pt", record)  # a numpy scalar: not plain
     with pytest.raises(DermNetworkMissing, match=f"numpy.*{CONVERT} {path}"):
         read_derm_record(path)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from qgan.augment.__main__ import main as augment_main
-from qgan.config import TrainConfig, parse_list
-from qgan.data import dataset_classes, default_classes
-from qgan.data.tables import CLASSES
+from qgan.augment import main as augment_main
+from qgan.config import parse_list
+from qgan.data import DATASETS, dataset_classes, default_classes
 from qgan.train import parse
+from qgan.training.config import TrainConfig
 
 
 def _bench(name: str):
@@ -30,7 +30,7 @@ CASES = [
     ("transpile_bench", ["--modes", "wide,tall"], "--modes takes wide and/or separate"),
     ("mitigation_bench", ["--scale-factors", "1,x"], "--scale-factors takes comma-separated num"),
     ("mitigation_bench", ["--extrapolators", "linear,cubic"], "got 'cubic'"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("main, argv, message", CASES, ids=[" ".join(c[1]) for c in CASES])
@@ -51,8 +51,10 @@ def test_parse_list_reads_what_it_is_given():
 
 
 def test_the_data_package_knows_every_data_sets_classes():
-    for dataset, classes in CLASSES.items():
-        assert dataset_classes(dataset) == classes
+    for dataset, entry in DATASETS.items():
+        assert dataset_classes(dataset) == entry.classes and len(set(entry.classes)) > 1
+    assert dataset_classes("isic2019") == ("MEL", "NV", "BCC", "AK", "BKL", "DF", "VASC", "SCC")
+    assert dataset_classes("ham10000") == ("AKIEC", "BCC", "BKL", "DF", "MEL", "NV", "VASC")
     assert dataset_classes("mnist") == tuple("0123456789")
     assert default_classes("isic2019") == default_classes("synthetic") == ("MEL", "NV", "BCC")
     assert default_classes("ham10000") == ("MEL", "NV", "BCC")
@@ -62,14 +64,17 @@ def test_the_data_package_knows_every_data_sets_classes():
 @pytest.mark.parametrize(
     "argv, classes, cls",
     [
-        (["--dataset", "fitzpatrick17k", "--cls", "malignant"], "benign,malignant,non-neoplastic",
-         "malignant"),
+        (
+            ["--dataset", "fitzpatrick17k", "--cls", "malignant"],
+            "benign,malignant,non-neoplastic",
+            "malignant",
+        ),
         (["--dataset", "fitzpatrick17k"], "benign,malignant,non-neoplastic", "benign"),
         (["--dataset", "mnist"], "0,1,2,3,4,5,6,7,8,9", "0"),
         (["--dataset", "isic2019"], "MEL,NV,BCC", "MEL"),
         (["--dataset", "synthetic", "--classes", "NV,BCC"], "NV,BCC", "NV"),
     ],
-)  # fmt: skip
+)
 def test_default_classes_and_class_follow_the_data_set(argv, classes, cls):
     cfg = parse(argv).resolved()
     assert (cfg.classes, cfg.cls) == (classes, cls)

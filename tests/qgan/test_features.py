@@ -16,7 +16,7 @@ from qgan.evaluation.derm import (
     expected_hash,
     train_derm_network,
 )
-from qgan.features import (
+from qgan.evaluation.features import (
     DermDataMismatch,
     DermNet,
     DermNetworkMissing,
@@ -35,8 +35,13 @@ def _no_data_root(monkeypatch):
 # ----------------------------------------------------------------------------------- derm
 def _record(net: DermNet, data_hash: str = "a" * 64) -> dict:
     config = dataclasses.asdict(DermConfig(dataset="synthetic").resolved())
-    return {"config": config, "class_names": ["MEL", "NV", "BCC"], "data_hash": data_hash,
-            "train_ids": ["MEL_00000"], "metrics": {"test_accuracy": 0.5}}  # fmt: skip
+    return {
+        "config": config,
+        "class_names": ["MEL", "NV", "BCC"],
+        "data_hash": data_hash,
+        "train_ids": ["MEL_00000"],
+        "metrics": {"test_accuracy": 0.5},
+    }
 
 
 def test_derm_net_shapes():
@@ -118,8 +123,13 @@ def test_classification_metrics_against_hand_counts():
     from qgan.data import LesionData
 
     labels = np.array([0, 0, 1, 1, 1])  # predictions 0 0 0 1 1
-    data = LesionData(np.zeros((5, 8, 8, 3), np.uint8), labels, ("A", "B"),
-                      np.array(list("abcde")), np.array(list("abcde")))  # fmt: skip
+    data = LesionData(
+        np.zeros((5, 8, 8, 3), np.uint8),
+        labels,
+        ("A", "B"),
+        np.array(list("abcde")),
+        np.array(list("abcde")),
+    )
     m = classification_metrics(Fixed(), data, batch_size=10)
     assert m["test_accuracy"] == pytest.approx(4 / 5)
     assert m["test_recall"] == {"A": 1.0, "B": pytest.approx(2 / 3)}
@@ -127,8 +137,14 @@ def test_classification_metrics_against_hand_counts():
 
 
 def test_build_one_epoch_on_synthetic_data_and_check_its_hash(tmp_path):
-    cfg = DermConfig(dataset="synthetic", limit=12, epochs=1, batch_size=16, width=8,
-                     out=str(tmp_path / "derm.pt"))  # fmt: skip
+    cfg = DermConfig(
+        dataset="synthetic",
+        limit=12,
+        epochs=1,
+        batch_size=16,
+        width=8,
+        out=str(tmp_path / "derm.pt"),
+    )
     path, metrics = train_derm_network(cfg)
     assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["n_train"] + metrics["n_test"] == 36
     record = read_derm_record(path)

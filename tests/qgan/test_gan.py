@@ -1,12 +1,12 @@
-"""qgan.gan's precise BatchNorm statistics against a direct mean and variance, and the trainer
-calling it at each epoch end."""
+"""qgan.models.gan's precise BatchNorm statistics against a direct mean and variance, and the
+trainer calling it at each epoch end."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from qgan.gan import precise_batchnorm
+from qgan.models.gan import precise_batchnorm
 
 
 def test_precise_batchnorm_gives_the_exact_statistics_of_the_inputs() -> None:
@@ -39,15 +39,22 @@ def test_precise_batchnorm_fixes_statistics_that_trail_moving_weights() -> None:
 
 
 def test_trainer_calibrates_the_generator_at_each_epoch_end(tmp_path, monkeypatch) -> None:
-    from qgan.config import TrainConfig
-    from qgan.train import train
+    from qgan.training.config import TrainConfig
+    from qgan.training.run import train
 
     calls = []
-    monkeypatch.setattr("qgan.hybridq.HybridQ.calibrate", lambda self, gen, n=0: calls.append(gen))
+    monkeypatch.setattr(
+        "qgan.models.hybridq.HybridQ.calibrate", lambda self, gen, n=0: calls.append(gen)
+    )
     cfg = TrainConfig(
-        dataset="synthetic", limit=8, epochs=2, batch_size=4, n_layers=1, grid=4,
+        dataset="synthetic",
+        limit=8,
+        epochs=2,
+        batch_size=4,
+        n_layers=1,
+        grid=4,
         out=str(tmp_path),
-    )  # fmt: skip
+    )
     train(cfg)
     assert len(calls) == 2
     assert calls[0].initial_seed() != calls[1].initial_seed()  # a stream per epoch
@@ -56,8 +63,8 @@ def test_trainer_calibrates_the_generator_at_each_epoch_end(tmp_path, monkeypatc
 def test_hybridq_calibration_sets_exact_latent_and_decoder_statistics() -> None:
     """Oracle: the mean and variance of the prior's outputs over all n draws (latent norm), and
     the decoder's first BatchNorm input over the first n / 4 of them, computed directly."""
-    from qgan.config import TrainConfig
-    from qgan.gan import build_gan
+    from qgan.models.gan import build_gan
+    from qgan.training.config import TrainConfig
 
     cfg = TrainConfig(dataset="synthetic", n_layers=1, decoder_width=2).with_model_defaults()
     gan = build_gan(cfg, torch.rand(4, 3, 64, 64) * 2 - 1)
@@ -76,7 +83,7 @@ def test_hybridq_calibration_sets_exact_latent_and_decoder_statistics() -> None:
 
 
 def test_hybridq_ablation_flags_reach_the_model_config() -> None:
-    from qgan.hybridq import model_config
+    from qgan.models.hybridq import model_config
     from qgan.train import parse
 
     default = model_config(parse([]))

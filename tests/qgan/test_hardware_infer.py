@@ -37,17 +37,16 @@ from qgan.data import (
     select,
     split_by_lesion,
 )
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.metrics import fid_from_features
 from qgan.evaluation.pipeline import DermEntry, Networks
 from qgan.evaluation.runs import sample_of
 from qgan.evaluation.scoring import FLOOR
-from qgan.features import FeatureNet
 from qgan.hardware.config import HardwareConfig
 from qgan.hardware.local import LocalExecutor
 from qgan.hardware.run import hardware_infer
 from qgan.hardware_infer import main
-from qgan.metrics import fid_from_features
-from qgan.models import ModelConfig, build_generator
-from qgan.quantum import QuantumConfig
+from qgan.models import ModelConfig, QuantumConfig, build_generator
 from transpile.mitigation_config import MitigationConfig
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*has no QubitProperties:UserWarning")

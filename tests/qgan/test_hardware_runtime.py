@@ -27,8 +27,7 @@ from qgan.checkpoint import config_to_dict, save_checkpoint
 from qgan.hardware.plan import saved_layout
 from qgan.hardware.runtime import pub_values
 from qgan.hardware_infer import main
-from qgan.models import ModelConfig, build_generator
-from qgan.quantum import QuantumConfig
+from qgan.models import ModelConfig, QuantumConfig, build_generator
 from transpile.mitigation_config import MitigationConfig
 from transpile.passes import transpile_generator
 from transpile.zne import fold_two_qubit_gates, pooled_extrapolate

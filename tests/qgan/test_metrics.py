@@ -1,11 +1,11 @@
-"""qgan.metrics against analytic values, pytorch-fid itself and direct O(n^2) sums."""
+"""qgan.evaluation.metrics against analytic values, pytorch-fid itself and direct O(n^2) sums."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from qgan.metrics import (
+from qgan.evaluation.metrics import (
     _pairs,
     feature_statistics,
     fid_from_features,
@@ -158,7 +158,7 @@ def test_pairs_are_distinct_all_when_few_and_seeded_when_many():
 
 
 def test_pixel_spread_and_sharpness_by_hand() -> None:
-    from qgan.metrics import pixel_spread, sharpness
+    from qgan.evaluation.metrics import pixel_spread, sharpness
 
     black = np.zeros((1, 2, 2, 1), np.uint8)
     white = np.full((1, 2, 2, 1), 255, np.uint8)

@@ -1,5 +1,5 @@
-"""HybridQ networks (qgan/models.py, decoders.py, priors.py) and their training objectives
-(qgan/losses.py, qgan/objectives.py).
+"""HybridQ networks (qgan/models/: networks.py, decoders.py, priors.py) and their training
+objectives (qgan/models/losses.py, objectives.py).
 
 Oracles: parameter counts by hand arithmetic (the DCGAN discriminator's 2,765,568 is the figure
 of the PyTorch DCGAN tutorial, and with its generator's 3,576,704 gives the paper's "6.3M");
@@ -16,23 +16,20 @@ import pytest
 import torch
 from torch import nn
 
-from qgan.decoders import ConvDecoder, PaperDecoder, init_output_bias
-from qgan.losses import generator_objective
-from qgan.models import (
+from qgan.models.config import PRIORS, ModelConfig, QuantumConfig, dcgan_sides
+from qgan.models.decoders import ConvDecoder, PaperDecoder, init_output_bias
+from qgan.models.losses import generator_objective
+from qgan.models.networks import (
     Discriminator,
     Encoder,
     HybridQGenerator,
-    ModelConfig,
     build_hybridq,
     count_parameters,
-    dcgan_sides,
     param_groups,
     parameter_counts,
 )
-from qgan.noise import AdaptiveNoise
-from qgan.objectives import Game
-from qgan.priors import PRIORS
-from qgan.quantum import QuantumConfig
+from qgan.models.noise import AdaptiveNoise
+from qgan.models.objectives import Game
 from qgan.registry import OBJECTIVES, learning_rates, objective_entry
 
 PAPER_LRS = learning_rates("hybridq", "paper")  # lr_quantum 0.3, lr_classical 2e-4, lr_d 2e-3
@@ -264,9 +261,9 @@ def test_build_is_seeded_and_leaves_the_global_rng_alone() -> None:
 def test_config_is_validated() -> None:
     with pytest.raises(ValueError, match="encoder_wiring"):
         ModelConfig(encoder_wiring="encoder-first")
-    with pytest.raises(ValueError, match="decoder must be one of conv, paper"):
+    with pytest.raises(ValueError, match="unknown decoder .deconv.; choose one of conv, paper"):
         ModelConfig(decoder="deconv")
-    with pytest.raises(ValueError, match="prior must be one of quantum, mlp, none"):
+    with pytest.raises(ValueError, match="unknown prior .gaussian.; choose one of quantum, mlp"):
         ModelConfig(prior="gaussian")
     with pytest.raises(ValueError, match="n_sub \\* n_qubits = 6"):
         ModelConfig(quantum=SMALL_Q)  # latent_dim 100

@@ -1,5 +1,6 @@
-"""Adaptive noise (qgan/noise.py): the MosaiQ bound against hand values, the update rule and its
-guards, samples in [0, b) and distributed as U[0, b), state round trip, seeded reproducibility."""
+"""Adaptive noise (qgan/models/noise.py): the MosaiQ bound against hand values, the update rule and
+its guards, samples in [0, b) and distributed as U[0, b), state round trip, seeded
+reproducibility."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import math
 import pytest
 import torch
 
-from qgan.noise import B_MIN, AdaptiveNoise, loss_ratio, noise_bound
+from qgan.models.noise import B_MIN, AdaptiveNoise, loss_ratio, noise_bound
 
 PI = math.pi
 

@@ -1,6 +1,5 @@
-"""The adversarial games (qgan/objectives.py, qgan/registry.py): BCE against its textbook form,
-the health entries against hand-made logits, and learning rates
-per model and objective."""
+"""The adversarial games (qgan/models/objectives.py, qgan/registry.py): BCE against its textbook
+form, the health entries against hand-made logits, and learning rates per model and objective."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from qgan.objectives import (
+from qgan.models.objectives import (
     Game,
     bce_d_loss,
     bce_g_loss,
@@ -45,8 +44,9 @@ def test_health_by_hand() -> None:
 @pytest.mark.parametrize("name", list(OBJECTIVES))
 def test_every_game_trains_d_and_passes_gradient_to_images(name: str) -> None:
     torch.manual_seed(0)
-    disc = nn.Sequential(nn.Conv2d(3, 4, 4, 2, 1), nn.LeakyReLU(0.2), nn.Flatten(),
-                         nn.Linear(4 * 8 * 8, 1))  # fmt: skip
+    disc = nn.Sequential(
+        nn.Conv2d(3, 4, 4, 2, 1), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(4 * 8 * 8, 1)
+    )
     game = Game(objective_entry(name), disc, torch.Generator().manual_seed(0))
     real, fake = torch.rand(4, 3, 16, 16) * 2 - 1, torch.rand(4, 3, 16, 16, requires_grad=True)
     d = game.d_step(real, fake.detach())
@@ -61,9 +61,15 @@ def test_every_game_trains_d_and_passes_gradient_to_images(name: str) -> None:
 
 def test_learning_rates_per_model_and_objective() -> None:
     assert learning_rates("hybridq", "paper") == {
-        "lr_quantum": 0.3, "lr_classical": 2e-4, "lr_discriminator": 2e-3}  # fmt: skip
+        "lr_quantum": 0.3,
+        "lr_classical": 2e-4,
+        "lr_discriminator": 2e-3,
+    }
     assert learning_rates("dcgan", "diffaugment") == {
-        "lr_quantum": None, "lr_classical": 2e-4, "lr_discriminator": 2e-4}  # fmt: skip
+        "lr_quantum": None,
+        "lr_classical": 2e-4,
+        "lr_discriminator": 2e-4,
+    }
     with pytest.raises(ValueError, match="unknown objective 'x'; choose one of paper"):
         objective_entry("x")
 

@@ -19,13 +19,8 @@ from qiskit.primitives import StatevectorEstimator
 from qiskit_machine_learning.neural_networks import EstimatorQNN
 
 from circuits.ansatz import generator_circuit, hybridq_subgenerator
-from qgan.quantum import (
-    SIMULATORS,
-    BatchedEstimatorQNN,
-    QuantumConfig,
-    make_primitives,
-    quantum_generator,
-)
+from qgan.models.config import SIMULATORS, QuantumConfig
+from qgan.models.quantum import BatchedEstimatorQNN, make_primitives, quantum_generator
 
 SMALL = {"n_sub": 2, "n_qubits": 3, "n_layers": 2}  # 6 inputs, 12 weights, 6 outputs
 ATOL = 1e-6  # float32 weights and TorchConnector's float32 outputs
@@ -174,8 +169,12 @@ def test_default_generator_is_the_full_hybridq_size() -> None:
         np.testing.assert_allclose(y[1, 10 * g : 10 * g + 10], want, atol=1e-7, rtol=0)
     with torch.no_grad():
         y64 = layer.double()(x).numpy()  # float64 weights: the engine's precision comes through
-    want = StatevectorEstimator().run([(sub.circuit.assign_parameters(binding),
-                                        list(sub.observables))]).result()[0].data.evs  # fmt: skip
+    want = (
+        StatevectorEstimator()
+        .run([(sub.circuit.assign_parameters(binding), list(sub.observables))])
+        .result()[0]
+        .data.evs
+    )
     np.testing.assert_allclose(y64[1, 70:80], want, atol=1e-10, rtol=0)
 
 
@@ -220,10 +219,15 @@ def _one_qubit_qnn(inputs: bool = True) -> EstimatorQNN:
     qc.rx(w, 0)
     estimator = FastEstimator()
     return EstimatorQNN(
-        circuit=qc, estimator=estimator, observables=[SparsePauliOp("Z"), SparsePauliOp("X")],
-        input_params=[x] if inputs else [], weight_params=[w],
-        gradient=ExactEstimatorGradient(estimator), input_gradients=True, default_precision=0.0,
-    )  # fmt: skip
+        circuit=qc,
+        estimator=estimator,
+        observables=[SparsePauliOp("Z"), SparsePauliOp("X")],
+        input_params=[x] if inputs else [],
+        weight_params=[w],
+        gradient=ExactEstimatorGradient(estimator),
+        input_gradients=True,
+        default_precision=0.0,
+    )
 
 
 def _run_layer(layer, x):
@@ -240,14 +244,18 @@ def _run_layer(layer, x):
 def test_layer_answers_as_torch_connector_on_the_same_qnn(shape, dtype, vjp):
     from qiskit_machine_learning.connectors import TorchConnector
 
-    from qgan.quantum import QuantumLayer
+    from qgan.models.quantum import QuantumLayer
 
     qnn = _one_qubit_qnn(inputs=shape is not None)
     x = None if shape is None else torch.linspace(0.1, 2.0, int(np.prod(shape)), dtype=dtype)
-    theirs = _run_layer(TorchConnector(qnn, [0.3]), None if x is None else
-                        x.reshape(shape).clone().requires_grad_(True))  # fmt: skip
-    ours = _run_layer(QuantumLayer(qnn, [0.3], vjp=vjp), None if x is None else
-                      x.reshape(shape).clone().requires_grad_(True))  # fmt: skip
+    theirs = _run_layer(
+        TorchConnector(qnn, [0.3]),
+        None if x is None else x.reshape(shape).clone().requires_grad_(True),
+    )
+    ours = _run_layer(
+        QuantumLayer(qnn, [0.3], vjp=vjp),
+        None if x is None else x.reshape(shape).clone().requires_grad_(True),
+    )
     for want, got in zip(theirs, ours, strict=True):
         if want is None:
             assert got is None
@@ -261,7 +269,7 @@ def test_layer_answers_as_torch_connector_on_the_same_qnn(shape, dtype, vjp):
 
 
 def test_layer_refuses_inputs_of_the_wrong_shape_in_one_line():
-    from qgan.quantum import QuantumLayer
+    from qgan.models.quantum import QuantumLayer
 
     layer = QuantumLayer(_one_qubit_qnn(), [0.3])
     for bad in (torch.rand(2, 3, 1), torch.rand(3, 2)):

@@ -13,10 +13,11 @@ from PIL import Image
 
 from qgan.artifacts import save_grid
 from qgan.checkpoint import load_checkpoint, save_checkpoint
-from qgan.generation import draw_noise, generate, load_generator, sample
+from qgan.models.config import SampleConfig
+from qgan.models.sampling import draw_noise, generate, load_generator, sample
 from qgan.sample import main
 from qgan.train import main as train_main
-from qgan.trainer import FIXED_NOISE_SEED
+from qgan.training.trainer import FIXED_NOISE_SEED
 
 GRID = 8  # the run's per-epoch grid
 
@@ -29,13 +30,18 @@ def run(tmp_path_factory):
     return out / "hybridq-synthetic-MEL"
 
 
+def _cfg(checkpoint, n, out, **flags) -> SampleConfig:
+    """``python -m qgan.sample``'s config, paths as it takes them."""
+    return SampleConfig(checkpoint=str(checkpoint), n=n, out=str(out), **flags)
+
+
 def _npz(folder):
     with np.load(folder / "samples.npz") as data:
         return {k: data[k] for k in data.files}
 
 
 def test_writes_n_images_one_npz_and_a_grid(run, tmp_path):
-    out = sample(run / "last.pt", 5, tmp_path / "s", seed=0, batch_size=2)
+    out = sample(_cfg(run / "last.pt", 5, tmp_path / "s", seed=0, batch_size=2))
     assert sorted(p.name for p in out.glob("img_*.png")) == [f"img_{i:05d}.png" for i in range(5)]
     data = _npz(out)
     images = data["images"]
@@ -52,9 +58,9 @@ def test_writes_n_images_one_npz_and_a_grid(run, tmp_path):
 
 
 def test_same_seed_same_images_whatever_the_batch_size_other_seed_other_images(run, tmp_path):
-    a = _npz(sample(run, 4, tmp_path / "a", seed=7, batch_size=3))
-    b = _npz(sample(run, 4, tmp_path / "b", seed=7, batch_size=4))
-    c = _npz(sample(run, 4, tmp_path / "c", seed=8, batch_size=4))
+    a = _npz(sample(_cfg(run, 4, tmp_path / "a", seed=7, batch_size=3)))
+    b = _npz(sample(_cfg(run, 4, tmp_path / "b", seed=7, batch_size=4)))
+    c = _npz(sample(_cfg(run, 4, tmp_path / "c", seed=8, batch_size=4)))
     np.testing.assert_array_equal(a["noise"], b["noise"])  # the same draws, bit for bit
     # float32 matrix products round differently for other batch shapes, and the latent
     # standardization divides by a small spread: a pixel may land one grey level apart
@@ -64,9 +70,9 @@ def test_same_seed_same_images_whatever_the_batch_size_other_seed_other_images(r
 
 
 def test_a_run_folder_means_its_last_pt_and_a_snapshot_its_own_step(run, tmp_path):
-    folder = _npz(sample(run, 3, tmp_path / "folder"))
-    last = _npz(sample(run / "last.pt", 3, tmp_path / "last"))
-    snap = _npz(sample(run / "epoch001.pt", 3, tmp_path / "snap"))
+    folder = _npz(sample(_cfg(run, 3, tmp_path / "folder")))
+    last = _npz(sample(_cfg(run / "last.pt", 3, tmp_path / "last")))
+    snap = _npz(sample(_cfg(run / "epoch001.pt", 3, tmp_path / "snap")))
     np.testing.assert_array_equal(folder["images"], last["images"])
     assert int(snap["step"]) == 2 and int(last["step"]) == 4
     assert float(snap["bound"]) == load_checkpoint(run / "epoch001.pt")["noise"]["bound"]
@@ -147,9 +153,12 @@ def test_bad_inputs_exit_with_one_line(run, tmp_path, case, message):
     assert not (tmp_path / "out" / "samples.npz").exists()
 
 
-def test_unknown_simulator_is_refused(run, tmp_path, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["--checkpoint", str(run), "--out", str(tmp_path / "o"), "--sim", "nope"])
-    assert exc.value.code == 2 and "invalid choice: 'nope'" in capsys.readouterr().err
+def test_unknown_simulator_or_device_is_refused(run, tmp_path):
+    for flag, value in (("--sim", "nope"), ("--device", "tpu")):
+        with pytest.raises(SystemExit) as exc:
+            main(["--checkpoint", str(run), "--out", str(tmp_path / "o"), flag, value])
+        text = str(exc.value.code)
+        assert text.startswith(f"error: unknown {flag[2:]} '{value}'; choose one of ")
+        assert "\n" not in text and not (tmp_path / "o").exists()
     with pytest.raises(ValueError, match="unknown sim 'nope'"):
-        sample(run, 1, tmp_path / "o", sim="nope")
+        sample(_cfg(run, 1, tmp_path / "o", sim="nope"))

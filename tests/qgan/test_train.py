@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 import torch
 
-import qgan.hybridq
+import qgan.models.hybridq
 from qgan.checkpoint import load_checkpoint
-from qgan.config import TrainConfig
-from qgan.train import QUICK, _new_run_dir, main, parse, training_side
-from qgan.trainer import Trainer
+from qgan.train import QUICK, main, parse
+from qgan.training.config import TrainConfig
+from qgan.training.run import _new_run_dir, training_side
+from qgan.training.trainer import Trainer
 
 BASE = {
     "dataset": "synthetic",
@@ -129,8 +130,7 @@ def test_dry_run_prints_the_resolved_config_and_creates_nothing(tmp_path, capsys
     flags = _flags(tmp_path / "runs", dataset="auto")
     main(_argv(flags) + ["--dry-run"])
     printed = json.loads(capsys.readouterr().out)
-    expected = dataclasses.replace(TrainConfig(**flags).resolved(), dry_run=True)
-    assert printed == dataclasses.asdict(expected)
+    assert printed == dataclasses.asdict(TrainConfig(**flags).resolved())
     assert printed["dataset"] == "synthetic"
     assert not (tmp_path / "runs").exists()
 
@@ -226,7 +226,7 @@ def test_ctrl_c_between_the_discriminator_and_generator_updates_resumes_exactly(
     tmp_path, monkeypatch
 ):
     straight = _run(tmp_path / "a", limit=16)
-    real_objective = qgan.hybridq.generator_objective
+    real_objective = qgan.models.hybridq.generator_objective
     calls = []
 
     def objective_or_interrupt(*args, **kwargs):
@@ -235,7 +235,7 @@ def test_ctrl_c_between_the_discriminator_and_generator_updates_resumes_exactly(
             os.kill(os.getpid(), signal.SIGINT)
         return real_objective(*args, **kwargs)
 
-    monkeypatch.setattr(qgan.hybridq, "generator_objective", objective_or_interrupt)
+    monkeypatch.setattr(qgan.models.hybridq, "generator_objective", objective_or_interrupt)
     with pytest.raises(SystemExit, match="--resume"):
         _run(tmp_path / "b", limit=16)
     monkeypatch.undo()
@@ -292,8 +292,8 @@ def test_resume_refuses_flags_that_would_change_the_run(one_step_run, argv, mess
 def test_resume_accepts_flags_equal_to_the_runs_own(one_step_run, monkeypatch):
     seen = {}
     monkeypatch.setattr(Trainer, "fit", lambda self: seen.setdefault("cfg", self.cfg))
-    main(["--resume", str(one_step_run), "--batch-size", "4", "--lr-discriminator", "0",
-          "--dataset", "synthetic", "--n-layers", "1"])  # fmt: skip
+    flags = "--batch-size 4 --lr-discriminator 0 --dataset synthetic --n-layers 1".split()
+    main(["--resume", str(one_step_run), *flags])
     assert seen["cfg"].lr_discriminator == 2e-3 and seen["cfg"].batch_size == 4
 
 
@@ -305,8 +305,12 @@ def test_resume_applies_epochs_max_steps_and_grid_and_records_them(tmp_path, cap
     saved = json.loads((run / "config.json").read_text())
     assert (saved["epochs"], saved["max_steps"], saved["grid"]) == (2, 4, 4)
     (line,) = [json.loads(x) for x in (run / "resumes.jsonl").read_text().splitlines()]
-    assert line == {"step": 1, "epoch": 0, "batch": 1,
-                    "changed": {"epochs": [1, 2], "grid": [8, 4], "max_steps": [1, 4]}}  # fmt: skip
+    assert line == {
+        "step": 1,
+        "epoch": 0,
+        "batch": 1,
+        "changed": {"epochs": [1, 2], "grid": [8, 4], "max_steps": [1, 4]},
+    }
 
 
 def test_resume_dry_run_prints_the_resumed_config_and_trains_nothing(one_step_run, capsys):
@@ -336,7 +340,7 @@ def test_resume_reads_the_same_classes_as_the_run(tmp_path):
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"dataset": "nope"}, "unknown dataset 'nope'"),
+        ({"dataset": "nope"}, "unknown --dataset 'nope'"),
         ({"cls": "XYZ"}, "unknown class 'XYZ'"),
         ({"sim": "nope"}, "unknown sim 'nope'"),
         ({"epochs": 0}, "--epochs must be at least 1"),
@@ -413,8 +417,7 @@ def test_train_per_class_draws_that_many_and_records_exactly_them(tmp_path):
     assert split.test_ids == full_split.test_ids  # the test side does not move
     with pytest.raises(ValueError, match="--train-per-class 50 asks for more"):
         training_side(dataclasses.replace(cfg, train_per_class=50))
-    main(["--dataset", "synthetic", "--limit", "20", "--train-per-class", "5", "--seed", "3",
-          "--epochs", "1",
-          "--batch-size", "5", "--max-steps", "1", "--out", str(tmp_path)])  # fmt: skip
+    flags = "--dataset synthetic --limit 20 --train-per-class 5 --seed 3 --epochs 1 --batch-size 5"
+    main([*flags.split(), "--max-steps", "1", "--out", str(tmp_path)])
     written = json.loads((tmp_path / "hybridq-synthetic-MEL" / "split.json").read_text())
     assert written["train"] == list(split.train_ids)

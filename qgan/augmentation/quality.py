@@ -1,0 +1,136 @@
+"""Image quality of the generated pools, beside the classification tables.
+
+Per model and class: up to ``quality_n`` of its generated images (a seeded draw) against the
+real held-out test images of the class, the cells' own test set, scored as ``qgan.evaluate``
+scores a run (``qgan.evaluation.scoring``): Inception FID/KID, derm-FID/KID and SSIM diversity.
+The real-vs-real floor row scores as many real training-side images of the class the same way.
+Records are kept in ``<out>/quality.json`` by (model, class): a resumed run gathers only the
+pools of models with cells left, and its tables must still show every model (as
+``pool_notes.json`` keeps their notes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qgan.augmentation.sources import Pool
+from qgan.data import LesionData, class_subset
+from qgan.evaluation.networks import load_networks
+from qgan.evaluation.runs import sample_of
+from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
+from qgan.evaluation.stats import real_statistics, stats_folder
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    """What the augmentation configs say about scoring the pools."""
+
+    n: int  # images per model and class at most (0: no quality table)
+    dataset: str
+    image_size: int
+    fid_weights: str = ""
+    download: bool = True  # whether pytorch-fid's .pth may be downloaded (--no-download)
+    inception: bool = True
+    derm_features: str = ""
+    data_root: str = ""
+    seed: int = 0
+
+
+def quality_config(cfg) -> QualityConfig:
+    """From a ``LesionConfig`` or ``DigitConfig`` (resolved): its data set, size and flags."""
+    return QualityConfig(
+        cfg.quality_n,
+        cfg.dataset,
+        cfg.image_size,
+        cfg.fid_weights,
+        not cfg.no_download,
+        not cfg.no_inception,
+        cfg.derm_features,
+        cfg.data_root,
+        cfg.split_seed,
+    )
+
+
+def pool_quality(
+    pools: dict[str, dict[str, Pool]],
+    train: LesionData,
+    test: LesionData,
+    cfg: QualityConfig,
+    out: Path,
+) -> tuple[list[dict], list[str]]:
+    """Score the pools gathered now, merge with ``out/quality.json``; (records, notes).
+
+    Args:
+        pools: model -> class -> generated images (those of this run; may be empty).
+        train: Real training side (all classes): the floor's images.
+        test: Real test set (all classes): what every row is scored against.
+        cfg: Image count, data set and size, feature networks, seed.
+        out: The experiment's folder.
+    """
+    if not cfg.n:
+        return [], []
+    path = Path(out) / "quality.json"
+    known = json.loads(path.read_text()) if path.is_file() else {"records": {}, "notes": []}
+    if pools:
+        nets = load_networks(
+            [(cfg.dataset, cfg.image_size)],
+            fid_weights=cfg.fid_weights,
+            download=cfg.download,
+            inception=cfg.inception,
+            derm_features=cfg.derm_features,
+            data_root=cfg.data_root,
+            quiet=True,
+        )
+        found = _score(pools, train, test, nets.for_key(cfg.dataset, cfg.image_size), cfg)
+        known["records"] |= found
+        known["notes"] = nets.notes() + [
+            f"image quality: up to {cfg.n} generated images per model and class against the "
+            f"{len(test)} real test images; {FLOOR}: as many real training images of the class"
+        ]
+        path.write_text(json.dumps(known, indent=1) + "\n")
+    return list(known["records"].values()), known["notes"]
+
+
+def _score(pools, train: LesionData, test: LesionData, nets, cfg: QualityConfig) -> dict:
+    stats_dir = stats_folder()
+    settings = ScoreSettings(seed=cfg.seed)
+    records, largest = {}, {}
+    # FID, KID and SSIM need two images a side: smaller pools or test classes are left out
+    classes = [
+        cls
+        for cls in dict.fromkeys(c for per_class in pools.values() for c in per_class)
+        if len(class_subset(test, cls)) >= 2
+    ]
+    reals = {
+        cls: [
+            (net, real_statistics(class_subset(test, cls), cls, "test", net, stats_dir))
+            for net in nets
+        ]
+        for cls in classes
+    }
+    for model, per_class in pools.items():
+        for cls, pool in per_class.items():
+            images = _draw(pool.images, cfg.n, cfg.seed)
+            if cls not in reals or len(images) < 2:
+                continue
+            largest[cls] = max(largest.get(cls, 0), len(images))
+            record = {"label": model, "model": model, "cls": cls, "n_fake": len(images)}
+            records[f"{model}/{cls}"] = record | image_metrics(images, reals[cls], settings)
+    for cls in largest:
+        images = sample_of(class_subset(train, cls), largest[cls], cfg.seed)
+        if len(images) < 2:
+            continue
+        record = {"label": FLOOR, "model": "real", "cls": cls, "n_fake": len(images)}
+        records[f"real/{cls}"] = record | image_metrics(images, reals[cls], settings)
+    return records
+
+
+def _draw(images: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """At most ``n`` of the images, a seeded choice without replacement, in index order."""
+    if len(images) <= n:
+        return images
+    return images[np.sort(np.random.default_rng(seed).choice(len(images), n, replace=False))]

@@ -1,0 +1,246 @@
+"""Tables and plots from result cells: mean and std over seeds, Markdown, CSV, Fig. 4b.
+
+Every table starts with notes saying which classifier, how many seeds, epochs and images it used
+(the experiment passes them in), and every number is "mean ± std" over the seeds of its row.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from qgan.augmentation.scores import mean_std
+
+NAMES = {
+    "none": "no augmentation",
+    "classical": "classical augmentation",
+    "rotation": "rotation",
+    "dcgan": "DCGAN",
+    "mosaiq": "MosaiQ",
+    "hybridq": "HybridQ",
+    "dcgan-general": "DCGAN-general",
+    "qgan-general": "QGAN-general",
+    "qgan-customized": "QGAN-customized",
+    "qgan-customized-even": "QGAN-customized, errors evened (ablation)",
+}
+
+
+def display(row: str) -> str:
+    return NAMES.get(row, row)
+
+
+def summarize(records: Sequence[dict], metrics: Sequence[str]) -> list[dict]:
+    """One summary per (row, alpha): n_seeds, seeds, and ``<m>_mean`` / ``<m>_std`` per metric."""
+    groups: dict[tuple[str, float], list[dict]] = defaultdict(list)
+    for r in records:
+        groups[(r["row"], float(r["alpha"]))].append(r)
+    out = []
+    for (row, alpha), members in groups.items():
+        summary = {"row": row, "alpha": alpha, "n_seeds": len(members)}
+        summary["seeds"] = sorted(int(m["seed"]) for m in members)
+        for metric in metrics:
+            values = [m[metric] for m in members if metric in m]
+            summary[f"{metric}_mean"], summary[f"{metric}_std"] = mean_std(values)
+        out.append(summary)
+    return sorted(out, key=lambda s: (s["row"], s["alpha"]))
+
+
+def best_alpha(summaries: Sequence[dict], row: str, select_by: str) -> dict | None:
+    """The summary of ``row`` with the highest mean ``select_by`` (ties: the smaller alpha)."""
+    mine = [s for s in summaries if s["row"] == row]
+    return max(mine, key=lambda s: (s[f"{select_by}_mean"], -s["alpha"])) if mine else None
+
+
+def pm(summary: dict, metric: str, digits: int = 3) -> str:
+    """``"mean ± std"`` of ``metric`` in ``summary``."""
+    return f"{summary[f'{metric}_mean']:.{digits}f} ± {summary[f'{metric}_std']:.{digits}f}"
+
+
+def markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_csv(path: Path, summaries: Sequence[dict], label: dict[str, str] | None = None) -> Path:
+    """One CSV line per summary; ``label`` maps rows to display names (column ``method``)."""
+    if not summaries:
+        path.write_text("")
+        return path
+    fields = ["method"] + [k for k in summaries[0] if k != "seeds"] + ["seeds"]
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for s in summaries:
+            method = (label or {}).get(s["row"], display(s["row"]))
+            writer.writerow({**s, "method": method, "seeds": " ".join(map(str, s["seeds"]))})
+    return path
+
+
+# ----------------------------------------------------------------------------- lesions
+LESION_METRICS = ("accuracy", "macro_precision", "macro_recall")
+
+
+def lesion_rows(summaries: Sequence[dict], models: Sequence[str], select_by: str) -> list[dict]:
+    """Table 2's rows: the two references, then each model at its best alpha."""
+    rows = [s for ref in ("none", "classical") for s in summaries if s["row"] == ref]
+    for model in models:
+        best = best_alpha(summaries, model, select_by)
+        if best is not None:
+            rows.append(best)
+    return rows
+
+
+def write_lesion_report(
+    out: Path,
+    records: Sequence[dict],
+    classes: Sequence[str],
+    models: Sequence[str],
+    select_by: str,
+    notes: Sequence[str],
+    title: str,
+    quality: tuple[list, list] = ([], []),
+) -> Path:
+    """``table2.md``, ``table2.csv``, ``sweep.csv`` and ``recall_vs_alpha.png`` in ``out``.
+
+    ``quality``: (records, notes) of :func:`qgan.augmentation.quality.pool_quality`, shown after the
+    classification tables.
+    """
+    metrics = [*LESION_METRICS, *(f"recall_{c}" for c in classes)]
+    summaries = summarize(records, [*metrics, "n_generated"])
+    header = ["method", "alpha", "generated", "seeds", "accuracy", "macro precision"]
+    header += ["macro recall", *(f"recall {c}" for c in classes)]
+
+    def line(s: dict, name: str) -> list[str]:
+        return [name, f"{s['alpha']:g}", f"{s['n_generated_mean']:.0f}", str(s["n_seeds"])] + [
+            pm(s, m) for m in metrics
+        ]
+
+    table = lesion_rows(summaries, models, select_by)
+    text = f"# {title}\n\n" + "".join(f"- {n}\n" for n in notes) + "\n"
+    text += markdown(header, [line(s, display(s["row"])) for s in table])
+    text += "\n## Every alpha\n\n"
+    sweep = sorted(summaries, key=lambda s: (_order(s["row"], models), s["alpha"]))
+    text += markdown(header, [line(s, display(s["row"])) for s in sweep])
+    text += quality_section(*quality, classes)
+    (out / "table2.md").write_text(text)
+    write_csv(out / "table2.csv", table)
+    write_csv(out / "sweep.csv", sweep)
+    plot_recall_vs_alpha(summaries, models, out / "recall_vs_alpha.png", title)
+    return out / "table2.md"
+
+
+def quality_section(records: Sequence[dict], notes: Sequence[str], classes: Sequence[str]) -> str:
+    """The generated pools against the real test images: Inception and derm FID/KID side by
+    side per class, SSIM diversity, the real-vs-real floor last (``qgan.augmentation.quality``)."""
+    if not records:
+        return ""
+    from qgan.evaluation.report import FID_KID, FID_KID_TITLE, SSIM, quality_table
+
+    named = [r | {"label": display(r["label"])} for r in records]
+    lines = ["", "## Generated images against the real test images", ""]
+    lines += [f"- {n}" for n in notes] + [""]
+    lines += quality_table(
+        named, list(classes), FID_KID + SSIM, FID_KID_TITLE, "images", counts=False
+    )
+    return "\n".join(lines)
+
+
+def _order(row: str, models: Sequence[str]) -> int:
+    fixed = ["none", "classical", *models]
+    return fixed.index(row) if row in fixed else len(fixed)
+
+
+def plot_recall_vs_alpha(
+    summaries: Sequence[dict],
+    models: Sequence[str],
+    path: Path,
+    title: str,
+    metric: str = "macro_recall",
+) -> Path:
+    """HybridQ Fig. 4b: recall against alpha per model (alpha 0 is the no-augmentation row)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    none = next((s for s in summaries if s["row"] == "none"), None)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for model in models:
+        points = sorted((s for s in summaries if s["row"] == model), key=lambda s: s["alpha"])
+        points = ([none] if none else []) + [s for s in points if s["alpha"] > 0]
+        if len(points) > (1 if none else 0):
+            alphas = [0.0 if s is none else s["alpha"] for s in points]
+            ax.errorbar(
+                alphas,
+                [s[f"{metric}_mean"] for s in points],
+                yerr=[s[f"{metric}_std"] for s in points],
+                marker="o",
+                capsize=3,
+                label=display(model),
+            )
+    for ref, style in (("none", ":"), ("classical", "--")):
+        s = next((s for s in summaries if s["row"] == ref), None)
+        if s is not None:
+            ax.axhline(s[f"{metric}_mean"], ls=style, color="gray", label=display(ref))
+    ax.set_xlabel(r"share of generated images $\alpha$")
+    ax.set_ylabel(metric.replace("_", " "))
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# ----------------------------------------------------------------------------- digits
+def write_digit_report(
+    out: Path,
+    records: Sequence[dict],
+    classes: Sequence[str],
+    rows: Sequence[str],
+    notes: Sequence[str],
+    title: str,
+    quality: tuple[list, list] = ([], []),
+) -> Path:
+    """``table_hqcnn.md`` and ``table_hqcnn.csv`` in ``out``, rows in ``rows``' order; then the
+    pools' image quality (``quality``, as in :func:`write_lesion_report`)."""
+    metrics = ["accuracy", *(f"recall_{c}" for c in classes)]
+    summaries = summarize(records, [*metrics, "n_generated"])
+    header = ["method", "images added", "seeds", "accuracy"]
+    header += [f"accuracy digit {c}" for c in classes]
+    by_row = {s["row"]: s for s in summaries}
+    table = [by_row[r] for r in rows if r in by_row]
+    lines = [
+        [display(s["row"]), f"{s['n_generated_mean']:.0f}", str(s["n_seeds"])]
+        + [pm(s, m) for m in metrics]
+        for s in table
+    ]
+    text = f"# {title}\n\n" + "".join(f"- {n}\n" for n in notes) + "\n"
+    text += markdown(header, lines)
+    text += _rounds_section(records, rows, classes)
+    text += quality_section(*quality, classes)
+    (out / "table_hqcnn.md").write_text(text)
+    write_csv(out / "table_hqcnn.csv", table)
+    return out / "table_hqcnn.md"
+
+
+def _rounds_section(records: Sequence[dict], rows: Sequence[str], classes: Sequence[str]) -> str:
+    """Per seed and round of the customized rows: validation accuracy, allocation, kept."""
+    lines = []
+    for r in sorted(records, key=lambda r: (list(rows).index(r["row"]), r["seed"])):
+        for i, rnd in enumerate(r.get("rounds", [])):
+            lines.append(
+                [display(r["row"]), str(r["seed"]), str(i + 1)]
+                + [" / ".join(f"{v:.2f}" for v in rnd["val_accuracy"])]
+                + [" / ".join(f"{v:.2f}" for v in rnd["thresholds"])]
+                + [" / ".join(map(str, rnd[k])) for k in ("allocated", "examined", "kept")]
+            )
+    if not lines:
+        return ""
+    per = f" (digits {' / '.join(classes)})"
+    header = ["method", "seed", "round", f"val accuracy{per}", "thresholds", "allocated"]
+    header += ["examined", "kept"]
+    return "\n## Customized strategy, round by round\n\n" + markdown(header, lines)
