@@ -135,7 +135,10 @@ def test_end_to_end_on_a_noisy_fake_backend(checkpoint, tmp_path, monkeypatch):
     net = _tiny_net()
     expected = fid_from_features(net.features(real), net.features(data["images"]))
     assert report["real"]["hardware"]["fid"] == pytest.approx(expected, rel=1e-6)
-    assert set(report["real"]) == {"hardware", "simulator", FLOOR}
+    # readout mitigation is on, so the same shots unmitigated are scored too (hardware_raw)
+    assert set(report["real"]) == {"hardware", "hardware_raw", "simulator", FLOOR}
+    assert report["real"]["hardware_raw"]["fid"] != report["real"]["hardware"]["fid"]
+    assert report["cls"] == "MEL"  # the row of python -m qgan.hardware.table
     # the floor: as many real training images of the class, scored the same way
     train = sample_of(class_subset(select(data_set, split.train_ids), "MEL"), 6, 0)
     expected = fid_from_features(net.features(real), net.features(train))
@@ -144,7 +147,7 @@ def test_end_to_end_on_a_noisy_fake_backend(checkpoint, tmp_path, monkeypatch):
     assert "| hardware |" in md and "fake_jakarta" in md and "readout" in md
     assert "| images | Inception FID | Inception KID x 10^3 | SSIM diversity |" in md
     rows = [line.split(" | ")[0] for line in md.splitlines() if line.startswith("| ")]
-    assert rows[-4:] == ["| images", "| hardware", "| simulator", f"| {FLOOR}"]
+    assert rows[-5:] == ["| images", "| hardware", "| hardware_raw", "| simulator", f"| {FLOOR}"]
 
 
 def test_simulator_images_are_the_models_own_forward(checkpoint, tmp_path, monkeypatch):
