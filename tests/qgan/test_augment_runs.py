@@ -24,7 +24,6 @@ import qgan.evaluation.networks as networks
 from qgan.augment import main
 from qgan.augmentation.config import AugmentError, DigitConfig, LesionConfig
 from qgan.augmentation.digits import run_digits
-from qgan.augmentation.fit import torch_threads
 from qgan.augmentation.lesions import run_lesions
 from qgan.data import DataConfig, class_subset, load_train_test, save_split
 from qgan.data.arrays import resize_square
@@ -34,12 +33,7 @@ from qgan.evaluation.scoring import FLOOR
 from qgan.training.config import TrainConfig
 from qgan.training.run import training_side
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors on a shared 2-core machine: one thread is far faster (see torch_threads)."""
-    with torch_threads(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _stand_in() -> FeatureNet:
