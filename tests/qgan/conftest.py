@@ -16,7 +16,7 @@ from qgan.augmentation.fit import torch_threads
 from qgan.evaluation.derm import DermConfig
 from qgan.training.config import TrainConfig
 
-# A GAN run of seconds: the real generator with one layer, 2 steps of 4 synthetic MEL images.
+# A GAN run of seconds: the real generator with one layer, batches of 4 synthetic MEL images.
 TINY_TRAIN = {"dataset": "synthetic", "limit": 8, "batch_size": 4, "epochs": 1}
 TINY_TRAIN |= {"n_layers": 1, "grid": 4}
 # A derm network of seconds: one epoch of a width-8 net on 36 synthetic images (12 a class).
