@@ -30,8 +30,11 @@ from qiskit.transpiler import generate_preset_pass_manager
 
 from circuits.ansatz import generator_circuit, hybridq_subgenerator
 from qgan.config import command, opt, parse_list, run_command
+from qgan.models.config import QuantumConfig
 from transpile.backends import get_backend
 from transpile.passes import CircuitReport, run_pass_manager, transpile_generator
+
+PAPER = QuantumConfig()  # the generator measured by default: the paper's, as qgan trains it
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,9 @@ class BenchConfig:
     repeats: int = opt(3, "timed runs per setting; the median is reported")
     levels: str = opt("1,2,3", "comma-separated Qiskit preset optimization levels to compare")
     modes: str = opt("wide,separate", "wide: one circuit of all sub-generators; separate")
-    n_sub: int = opt(10, "sub-generators")
-    n_qubits: int = opt(10, "qubits per sub-generator")
-    n_layers: int = opt(6, "layers per sub-generator")
+    n_sub: int = opt(PAPER.n_sub, "sub-generators")
+    n_qubits: int = opt(PAPER.n_qubits, "qubits per sub-generator")
+    n_layers: int = opt(PAPER.n_layers, "layers per sub-generator")
     ours_level: int = opt(1, "optimization level of our pass manager")
 
     def __post_init__(self) -> None:

@@ -81,9 +81,7 @@ def hybridq_subgenerator(n_qubits: int = 10, n_layers: int = 6, prefix: str = ""
     x, theta = _vectors(prefix, n_qubits, n_layers * n_qubits)
     qc = QuantumCircuit(n_qubits, name=f"{prefix}hybridq")
     _rotations(qc, "ry", x)
-    for layer in range(n_layers):
-        _rotations(qc, "ry", theta[layer * n_qubits : (layer + 1) * n_qubits])
-        _chain(qc, "cx")
+    _ry_chain_layers(qc, theta, n_layers, "cx")
     return Ansatz(qc, x, theta, z_readout(n_qubits))
 
 
@@ -103,7 +101,7 @@ def mosaiq_subgenerator(n_qubits: int = 5, n_layers: int = 6, prefix: str = "") 
         prefix: Prepended to the parameter names, so several copies do not clash.
 
     Returns:
-        The ansatz; ``weights[l*n + i]`` is the RY angle of layer l on qubit i.
+        The ansatz, its weights laid out as :func:`hybridq_subgenerator`'s.
     """
     _check_sizes(n_qubits, n_layers)
     x, theta = _vectors(prefix, n_qubits, n_layers * n_qubits)
@@ -111,9 +109,7 @@ def mosaiq_subgenerator(n_qubits: int = 5, n_layers: int = 6, prefix: str = "") 
     for i in range(n_qubits):
         qc.ry(x[i], i)
         qc.rx(x[i], i)
-    for layer in range(n_layers):
-        _rotations(qc, "ry", theta[layer * n_qubits : (layer + 1) * n_qubits])
-        _chain(qc, "cz")
+    _ry_chain_layers(qc, theta, n_layers, "cz")
     return Ansatz(qc, x, theta, x_readout(n_qubits))
 
 
@@ -232,6 +228,16 @@ def _rotations(qc: QuantumCircuit, gate: str, angles: Sequence[Parameter]) -> No
     """Append rotation ``gate`` with ``angles[i]`` on qubit i, in qubit order."""
     for qubit, angle in enumerate(angles):
         getattr(qc, gate)(angle, qubit)
+
+
+def _ry_chain_layers(
+    qc: QuantumCircuit, theta: Sequence[Parameter], n_layers: int, gate: str
+) -> None:
+    """``n_layers`` times: RY(theta[l*n + i]) on every qubit i, then a ``gate`` chain."""
+    n = qc.num_qubits
+    for layer in range(n_layers):
+        _rotations(qc, "ry", theta[layer * n : (layer + 1) * n])
+        _chain(qc, gate)
 
 
 def _chain(qc: QuantumCircuit, gate: str, ring: bool = False) -> None:

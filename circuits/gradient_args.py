@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 from qiskit.circuit import Parameter, QuantumCircuit
+from qiskit.providers import Options
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.quantum_info.operators.base_operator import BaseOperator
 from qiskit_machine_learning.algorithm_job import AlgorithmJob
-from qiskit_machine_learning.gradients import BaseEstimatorGradient
+from qiskit_machine_learning.gradients import BaseEstimatorGradient, EstimatorGradientResult
 
 
 class CheckedOnceGradient(BaseEstimatorGradient):
@@ -163,6 +164,18 @@ def _per_object(items: Sequence, attribute: Callable[[Any], int]) -> np.ndarray:
             cache[id(item)] = attribute(item)
         out[i] = cache[id(item)]
     return out
+
+
+def gradient_result(
+    gradients: list[np.ndarray],
+    parameters: Sequence[Sequence[Parameter]],
+    options: dict[str, Any],
+) -> EstimatorGradientResult:
+    """The base class's result: one gradient per entry, its parameters as that entry's metadata."""
+    metadata = [{"parameters": params} for params in parameters]
+    return EstimatorGradientResult(
+        gradients=gradients, metadata=metadata, options=Options(**options)
+    )
 
 
 def group_by_circuit(circuits: Sequence[QuantumCircuit]) -> list[np.ndarray]:

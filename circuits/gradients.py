@@ -20,11 +20,11 @@ from qiskit.circuit import QuantumCircuit
 from qiskit.providers import Options
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.quantum_info.operators.base_operator import BaseOperator
-from qiskit_machine_learning.gradients import EstimatorGradientResult
 
 from circuits.estimator import FastEstimator
 from circuits.gradient_args import (
     CheckedOnceGradient,
+    gradient_result,
     group_by_circuit,
     rows_of,
     unique_observables,
@@ -63,10 +63,7 @@ class ExactEstimatorGradient(CheckedOnceGradient):
                 picked = jac[row_of[members], obs_of[members]][:, cols]  # (m, P_e)
                 for e, grad in zip(entries[members], picked, strict=True):
                     gradients[e] = grad
-        metadata = [{"parameters": params} for params in parameters]
-        return EstimatorGradientResult(
-            gradients=gradients, metadata=metadata, options=Options(**options)
-        )
+        return gradient_result(gradients, parameters, options)
 
     def vjp(
         self,

@@ -37,6 +37,7 @@ from qiskit_machine_learning.utils import circuit_cache_key
 
 from circuits.gradient_args import (
     CheckedOnceGradient,
+    gradient_result,
     group_by_circuit,
     rows_of,
     unique_observables,
@@ -114,10 +115,7 @@ class BatchedParamShiftGradient(CheckedOnceGradient):
             evs = np.asarray(next(results).data.evs) if plan.pub is not None else None
             for i, grad in zip(plan.entries, _assemble(plan, evs, parameters), strict=True):
                 gradients[i] = grad
-        metadata = [{"parameters": params} for params in parameters]
-        return EstimatorGradientResult(
-            gradients=gradients, metadata=metadata, options=Options(**options)
-        )
+        return gradient_result(gradients, parameters, options)
 
     def _plan(
         self,

@@ -75,8 +75,30 @@ class ErrorData:
         return tuple(int(q) for q in np.flatnonzero((self.readout < 1) & (self.sx_error < 1)))
 
 
+class FidelityParts:
+    """Base of a fidelity estimate split by source into natural logs (each <= 0).
+
+    Subclasses are frozen dataclasses with the four fields below; the estimate is their sum.
+    """
+
+    two_qubit: float
+    one_qubit: float
+    readout: float
+    decoherence: float
+
+    @property
+    def log_fidelity(self) -> float:
+        """log F = two_qubit + one_qubit + readout + decoherence."""
+        return self.two_qubit + self.one_qubit + self.readout + self.decoherence
+
+    @property
+    def fidelity(self) -> float:
+        """F = exp(log F), in [0, 1]."""
+        return float(np.exp(self.log_fidelity))
+
+
 @dataclass(frozen=True)
-class FidelityEstimate:
+class FidelityEstimate(FidelityParts):
     """Estimated fidelity of a circuit, split by source (each entry a natural log, <= 0).
 
     Attributes:
@@ -95,14 +117,6 @@ class FidelityEstimate:
     decoherence: float
     duration: float
     worst_gate_error: float = 0.0
-
-    @property
-    def log_fidelity(self) -> float:
-        return self.two_qubit + self.one_qubit + self.readout + self.decoherence
-
-    @property
-    def fidelity(self) -> float:
-        return float(np.exp(self.log_fidelity))
 
 
 def two_qubit_gate(target: Target) -> str:

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from transpile.fidelity import ErrorData, idle_log_fidelity
+from transpile.fidelity import ErrorData, FidelityParts, idle_log_fidelity
 
 PARTS = ("two_qubit", "one_qubit", "readout", "decoherence")  # the log-fidelity components
 
 
 @dataclass(frozen=True)
-class LineScore:
+class LineScore(FidelityParts):
     """Estimated fidelity of one line, split by source (natural logs, <= 0).
 
     Attributes:
@@ -48,14 +48,6 @@ class LineScore:
     decoherence: float
     duration: float
     weakest_edge: tuple[int, int, float]
-
-    @property
-    def log_fidelity(self) -> float:
-        return self.two_qubit + self.one_qubit + self.readout + self.decoherence
-
-    @property
-    def fidelity(self) -> float:
-        return float(np.exp(self.log_fidelity))
 
 
 def sx_counts(length: int, n_layers: int) -> np.ndarray:

@@ -4,8 +4,8 @@ Oracles: ``ParamShiftEstimatorGradient(StatevectorEstimator())`` (exact, 1e-9) a
 differences of ``Statevector`` expectation values (1e-6), on small circuits with parameter
 expressions (2a+0.3, a*b, sin(a)), shared parameters, U and CU gates. Also the argument handling
 of ``BaseEstimatorGradient.run`` (parameter subsets, ``None`` entries, several circuits
-interleaved, the base class's error messages), ``vjp`` against the Jacobian contracted by hand,
-and an ``EstimatorQNN`` backward against the one with the library's gradient.
+interleaved; its error messages are in test_gradient_args.py), ``vjp`` against the Jacobian
+contracted by hand, and an ``EstimatorQNN`` backward against the one with the library's gradient.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter
 from qiskit.primitives import StatevectorEstimator
 from qiskit.quantum_info import Operator, Pauli, SparsePauliOp, Statevector
-from qiskit_machine_learning.gradients import BaseEstimatorGradient, ParamShiftEstimatorGradient
+from qiskit_machine_learning.gradients import ParamShiftEstimatorGradient
 from qiskit_machine_learning.neural_networks import EstimatorQNN
 
 import circuits.gradients as gradients_module
@@ -223,33 +223,6 @@ def test_vjp_is_the_contracted_jacobian() -> None:
 
 
 # ---------------------------------------------------------------------- errors
-def _bad_inputs():
-    qc = _circuit()
-    plain = QuantumCircuit(3)
-    row, op = [0.1, 0.2, 0.3, 0.4], OBSERVABLES[0]
-    return {
-        "fewer-values": ([qc, qc], [op, op], [row], None),
-        "row-length": ([qc, qc], [op, op], [row, row[:3]], None),
-        "array-width": ([qc, qc], [op, op], np.zeros((2, 3)), None),
-        "not-parameterised": ([qc, plain], [op, op], [row, []], None),
-        "fewer-observables": ([qc, qc], [op], [row, row], None),
-        "qubit-count": ([qc, qc], [op, SparsePauliOp("ZZ")], [row, row], None),
-        "fewer-parameter-lists": ([qc, qc], [op, op], [row, row], [[A]]),
-        "foreign-parameter": ([qc, qc], [op, op], [row, row], [[A], [X]]),
-    }
-
-
-@pytest.mark.parametrize("case", list(_bad_inputs()))
-def test_malformed_input_raises_base_class_message(case: str) -> None:
-    circuits, observables, values, parameters = _bad_inputs()[case]
-    with pytest.raises(ValueError) as expected:
-        resolved = parameters or [c.parameters for c in circuits]
-        BaseEstimatorGradient._validate_arguments(circuits, observables, values, resolved)
-    with pytest.raises(ValueError) as ours:
-        ExactEstimatorGradient().run(circuits, observables, values, parameters)
-    assert str(ours.value) == str(expected.value)
-
-
 @pytest.mark.parametrize("estimator", [StatevectorEstimator(), object()], ids=["v2", "object"])
 def test_needs_a_fast_estimator(estimator) -> None:
     with pytest.raises(TypeError, match="FastEstimator"):

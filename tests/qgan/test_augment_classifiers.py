@@ -26,12 +26,7 @@ from qgan.augmentation.transforms import (
 )
 from qgan.vision import torchvision
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors on a shared 2-core machine: one thread is far faster (see torch_threads)."""
-    with torch_threads(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _fake_resnet18_file(path):

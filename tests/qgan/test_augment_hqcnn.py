@@ -13,15 +13,10 @@ import torch
 from qiskit.quantum_info import Statevector
 
 from circuits.ansatz import hqcnn_classifier
-from qgan.augmentation.fit import FitConfig, fit, predict_proba, torch_threads
+from qgan.augmentation.fit import FitConfig, fit, predict_proba
 from qgan.augmentation.hqcnn import HQCNN, HQCNNConfig
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors on a shared 2-core machine: one thread is far faster (see torch_threads)."""
-    with torch_threads(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 TINY = HQCNNConfig(n_classes=3, n_qubits=3, n_layers=2, channels=2, image_size=8, seed=1)

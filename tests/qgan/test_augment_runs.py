@@ -24,7 +24,6 @@ import qgan.evaluation.networks as networks
 from qgan.augment import main
 from qgan.augmentation.config import AugmentError, DigitConfig, LesionConfig
 from qgan.augmentation.digits import run_digits
-from qgan.augmentation.fit import torch_threads
 from qgan.augmentation.lesions import run_lesions
 from qgan.data import DataConfig, class_subset, load_train_test, save_split
 from qgan.data.arrays import resize_square
@@ -34,12 +33,7 @@ from qgan.evaluation.scoring import FLOOR
 from qgan.training.config import TrainConfig
 from qgan.training.run import training_side
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors on a shared 2-core machine: one thread is far faster (see torch_threads)."""
-    with torch_threads(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _stand_in() -> FeatureNet:
@@ -65,24 +59,21 @@ def _pools(root, model, dataset, classes, n, shape, seed=0):
         np.savez(folder / "samples.npz", images=rng.integers(0, 256, (n, *shape), dtype=np.uint8))
 
 
+def _experiment(config: type, tmp_path, fields: dict, overrides: dict):
+    """``config`` for one seed of one-epoch fits, generated images read from tmp_path/gen and
+    results written to tmp_path/out; ``fields``, then a test's ``overrides``, set the rest."""
+    run = {"generated": str(tmp_path / "gen"), "epochs": 1, "seeds": "0"}
+    return config(**(run | {"out": str(tmp_path / "out")} | fields | overrides))
+
+
+# A lesion sweep of seconds: 30 synthetic images at 16 px, alphas 0 and 0.5 of one fake GAN.
+LESION = {"dataset": "synthetic", "limit": 30, "image_size": 16, "fraction": 0.5}
+LESION |= {"alphas": "0,0.5", "models": "fakegan", "classifier": "smallcnn", "pretrained": "none"}
+LESION |= {"batch_size": 16}
+
+
 def _lesion_cfg(tmp_path, **kw) -> LesionConfig:
-    base = dict(
-        dataset="synthetic",
-        limit=30,
-        image_size=16,
-        fraction=0.5,
-        alphas="0,0.5",
-        models="fakegan",
-        generated=str(tmp_path / "gen"),
-        classifier="smallcnn",
-        pretrained="none",
-        epochs=1,
-        batch_size=16,
-        seeds="0",
-        out=str(tmp_path / "out"),
-    )
-    base.update(kw)
-    return LesionConfig(**base)
+    return _experiment(LesionConfig, tmp_path, LESION, kw)
 
 
 @pytest.fixture
@@ -214,25 +205,13 @@ def _write_idx(folder, per_digit=30, digits=(0, 1, 2, 3)):
         f.write(struct.pack(">4BI", 0, 0, 8, 1, len(labels)) + labels.tobytes())
 
 
+# A digit study of seconds: 6 training and 4 validation digits a class, a 3-qubit HQCNN.
+DIGITS = {"n_train": 6, "n_val": 4, "test_fraction": 0.3, "n_generated": 4, "rounds": 2}
+DIGITS |= {"n_qubits": 3, "n_layers": 1, "channels": 2, "batch_size": 12}
+
+
 def _digit_cfg(tmp_path, **kw) -> DigitConfig:
-    base = dict(
-        data_root=str(tmp_path / "data"),
-        n_train=6,
-        n_val=4,
-        test_fraction=0.3,
-        generated=str(tmp_path / "gen"),
-        n_generated=4,
-        rounds=2,
-        n_qubits=3,
-        n_layers=1,
-        channels=2,
-        epochs=1,
-        batch_size=12,
-        seeds="0",
-        out=str(tmp_path / "out"),
-    )
-    base.update(kw)
-    return DigitConfig(**base)
+    return _experiment(DigitConfig, tmp_path, DIGITS | {"data_root": str(tmp_path / "data")}, kw)
 
 
 def test_digits_end_to_end_every_row(tmp_path, monkeypatch):

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 
-from qgan.augmentation.fit import torch_threads
 from qgan.augmentation.strategies import (
     CHUNK,
     CustomizedConfig,
@@ -21,12 +20,7 @@ from qgan.augmentation.strategies import (
     thresholds_from_accuracy,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Tiny tensors on a shared 2-core machine: one thread is far faster (see torch_threads)."""
-    with torch_threads(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_general_is_balanced():

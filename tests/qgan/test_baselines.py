@@ -29,6 +29,8 @@ from qgan.train import main
 from qgan.training.config import TrainConfig
 from qgan.training.trainer import FIXED_NOISE_SEED
 
+pytestmark = pytest.mark.usefixtures("no_qgan_data")
+
 GRID = 8
 FLAGS = {
     "dcgan": {"limit": 10, "batch_size": 4},
@@ -54,27 +56,6 @@ def _metrics(run: Path) -> list[dict]:
     return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
 
 
-def _same(a, b, where: str = "") -> None:
-    """Nested dicts/lists/tensors equal bit for bit."""
-    if isinstance(a, torch.Tensor):
-        assert torch.equal(a, b), where
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            _same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _same(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, where
-
-
-@pytest.fixture(autouse=True)
-def _no_qgan_data(monkeypatch):
-    monkeypatch.delenv("QGAN_DATA", raising=False)
-
-
 @pytest.fixture(scope="module", params=["dcgan", "mosaiq"])
 def run(request, tmp_path_factory) -> Path:
     """One epoch of 2 steps of each baseline, through the CLI."""
@@ -88,7 +69,7 @@ def _model(run: Path) -> str:
 
 
 # ------------------------------------------------------------------------------ training
-def test_two_steps_write_every_artifact(run):
+def test_two_steps_write_every_artifact(run, assert_same):
     model = _model(run)
     flags = BASE | {"model": model} | FLAGS[model] | {"out": str(run.parent)}
     config = json.loads((run / "config.json").read_text())
@@ -107,7 +88,7 @@ def test_two_steps_write_every_artifact(run):
     assert {"opt_g", "opt_d", "discriminator", "rng"} <= set(last)
     snap = load_checkpoint(run / "epoch001.pt")
     assert set(snap) == SNAPSHOT_KEYS
-    _same(snap["generator"], last["generator"])
+    assert_same(snap["generator"], last["generator"])
     for name in ("samples_epoch001.png", "loss_curve.png"):
         assert (run / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -138,7 +119,7 @@ def test_mosaiq_checkpoint_carries_its_pca(run):
     ],
     ids=["dcgan", "mosaiq"],
 )
-def test_resume_mid_epoch_continues_exactly(tmp_path, model, flags):
+def test_resume_mid_epoch_continues_exactly(tmp_path, model, flags, assert_same):
     """3 steps per epoch; stopped after step 2 and resumed to step 4 = 4 steps straight."""
     straight = _train(model, tmp_path / "a", epochs=2, max_steps=4, **flags)
     resumed = _train(model, tmp_path / "b", epochs=2, max_steps=2, **flags)
@@ -146,8 +127,8 @@ def test_resume_mid_epoch_continues_exactly(tmp_path, model, flags):
     main(["--resume", str(resumed), "--epochs", "2", "--max-steps", "4"])
     a, b = load_checkpoint(straight / "last.pt"), load_checkpoint(resumed / "last.pt")
     for key in ("generator", "discriminator", "opt_g", "opt_d", "noise", "position"):
-        _same(a[key], b[key], key)
-    _same(a["rng"]["noise"], b["rng"]["noise"], "rng.noise")
+        assert_same(a[key], b[key], key)
+    assert_same(a["rng"]["noise"], b["rng"]["noise"], "rng.noise")
     drop = {"sec_per_step"}
     ma, mb = _metrics(straight), _metrics(resumed)
     assert [m["step"] for m in mb] == [1, 2, 3, 4]

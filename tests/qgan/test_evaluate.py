@@ -23,16 +23,15 @@ from qgan.artifacts import to_uint8_images
 from qgan.checkpoint import load_checkpoint
 from qgan.data import DataConfig, class_subset, load_dataset
 from qgan.evaluate import main
-from qgan.evaluation.derm import DermConfig, train_derm_network
+from qgan.evaluation.derm import train_derm_network
 from qgan.evaluation.features import FeatureNet
 from qgan.evaluation.inception import PREPROCESSING
 from qgan.evaluation.pipeline import EvalConfig, evaluate, sample_tiles
-from qgan.evaluation.report import tile
+from qgan.evaluation.report import CSV_METRICS, tile
 from qgan.evaluation.runs import find_runs
 from qgan.evaluation.samplers import SAMPLERS, generate_images
 from qgan.evaluation.stats import real_statistics
 from qgan.models.sampling import draw_noise, generate, load_generator
-from qgan.training.config import TrainConfig
 from qgan.training.run import train
 
 SMALL = {"n": 12, "curve_n": 6, "kid_subsets": 3, "ssim_pairs": 10, "batch_size": 8}
@@ -59,30 +58,13 @@ HQ = "hybridq (n_layers=1)"  # the test runs' row: one quantum layer, not the pa
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, tiny_train_config, tiny_derm_config):
     """results/ with hybridq MEL, hybridq NV (a relabelled copy), fake MEL; a derm network."""
     root = tmp_path_factory.mktemp("eval")
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("QGAN_DATA", raising=False)
-        cfg = TrainConfig(
-            dataset="synthetic",
-            limit=15,
-            batch_size=4,
-            epochs=2,
-            n_layers=1,
-            grid=8,
-            out=str(root / "results"),
-        )
-        (mel,) = train(cfg)
-        derm_cfg = DermConfig(
-            dataset="synthetic",
-            limit=15,
-            epochs=1,
-            batch_size=16,
-            width=8,
-            out=str(root / "derm.pt"),
-        )
-        derm, _ = train_derm_network(derm_cfg)
+        (mel,) = train(tiny_train_config(root / "results", limit=15, epochs=2, grid=8))
+        derm, _ = train_derm_network(tiny_derm_config(root / "derm.pt", limit=15))
     _retarget(mel, root / "results" / "hybridq-synthetic-NV", cls="NV")
     _retarget(mel, root / "results" / "fake-synthetic-MEL", model="fake")
     return root, mel, derm
@@ -141,14 +123,8 @@ def test_evaluate_writes_table1_csv_curve_and_jsonl(setup, tmp_path, capsys):
     assert floor  # the floor's spread and sharpness are the unit of the others
     assert "real-vs-real floor: MEL 12, NV 12 training images" in md
     table = _csv(out / "table1.csv")
-    assert {r["metric"] for r in table} == {
-        "derm_fid",
-        "derm_kid_mean",
-        "derm_kid_std",
-        "ssim_diversity",
-        "spread",
-        "sharpness",
-    }
+    inception = {"fid", "kid_mean", "kid_std"}  # off in these runs (--no-inception)
+    assert {r["metric"] for r in table} == set(CSV_METRICS) - inception
     fake = {r["metric"]: r for r in table if r["model"] == "fake"}
     assert fake["ssim_diversity"]["NV"] == "" and float(fake["ssim_diversity"]["MEL"]) < 0.1
     assert (out / "fid_vs_epoch.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -26,10 +26,7 @@ from qgan.evaluation.features import (
     training_data_hash,
 )
 
-
-@pytest.fixture(autouse=True)
-def _no_data_root(monkeypatch):
-    monkeypatch.delenv("QGAN_DATA", raising=False)
+pytestmark = pytest.mark.usefixtures("no_qgan_data")
 
 
 # ----------------------------------------------------------------------------------- derm
@@ -136,15 +133,8 @@ def test_classification_metrics_against_hand_counts():
     assert m["test_balanced_accuracy"] == pytest.approx((1 + 2 / 3) / 2)
 
 
-def test_build_one_epoch_on_synthetic_data_and_check_its_hash(tmp_path):
-    cfg = DermConfig(
-        dataset="synthetic",
-        limit=12,
-        epochs=1,
-        batch_size=16,
-        width=8,
-        out=str(tmp_path / "derm.pt"),
-    )
+def test_build_one_epoch_on_synthetic_data_and_check_its_hash(tmp_path, tiny_derm_config):
+    cfg = tiny_derm_config(tmp_path / "derm.pt")
     path, metrics = train_derm_network(cfg)
     assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["n_train"] + metrics["n_test"] == 36
     record = read_derm_record(path)

@@ -38,23 +38,16 @@ def test_precise_batchnorm_fixes_statistics_that_trail_moving_weights() -> None:
     assert stale > 1 and net(x).mean(0).abs().max() < 1e-5
 
 
-def test_trainer_calibrates_the_generator_at_each_epoch_end(tmp_path, monkeypatch) -> None:
-    from qgan.training.config import TrainConfig
+def test_trainer_calibrates_the_generator_at_each_epoch_end(
+    tmp_path, monkeypatch, tiny_train_config
+) -> None:
     from qgan.training.run import train
 
     calls = []
     monkeypatch.setattr(
         "qgan.models.hybridq.HybridQ.calibrate", lambda self, gen, n=0: calls.append(gen)
     )
-    cfg = TrainConfig(
-        dataset="synthetic",
-        limit=8,
-        epochs=2,
-        batch_size=4,
-        n_layers=1,
-        grid=4,
-        out=str(tmp_path),
-    )
+    cfg = tiny_train_config(tmp_path, epochs=2)
     train(cfg)
     assert len(calls) == 2
     assert calls[0].initial_seed() != calls[1].initial_seed()  # a stream per epoch

@@ -32,6 +32,8 @@ BASE = {
     "n_layers": 1,
     "grid": 8,
 }
+pytestmark = pytest.mark.usefixtures("no_qgan_data")
+
 RUN = "hybridq-synthetic-MEL"
 STEP_KEYS = {"d_loss", "g_total", "g_adversarial", "g_latent", "g_reconstruction"}
 STEP_KEYS |= {"noise_bound", "sec_per_step", "step", "epoch"}
@@ -59,27 +61,6 @@ def _metrics(run: Path) -> list[dict]:
     return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
 
 
-def _assert_same(a, b, where: str = "") -> None:
-    """Nested dicts/lists/tensors equal bit for bit."""
-    if isinstance(a, torch.Tensor):
-        assert torch.equal(a, b), where
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            _assert_same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _assert_same(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, where
-
-
-@pytest.fixture(autouse=True)
-def _no_qgan_data(monkeypatch):
-    monkeypatch.delenv("QGAN_DATA", raising=False)
-
-
 @pytest.fixture(scope="module")
 def two_step_run(tmp_path_factory) -> Path:
     """One completed epoch of 2 steps, with the default 64-image grid."""
@@ -89,7 +70,7 @@ def two_step_run(tmp_path_factory) -> Path:
         return _run(out, grid=64)
 
 
-def test_run_writes_config_split_metrics_checkpoints_and_pictures(two_step_run):
+def test_run_writes_config_split_metrics_checkpoints_and_pictures(two_step_run, assert_same):
     run = two_step_run
     expected = TrainConfig(**_flags(run.parent, grid=64)).resolved()
     assert json.loads((run / "config.json").read_text()) == dataclasses.asdict(expected)
@@ -107,7 +88,7 @@ def test_run_writes_config_split_metrics_checkpoints_and_pictures(two_step_run):
     snap = load_checkpoint(run / "epoch001.pt")
     keys = {"config", "model_config", "generator", "noise", "position", "parameters", "format"}
     assert set(snap) == keys
-    _assert_same(snap["generator"], last["generator"])
+    assert_same(snap["generator"], last["generator"])
     assert snap["noise"] == last["noise"] and snap["noise"]["bound"] == metrics[-1]["noise_bound"]
     for name in ("samples_epoch001.png", "loss_curve.png"):
         assert (run / name).stat().st_size > 0
@@ -162,15 +143,15 @@ def test_a_new_run_never_overwrites_an_existing_folder(tmp_path):
 @pytest.mark.parametrize(
     "limit", [16, 10], ids=["mid-epoch (3 steps/epoch)", "epoch boundary (2 steps/epoch)"]
 )
-def test_resume_continues_exactly(tmp_path, limit):
+def test_resume_continues_exactly(tmp_path, limit, assert_same):
     straight = _run(tmp_path / "a", limit=limit, epochs=2, max_steps=4)
     resumed = _run(tmp_path / "b", limit=limit, epochs=2, max_steps=2)
     main(["--resume", str(resumed), "--epochs", "2", "--max-steps", "4"])
     a, b = load_checkpoint(straight / "last.pt"), load_checkpoint(resumed / "last.pt")
     for key in ("generator", "encoder", "discriminator", "opt_g", "opt_d", "noise", "position"):
-        _assert_same(a[key], b[key], key)
-    _assert_same(a["rng"]["noise"], b["rng"]["noise"], "rng.noise")
-    _assert_same(
+        assert_same(a[key], b[key], key)
+    assert_same(a["rng"]["noise"], b["rng"]["noise"], "rng.noise")
+    assert_same(
         load_checkpoint(straight / "epoch001.pt")["generator"],
         load_checkpoint(resumed / "epoch001.pt")["generator"],
     )
@@ -182,7 +163,7 @@ def test_resume_continues_exactly(tmp_path, limit):
         }
 
 
-def test_adaptive_augmentation_resumes_exactly(tmp_path):
+def test_adaptive_augmentation_resumes_exactly(tmp_path, assert_same):
     """ADA's p, its running sums (resumed mid-interval) and the augmentation stream."""
     straight = _run(tmp_path / "a", limit=16, epochs=3, max_steps=6, objective="ada")
     resumed = _run(tmp_path / "b", limit=16, epochs=3, max_steps=2, objective="ada")
@@ -190,7 +171,7 @@ def test_adaptive_augmentation_resumes_exactly(tmp_path):
     a, b = load_checkpoint(straight / "last.pt"), load_checkpoint(resumed / "last.pt")
     assert a["game"] == b["game"] and a["game"]["seen"] > 0  # mid-interval: r's sums restored
     for key in ("generator", "discriminator", "rng"):
-        _assert_same(a[key], b[key], key)
+        assert_same(a[key], b[key], key)
     assert [m["augment_p"] for m in _metrics(straight)] == [
         m["augment_p"] for m in _metrics(resumed)
     ]
@@ -223,7 +204,9 @@ def test_ctrl_c_saves_last_pt_and_says_resume(tmp_path, monkeypatch):
 
 
 def test_ctrl_c_between_the_discriminator_and_generator_updates_resumes_exactly(
-    tmp_path, monkeypatch
+    tmp_path,
+    monkeypatch,
+    assert_same,
 ):
     straight = _run(tmp_path / "a", limit=16)
     real_objective = qgan.models.hybridq.generator_objective
@@ -242,7 +225,7 @@ def test_ctrl_c_between_the_discriminator_and_generator_updates_resumes_exactly(
     main(["--resume", str(tmp_path / "b" / RUN), "--epochs", "1", "--max-steps", "2"])
     a = load_checkpoint(straight / "last.pt")
     b = load_checkpoint(tmp_path / "b" / RUN / "last.pt")
-    _assert_same(a["discriminator"], b["discriminator"], "discriminator")
+    assert_same(a["discriminator"], b["discriminator"], "discriminator")
 
 
 def test_resume_without_epochs_keeps_the_runs_epochs(tmp_path, monkeypatch):

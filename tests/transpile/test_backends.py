@@ -116,34 +116,39 @@ def _unreachable() -> InvalidAccountError:
         return err
 
 
-def test_no_network_is_named_as_such(monkeypatch):
-    _patch(monkeypatch, fail_init=_unreachable())
-    with pytest.raises(BackendError) as err:
-        get_backend("ibm_brisbane")
-    assert "unreachable" in _one_line(err)
+# Each failure of the service -> (device asked for, words the one-line error must hold, must not)
+SERVICE_FAILURES = {
+    "no-network": ({"fail_init": _unreachable()}, "ibm_brisbane", ["unreachable"], []),
+    "invalid-token": (
+        {"fail_init": InvalidAccountError("Unable to retrieve instances.")},
+        "ibm_brisbane",
+        ["check the token"],
+        ["unreachable"],
+    ),
+    "no-account": (
+        {"fail_init": AccountNotFoundError("Unable to find account.")},
+        "ibm_brisbane",
+        ["QISKIT_IBM_TOKEN"],
+        [],
+    ),
+    "unknown-device": (
+        {"fail_backend": QiskitBackendNotFoundError("No backend matches.\nmore")},
+        "ibm_nowhere",
+        ["ibm_nowhere", "no such device"],
+        [],
+    ),
+}
 
 
-def test_invalid_token_points_at_the_token(monkeypatch):
-    _patch(monkeypatch, fail_init=InvalidAccountError("Unable to retrieve instances."))
+@pytest.mark.parametrize("case", list(SERVICE_FAILURES))
+def test_service_failures_are_named_in_one_line(monkeypatch, case):
+    fails, name, present, absent = SERVICE_FAILURES[case]
+    _patch(monkeypatch, **fails)
     with pytest.raises(BackendError) as err:
-        get_backend("ibm_brisbane")
+        get_backend(name)
     text = _one_line(err)
-    assert "check the token" in text and "unreachable" not in text
-
-
-def test_missing_account_from_the_service(monkeypatch):
-    _patch(monkeypatch, fail_init=AccountNotFoundError("Unable to find account."))
-    with pytest.raises(BackendError) as err:
-        get_backend("ibm_brisbane")
-    assert "QISKIT_IBM_TOKEN" in _one_line(err)
-
-
-def test_unknown_ibm_device(monkeypatch):
-    _patch(monkeypatch, fail_backend=QiskitBackendNotFoundError("No backend matches.\nmore"))
-    with pytest.raises(BackendError) as err:
-        get_backend("ibm_nowhere")
-    text = _one_line(err)
-    assert "ibm_nowhere" in text and "no such device" in text
+    assert all(words in text for words in present), text
+    assert not any(words in text for words in absent), text
 
 
 def test_generic_heavy_hex_is_the_heavy_hex_lattice():

@@ -14,16 +14,6 @@ from transpile.layout import LayoutError, find_lines, score_lines
 N_LAYERS = 2
 
 
-@pytest.fixture(scope="module")
-def small():
-    return generic_heavy_hex(3, seed=3)  # 19 qubits
-
-
-@pytest.fixture(scope="module")
-def brisbane():
-    return get_backend("fake_brisbane")
-
-
 def _check_lines(layout, backend, n_lines: int, length: int) -> None:
     """Right count and length, pairwise disjoint, each a path of couplers."""
     edges = {tuple(sorted(e)) for e in backend.coupling_map.get_edges()}

@@ -9,7 +9,6 @@ from qiskit.transpiler.exceptions import TranspilerError
 from qiskit_aer import AerSimulator
 
 from circuits.ansatz import generator_circuit
-from transpile.backends import generic_heavy_hex, get_backend
 from transpile.passes import (
     block_layout,
     pass_manager,
@@ -19,16 +18,6 @@ from transpile.passes import (
 )
 
 SMALL = {"n_sub": 2, "n_qubits": 4, "n_layers": 2}  # 2 lines x 4 qubits, 12 CNOTs
-
-
-@pytest.fixture(scope="module")
-def small():
-    return generic_heavy_hex(3, seed=3)  # 19 qubits
-
-
-@pytest.fixture(scope="module")
-def brisbane():
-    return get_backend("fake_brisbane")
 
 
 def _check_isa(circuit, backend) -> None:
