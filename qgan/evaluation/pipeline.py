@@ -124,8 +124,8 @@ class Scorer:
         """The record of one checkpoint: reused from the run's eval.jsonl if its key matches."""
         key = self._key(run, path, n)
         for old in reversed(read_metrics(run.path / "eval.jsonl")):
-            if old.get("key") == key:
-                return old | {"kind": kind}
+            if old.get("key") == key:  # the scores stand; the row follows today's defaults
+                return old | {"kind": kind, "label": run.label}
         start = time.perf_counter()
         ckpt = load_checkpoint(path)
         images = generate_images(ckpt, n, self.cfg.seed, self.cfg.batch_size)

@@ -212,6 +212,10 @@ def test_a_second_evaluation_reuses_scores_and_statistics(setup, tmp_path, monke
     evaluate([str(results)], _config(setup, tmp_path, out=str(tmp_path / "again"), samples=0))
     assert sorted((tmp_path / "cache" / "stats").iterdir()) == stats
     assert (tmp_path / "again" / "table1.md").read_text().count(f"| {HQ} |") == 2  # 2 tables
+    # A reused score takes the run's label of today: a changed default renames its row
+    monkeypatch.setattr(pipeline.Run, "label", property(lambda run: f"{run.model} renamed"))
+    evaluate([str(results)], _config(setup, tmp_path, out=str(tmp_path / "third"), samples=0))
+    assert (tmp_path / "third" / "table1.md").read_text().count("| hybridq renamed |") == 2
 
 
 def test_a_derm_network_of_other_data_is_skipped_with_its_reason(setup, tmp_path, capsys):
