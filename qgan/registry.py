@@ -91,7 +91,7 @@ MODELS: dict[str, ModelEntry] = {
         ModelEntry(
             "hybridq", "qgan.models.hybridq:HybridQ",
             {"lr_quantum": 0.3, "lr_classical": 2e-4, "lr_discriminator": 2e-3},
-            objective="paper", objectives=tuple(OBJECTIVES),
+            objective="ada", objectives=tuple(OBJECTIVES),
             summary="HybridQ: encoder + 10x10-qubit generator + decoder, DCGAN discriminator",
         ),
         ModelEntry(

@@ -46,9 +46,10 @@ class TrainConfig(DataSection):
     model: str = opt("hybridq", f"generative model: {' | '.join(MODELS)}")
     objective: str = opt(
         "",
-        f"adversarial game: {' | '.join(OBJECTIVES)}; empty: the model's own (paper). "
-        "paper = each paper's BCE and learning rates (hybridq 0.3 / 2e-4 / 2e-3); "
-        "diffaugment = the same with DiffAugment on all D sees (hybridq, dcgan)",
+        f"adversarial game: {' | '.join(OBJECTIVES)}; empty: the model's own (hybridq: ada, "
+        "dcgan and mosaiq: paper). paper = each paper's BCE and learning rates (hybridq 0.3 / "
+        "2e-4 / 2e-3); ada = the same with augmentation of all D sees that adapts to D's "
+        "overfitting (StyleGAN2-ADA); diffaugment = that augmentation always on",
     )
     cls: str = opt(
         "",

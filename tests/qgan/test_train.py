@@ -38,6 +38,7 @@ RUN = "hybridq-synthetic-MEL"
 STEP_KEYS = {"d_loss", "g_total", "g_adversarial", "g_latent", "g_reconstruction"}
 STEP_KEYS |= {"noise_bound", "sec_per_step", "step", "epoch"}
 STEP_KEYS |= {"d_real", "d_fake", "d_accuracy", "d_separated"}  # the game's health
+STEP_KEYS |= {"augment_p"}  # the default objective (ada): its augmentation probability
 
 
 def _flags(out: Path, **overrides) -> dict:
