@@ -10,13 +10,16 @@ switch and settings, and its registry line).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from transpile import readout, suppression, zne
-from transpile.noisy import METHODS
-from transpile.suppression import DD_SEQUENCES
-from transpile.zne import EXTRAPOLATORS, FOLD_SELECTIONS
+# The choices of the flags below, declared here so that this config (and every --help that
+# shows it) loads no qiskit; the modules that act on them import them from here.
+METHODS = ("ptm", "automatic", "density_matrix", "statevector")  # transpile.noisy
+DD_SEQUENCES = ("none", "XX", "XpXm", "XY4")  # transpile.suppression
+EXTRAPOLATORS = ("linear", "quadratic", "richardson", "exponential")  # transpile.zne
+FOLD_SELECTIONS = ("random", "front", "back")  # transpile.zne
 
 CALIBRATIONS = ("circuits", "target")
 
@@ -26,29 +29,45 @@ def _opt(default, help: str):
     return field(default=default, metadata={"help": help})
 
 
+def _function(path: str) -> Callable:
+    """The function ``"module:name"`` of the transpile package, imported on first use."""
+    module, name = path.split(":")
+    return getattr(importlib.import_module(f"transpile.{module}"), name)
+
+
 @dataclass(frozen=True)
 class Technique:
     """One mitigation technique as the rest of the code sees it.
 
     Attributes:
         name: Its on/off field of ``MitigationConfig`` (the flag ``--<name>``).
-        runtime: cfg -> its part of Runtime's ``EstimatorOptions`` (on and off alike).
-        variants: For techniques that change the circuits: (circuits of one qubit group, cfg,
-            target, seed) -> the circuits the local simulation runs instead; None for those
-            built into the estimation (readout calibration, ZNE's scales and extrapolation).
+        runtime_path: ``"module:function"``, cfg -> its part of Runtime's ``EstimatorOptions``
+            (on and off alike).
+        variants_path: For techniques that change the circuits, ``"module:function"``:
+            (circuits of one qubit group, cfg, target, seed) -> the circuits the local
+            simulation runs instead; "" for those built into the estimation (readout
+            calibration, ZNE's scales and extrapolation).
     """
 
     name: str
-    runtime: Callable[[MitigationConfig], dict]
-    variants: Callable | None = None
+    runtime_path: str
+    variants_path: str = ""
+
+    @property
+    def runtime(self) -> Callable[[MitigationConfig], dict]:
+        return _function(self.runtime_path)
+
+    @property
+    def variants(self) -> Callable | None:
+        return _function(self.variants_path) if self.variants_path else None
 
 
 # the registry; order matters locally: twirling first, then DD pads the twirled circuits
 TECHNIQUES: dict[str, Technique] = {
-    "readout": Technique("readout", readout.runtime_options),
-    "zne": Technique("zne", zne.runtime_options),
-    "twirling": Technique("twirling", suppression.twirling_options, suppression.twirl_variants),
-    "dd": Technique("dd", suppression.dd_options, suppression.dd_variants),
+    "readout": Technique("readout", "readout:runtime_options"),
+    "zne": Technique("zne", "zne:runtime_options"),
+    "twirling": Technique("twirling", "suppression:twirling_options", "suppression:twirl_variants"),
+    "dd": Technique("dd", "suppression:dd_options", "suppression:dd_variants"),
 }
 
 

@@ -23,9 +23,10 @@ from qiskit.transpiler import Target
 from qiskit_aer import AerSimulator
 from qiskit_aer.primitives import SamplerV2
 
+# METHODS: ptm = our batched engine (transpile/ptm.py); the others are Aer's simulation methods
+from transpile.mitigation_config import METHODS
+
 IDLE_OPS = frozenset({"barrier", "delay"})  # instructions that do not make a qubit active
-# ptm: our batched engine (transpile/ptm.py); the others are Aer's simulation methods
-METHODS = ("ptm", "automatic", "density_matrix", "statevector")
 
 
 class TargetBackend(BackendV2):

@@ -24,7 +24,7 @@ from qiskit.circuit.library import RZGate, XGate
 from qiskit.transpiler import PassManager, Target
 from qiskit.transpiler.passes import ALAPScheduleAnalysis, PadDelay, PadDynamicalDecoupling
 
-DD_SEQUENCES = ("none", "XX", "XpXm", "XY4")
+from transpile.mitigation_config import DD_SEQUENCES
 
 
 def dd_sequence(name: str) -> tuple[list[Gate], list[float] | None]:

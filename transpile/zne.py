@@ -17,8 +17,8 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import CircuitInstruction, Gate
 from qiskit.transpiler import Target
 
-EXTRAPOLATORS = ("linear", "quadratic", "richardson", "exponential")
-FOLD_SELECTIONS = ("random", "front", "back")
+from transpile.mitigation_config import EXTRAPOLATORS, FOLD_SELECTIONS
+
 # our fold selection -> Runtime's gate-folding amplifier (which gates fold first)
 AMPLIFIERS = {"random": "gate_folding", "front": "gate_folding_front", "back": "gate_folding_back"}
 MAX_POLYNOMIAL_DEGREE = 7  # Runtime's polynomial extrapolators go up to degree 7
