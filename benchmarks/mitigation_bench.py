@@ -72,8 +72,10 @@ class BenchConfig:
             raise ValueError("--shots takes shot counts >= 1, e.g. 4096,65536")
         unknown = [e for e in self.extrapolator_names if e not in EXTRAPOLATORS]
         if unknown:
-            raise ValueError(f"--extrapolators takes names from {', '.join(EXTRAPOLATORS)}; "
-                             f"got {', '.join(map(repr, unknown))}")  # fmt: skip
+            raise ValueError(
+                f"--extrapolators takes names from {', '.join(EXTRAPOLATORS)}; "
+                f"got {', '.join(map(repr, unknown))}"
+            )
         self.mitigation(self.shot_counts[0], split=True)  # one-line errors for bad settings
 
     @property
@@ -92,12 +94,18 @@ class BenchConfig:
         """readout + ZNE at ``shots`` per scale on average, split evenly or by --scale-shots."""
         weights = parse_list(self.scale_shots, float, "--scale-shots") if split else None
         return MitigationConfig(
-            readout=True, zne=True, scale_factors=self.scale_values,
-            scale_shots=weights or (1.0,) * len(self.scale_values), shots=shots,
-            twirling=self.twirls > 0, twirls=max(1, self.twirls), dd=self.dd != "none",
-            dd_sequence=self.dd if self.dd != "none" else "XX", method=self.method,
+            readout=True,
+            zne=True,
+            scale_factors=self.scale_values,
+            scale_shots=weights or (1.0,) * len(self.scale_values),
+            shots=shots,
+            twirling=self.twirls > 0,
+            twirls=max(1, self.twirls),
+            dd=self.dd != "none",
+            dd_sequence=self.dd if self.dd != "none" else "XX",
+            method=self.method,
             seed=self.seed,
-        )  # fmt: skip
+        )
 
 
 def run(cfg: BenchConfig) -> list[dict]:
@@ -117,9 +125,13 @@ def run(cfg: BenchConfig) -> list[dict]:
         base = None  # the error of none (raw, scale 1) in the even run: every ratio's reference
         for split in (False, True):
             mit = cfg.mitigation(shots, split=split)
-            print(f"simulating {cfg.n_sub} x {cfg.n_qubits} qubits on {cfg.backend} lines "
-                  f"{tg.layout.lines}, {cfg.samples} vectors, scales {mit.scale_factors}, shots "
-                  f"{mit.shots_per_scale()}", file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"simulating {cfg.n_sub} x {cfg.n_qubits} qubits on {cfg.backend} lines "
+                f"{tg.layout.lines}, {cfg.samples} vectors, scales {mit.scale_factors}, shots "
+                f"{mit.shots_per_scale()}",
+                file=sys.stderr,
+                flush=True,
+            )
             result = run_mitigation(isa, observables, values, backend, mit, progress=True)
             common = _context(cfg, result, exact, shots, "split" if split else "even")
             base = base or np.abs(result.estimate(readout=False, zne=False) - exact).mean()
@@ -171,8 +183,9 @@ def _report(result, exact, cfg: BenchConfig, common: dict, split: bool, base: fl
     run)."""
     records = []
     for label, readout, zne, extrapolator, pooled in _settings(cfg, split):
-        estimate = result.estimate(readout=readout, zne=zne, extrapolator=extrapolator,
-                                   pooled=pooled)  # fmt: skip
+        estimate = result.estimate(
+            readout=readout, zne=zne, extrapolator=extrapolator, pooled=pooled
+        )
         errors = np.abs(estimate - exact)
         rec = {
             "setting": label,
@@ -199,8 +212,11 @@ def _weights(cfg: BenchConfig) -> tuple[np.ndarray, float]:
     # the TorchConnector's weights: "prior.weight" (its alias "prior._weights" is skipped); runs
     # from before the ablation priors named the layer "quantum"
     generator = ckpt.get("generator", {})
-    keys = sorted(k for k in generator if k.split(".")[0] in ("prior", "quantum")
-                  and k.count(".") == 1 and k.endswith(".weight"))  # fmt: skip
+    keys = sorted(
+        k
+        for k in generator
+        if k.split(".")[0] in ("prior", "quantum") and k.count(".") == 1 and k.endswith(".weight")
+    )
     if not keys:
         raise ValueError(f"{cfg.checkpoint} holds no quantum generator weights (not HybridQ?)")
     weights = generator[keys[0]].detach().cpu().numpy().astype(float)

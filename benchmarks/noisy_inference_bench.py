@@ -64,27 +64,38 @@ class BenchConfig:
 def run(cfg: BenchConfig) -> dict:
     """Time both paths; print and return the record."""
     backend = get_backend(cfg.backend)
-    transpiled = transpile_generator(backend, n_sub=cfg.n_sub, n_qubits=cfg.n_qubits,
-                                     n_layers=cfg.n_layers, seed=cfg.seed)  # fmt: skip
+    transpiled = transpile_generator(
+        backend, n_sub=cfg.n_sub, n_qubits=cfg.n_qubits, n_layers=cfg.n_layers, seed=cfg.seed
+    )
     rng = np.random.default_rng(cfg.seed)
     latent = cfg.n_sub * cfg.n_qubits
     weights = rng.uniform(0.0, 1.0, latent * cfg.n_layers)  # the training's init draw
     noise = rng.uniform(0.0, np.pi / 8, (cfg.n, latent))  # HybridQ's U[0, b)
     fast_cfg = MitigationConfig(shots=cfg.shots, seed=cfg.seed)
     fast = _timed(backend, transpiled, fast_cfg, noise, weights, cfg.chunk)
-    record = {"backend": cfg.backend, "images": cfg.n, "sub_generators": cfg.n_sub,
-              "qubits": cfg.n_qubits, "layers": cfg.n_layers, "shots": cfg.shots,
-              "mitigation": fast_cfg.label, "chunk": cfg.chunk, "cpus": os.cpu_count(),
-              **_prefixed("fast", fast, cfg.n)}  # fmt: skip
+    record = {
+        "backend": cfg.backend,
+        "images": cfg.n,
+        "sub_generators": cfg.n_sub,
+        "qubits": cfg.n_qubits,
+        "layers": cfg.n_layers,
+        "shots": cfg.shots,
+        "mitigation": fast_cfg.label,
+        "chunk": cfg.chunk,
+        "cpus": os.cpu_count(),
+        **_prefixed("fast", fast, cfg.n),
+    }
     if cfg.baseline_n:
         today_cfg = dataclasses.replace(fast_cfg, method="automatic")
         rows = noise[: cfg.baseline_n]
         today = _timed(backend, transpiled, today_cfg, rows, weights, TODAY_CHUNK)
         record |= _prefixed("today", today, cfg.baseline_n)
-        record["speedup_wall"] = round(record["today_wall_s_per_image"]
-                                       / record["fast_wall_s_per_image"], 1)  # fmt: skip
-        record["speedup_cpu"] = round(record["today_cpu_s_per_image"]
-                                      / record["fast_cpu_s_per_image"], 1)  # fmt: skip
+        record["speedup_wall"] = round(
+            record["today_wall_s_per_image"] / record["fast_wall_s_per_image"], 1
+        )
+        record["speedup_cpu"] = round(
+            record["today_cpu_s_per_image"] / record["fast_cpu_s_per_image"], 1
+        )
         # both are noisy estimates of the same <Z>: their difference is shot noise alone
         diff = np.abs(fast["z"][: cfg.baseline_n] - today["z"])
         record["mean_abs_dz_fast_vs_today"] = round(float(diff.mean()), 5)
@@ -106,16 +117,24 @@ def _timed(backend, transpiled, mitigation, noise, weights, chunk) -> dict:
     for c in chunks(len(noise), chunk):
         values = circuit_values(ansatz, isa, noise[c.start : c.stop], weights, None)
         out.append(executor.run(c, [values])[1])
-        print(f"  {mitigation.method}: {c.stop}/{len(noise)} images, "
-              f"{time.perf_counter() - wall:.0f} s", file=sys.stderr, flush=True)  # fmt: skip
-    return {"z": np.concatenate(out), "wall": time.perf_counter() - wall,
-            "cpu": time.process_time() - cpu, "load": [load_before, os.getloadavg()]}  # fmt: skip
+        print(
+            f"  {mitigation.method}: {c.stop}/{len(noise)} images, "
+            f"{time.perf_counter() - wall:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+    return {
+        "z": np.concatenate(out),
+        "wall": time.perf_counter() - wall,
+        "cpu": time.process_time() - cpu,
+        "load": [load_before, os.getloadavg()],
+    }
 
 
 def _prefixed(name: str, timing: dict, n: int) -> dict:
     return {
-        f"{name}_wall_s": round(timing["wall"], 1),
-        f"{name}_cpu_s": round(timing["cpu"], 1),
+        f"{name}_wall_s": round(timing["wall"], 3),
+        f"{name}_cpu_s": round(timing["cpu"], 3),
         f"{name}_wall_s_per_image": round(timing["wall"] / n, 3),
         f"{name}_cpu_s_per_image": round(timing["cpu"] / n, 3),
         f"{name}_loadavg_1min_before_after": [round(x[0], 2) for x in timing["load"]],

@@ -23,13 +23,16 @@ def parse(argv: list[str]):
     from qgan.hardware.config import HardwareConfig
 
     if any(a == "--mitigation" or a.startswith("--mitigation=") for a in argv):
-        raise ValueError("--mitigation is gone: each technique is a switch of its own: --readout "
-                         "(on by default; --no-readout), --zne, --dd, --twirling")  # fmt: skip
+        raise ValueError(
+            "--mitigation is gone: each technique is a switch of its own: --readout "
+            "(on by default; --no-readout), --zne, --dd, --twirling"
+        )
     parser = argparse.ArgumentParser(
-        prog="python -m qgan.hardware_infer", description=__doc__.split("\n\n")[0],
+        prog="python -m qgan.hardware_infer",
+        description=__doc__.split("\n\n")[0],
         epilog="\n\n".join(__doc__.split("\n\n")[1:]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+    )
     add_arguments(parser, HardwareConfig)
     return from_arguments(parser.parse_args(argv), HardwareConfig)
 

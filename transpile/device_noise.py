@@ -149,8 +149,10 @@ def target_fingerprint(target: Target) -> str:
     every instruction's qargs, error and duration."""
     parts: list = [target.num_qubits, target.dt]
     props: Sequence = target.qubit_properties or []
-    parts += [(getattr(p, "t1", None), getattr(p, "t2", None), getattr(p, "frequency", None))
-              for p in props]  # fmt: skip
+    parts += [
+        (getattr(p, "t1", None), getattr(p, "t2", None), getattr(p, "frequency", None))
+        for p in props
+    ]
     for name in sorted(target.operation_names):
         qargs = target[name]
         if qargs is None:

@@ -44,8 +44,13 @@ from transpile.readout import (
 from transpile.suppression import pad_idle
 from transpile.zne import extrapolate, fold_two_qubit_gates, pooled_extrapolate
 
-__all__ = ["MitigationConfig", "MitigationResult", "TECHNIQUES", "mitigated_expectations",
-           "run_mitigation"]  # fmt: skip
+__all__ = [
+    "MitigationConfig",
+    "MitigationResult",
+    "TECHNIQUES",
+    "mitigated_expectations",
+    "run_mitigation",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,8 +205,9 @@ class _GroupRun:
         sampler = noisy_sampler(self.backend, seed=self.seed, method=self.cfg.method)
         results = sampler.run(pubs + cal_pubs).result()
         arrays = [r.data.meas for r in results]
-        self.calibration = self._calibrate([a.to_bool_array(order="little")
-                                            for a in arrays[len(pubs) :]])  # fmt: skip
+        self.calibration = self._calibrate(
+            [a.to_bool_array(order="little") for a in arrays[len(pubs) :]]
+        )
         shape = (len(self.local), len(circuits), len(values))
         raw, mit = np.ones(shape), np.ones(shape)
         for s in range(len(self.settings)):
@@ -233,8 +239,9 @@ class _GroupRun:
             for setting in self.settings:
                 for v in variants:
                     measured = measure_all(rotate_to_z(v, setting))
-                    pubs.append((measured, _bindings(v, values, columns),
-                                 max(1, shots // len(variants))))  # fmt: skip
+                    pubs.append(
+                        (measured, _bindings(v, values, columns), max(1, shots // len(variants)))
+                    )
         return pubs, len(variants)
 
     def _calibration_pubs(self) -> list[tuple]:

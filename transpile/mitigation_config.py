@@ -87,17 +87,19 @@ class MitigationConfig:
     # 5:1:1 with pooling: the scale-1 values carry each parameter set's own signal, the higher
     # scales only the batch's regression (measured in benchmarks.mitigation_bench)
     scale_shots: tuple[float, ...] = _opt(
-        (5.0, 1.0, 1.0), "relative shots of each ZNE scale; they share --shots x the number of "
+        (5.0, 1.0, 1.0),
+        "relative shots of each ZNE scale; they share --shots x the number of "
         "scales, the cost of an even split (IBM Runtime runs each scale with --shots)",
-    )  # fmt: skip
+    )
     # richardson: no decay model assumed; relaxation is not depolarizing, so <Z> need not decay
     # to 0 and the exponential fit misfires near 0. It amplifies shot noise 2.3x (linear 1.2x),
     # which the pooled regression shares among the batch
     extrapolator: str = _opt("richardson", f"ZNE extrapolator: {' | '.join(EXTRAPOLATORS)}")
     pooled: bool = _opt(
-        True, "ZNE regresses each parameter set's extrapolation on its lowest-scale value "
+        True,
+        "ZNE regresses each parameter set's extrapolation on its lowest-scale value "
         "across the batch (zne.pooled_extrapolate); off: each set extrapolated alone",
-    )  # fmt: skip
+    )
     # random: IBM's gate_folding default for scales that fold only some gates
     fold: str = _opt(
         "random", f"gates folded first at non-odd scales: {' | '.join(FOLD_SELECTIONS)}"
@@ -121,9 +123,11 @@ class MitigationConfig:
     def __post_init__(self) -> None:
         for name, value, allowed in (
             ("extrapolator", self.extrapolator, EXTRAPOLATORS),
-            ("fold", self.fold, FOLD_SELECTIONS), ("calibration", self.calibration, CALIBRATIONS),
-            ("dd_sequence", self.dd_sequence, DD_SEQUENCES[1:]), ("method", self.method, METHODS),
-        ):  # fmt: skip
+            ("fold", self.fold, FOLD_SELECTIONS),
+            ("calibration", self.calibration, CALIBRATIONS),
+            ("dd_sequence", self.dd_sequence, DD_SEQUENCES[1:]),
+            ("method", self.method, METHODS),
+        ):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {' | '.join(allowed)}, got {value!r}")
         scales = tuple(float(s) for s in self.scale_factors)
@@ -131,8 +135,10 @@ class MitigationConfig:
             raise ValueError(f"scale_factors must be >= 2 distinct values >= 1, got {scales}")
         weights = tuple(float(w) for w in self.scale_shots)
         if len(weights) != len(scales) or min(weights) <= 0:
-            raise ValueError(f"scale_shots must be {len(scales)} positive numbers, one per "
-                             f"scale factor, got {weights}")  # fmt: skip
+            raise ValueError(
+                f"scale_shots must be {len(scales)} positive numbers, one per "
+                f"scale factor, got {weights}"
+            )
         order = sorted(range(len(scales)), key=scales.__getitem__)
         object.__setattr__(self, "scale_factors", tuple(scales[i] for i in order))
         object.__setattr__(self, "scale_shots", tuple(weights[i] for i in order))

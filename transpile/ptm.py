@@ -114,8 +114,10 @@ class Program:
             op, name = inst.operation, inst.operation.name
             qubits = tuple(circuit.find_bit(q).index for q in inst.qubits)
             if name != "barrier" and any(q in measured for q in qubits):
-                raise UnsupportedCircuit(f"{name} on qubit {qubits} after its measurement: only "
-                                         "final measurements are supported")  # fmt: skip
+                raise UnsupportedCircuit(
+                    f"{name} on qubit {qubits} after its measurement: only "
+                    "final measurements are supported"
+                )
             axes = tuple(self.axis[q] for q in qubits)
             if name == "measure":
                 measured[qubits[0]] = circuit.find_bit(inst.clbits[0]).index
@@ -138,8 +140,10 @@ class Program:
     def _gate(self, op, axes: tuple[int, ...], expressions: list) -> _Op:
         if op.is_parameterized():
             if op.name not in ROTATIONS or len(op.params) != 1:
-                raise UnsupportedCircuit(f"parametric {op.name} is not supported: transpile to "
-                                         "rz/sx/x and two-qubit gates first")  # fmt: skip
+                raise UnsupportedCircuit(
+                    f"parametric {op.name} is not supported: transpile to "
+                    "rz/sx/x and two-qubit gates first"
+                )
             expressions.append(op.params[0])
             return _Op(axes, angle=len(expressions) - 1, plane=ROTATIONS[op.name])
         if not isinstance(op, Gate):

@@ -83,8 +83,9 @@ class PTMSampler(BaseSamplerV2):
             probs = program.probabilities(values, self._dtype)  # (P, 2^clbits)
             samples = draw(rng, probs, pub.shots)  # (P, shots) outcome indices
             creg = circuit.cregs[0]
-            data[creg.name] = BitArray(_packed(samples, creg.size).reshape(
-                pub.shape + (pub.shots, -1)), creg.size)  # fmt: skip
+            data[creg.name] = BitArray(
+                _packed(samples, creg.size).reshape(pub.shape + (pub.shots, -1)), creg.size
+            )
         return SamplerPubResult(
             DataBin(**data, shape=pub.shape),
             metadata={"shots": pub.shots, "circuit_metadata": circuit.metadata},

@@ -152,5 +152,7 @@ def measure_all(circuit: QuantumCircuit) -> QuantumCircuit:
 def runtime_options(cfg) -> dict:
     """Readout mitigation in IBM Runtime's ``EstimatorOptions``: TREX, which is twirled
     readout (Runtime requires measurement twirling with it)."""
-    return {"resilience": {"measure_mitigation": cfg.readout},
-            "twirling": {"enable_measure": cfg.readout}}  # fmt: skip
+    return {
+        "resilience": {"measure_mitigation": cfg.readout},
+        "twirling": {"enable_measure": cfg.readout},
+    }

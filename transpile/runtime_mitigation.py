@@ -35,8 +35,14 @@ from qiskit_ibm_runtime.options_models import EstimatorOptions
 from transpile.mitigation_config import TECHNIQUES, MitigationConfig
 from transpile.zne import runtime_extrapolator
 
-__all__ = ["runtime_estimator", "runtime_extrapolator", "runtime_options", "runtime_options_dict",
-           "runtime_pub", "resilience_level"]  # fmt: skip
+__all__ = [
+    "runtime_estimator",
+    "runtime_extrapolator",
+    "runtime_options",
+    "runtime_options_dict",
+    "runtime_pub",
+    "resilience_level",
+]
 
 
 def resilience_level(cfg: MitigationConfig) -> int:

@@ -89,8 +89,12 @@ def dd_variants(circuits: list[QuantumCircuit], cfg, target: Target, seed: int) 
 
 def twirling_options(cfg) -> dict:
     """Gate twirling in IBM Runtime's ``EstimatorOptions``."""
-    return {"twirling": {"enable_gates": cfg.twirling,
-                         "num_randomizations": cfg.twirls if cfg.twirling else "auto"}}  # fmt: skip
+    return {
+        "twirling": {
+            "enable_gates": cfg.twirling,
+            "num_randomizations": cfg.twirls if cfg.twirling else "auto",
+        }
+    }
 
 
 def dd_options(cfg) -> dict:

@@ -260,6 +260,13 @@ def runtime_options(cfg) -> dict:
     extrapolator's Runtime name. Runtime runs every noise factor with the same shots, so
     ``scale_shots`` is local only; ``pooled`` is applied to the per-factor values Runtime
     returns (``qgan.hardware.runtime.pub_values``)."""
-    return {"resilience": {"zne_mitigation": cfg.zne, "zne": {
-        "amplifier": AMPLIFIERS[cfg.fold], "noise_factors": list(cfg.scale_factors),
-        "extrapolator": runtime_extrapolator(cfg)}}}  # fmt: skip
+    return {
+        "resilience": {
+            "zne_mitigation": cfg.zne,
+            "zne": {
+                "amplifier": AMPLIFIERS[cfg.fold],
+                "noise_factors": list(cfg.scale_factors),
+                "extrapolator": runtime_extrapolator(cfg),
+            },
+        }
+    }

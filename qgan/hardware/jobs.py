@@ -60,8 +60,13 @@ class Ledger:
     def record(self, event: str, chunk: Chunk, **fields) -> dict:
         """Append one event line (flushed and synced: it must survive a crash right after)."""
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        line = {"event": event, "chunk": chunk.index, "rows": [chunk.start, chunk.stop],
-                "plan": self.plan, "time": stamp} | fields  # fmt: skip
+        line = {
+            "event": event,
+            "chunk": chunk.index,
+            "rows": [chunk.start, chunk.stop],
+            "plan": self.plan,
+            "time": stamp,
+        } | fields
         self.out.mkdir(parents=True, exist_ok=True)
         with self.path.open("a") as f:
             f.write(json.dumps(line) + "\n")
@@ -95,8 +100,13 @@ class Ledger:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
-            np.savez(f, raw=raw, mitigated=mitigated, plan=self.plan,
-                     rows=np.array([chunk.start, chunk.stop]))  # fmt: skip
+            np.savez(
+                f,
+                raw=raw,
+                mitigated=mitigated,
+                plan=self.plan,
+                rows=np.array([chunk.start, chunk.stop]),
+            )
         os.replace(tmp, path)
         self.record("done", chunk, file=str(path.relative_to(self.out)), **fields)
 
@@ -160,8 +170,9 @@ def run_chunks(
             source = "run"
             raw, mitigated = executor.run(c, values(c))
         seconds = round(time.perf_counter() - start, 2)
-        ledger.save(c, raw, mitigated, job_id=source if executor.asynchronous else None,
-                    seconds=seconds)  # fmt: skip
+        ledger.save(
+            c, raw, mitigated, job_id=source if executor.asynchronous else None, seconds=seconds
+        )
         yield c, raw, mitigated, source
 
 

@@ -59,8 +59,11 @@ def workload(transpiled: TranspiledGenerator, cfg: MitigationConfig, n: int) -> 
     scales = len(cfg.scales)
     twirls = cfg.twirls if cfg.twirling else 1
     sims = groups * n * scales * twirls
-    each = ("~0.05-0.08 s each for 10 qubits on a 2-core CPU (PTM engine)" if cfg.method == "ptm"
-            else "~1.5-3 s each for 10 qubits on a 2-core CPU (Aer)")  # fmt: skip
+    each = (
+        "~0.05-0.08 s each for 10 qubits on a 2-core CPU (PTM engine)"
+        if cfg.method == "ptm"
+        else "~1.5-3 s each for 10 qubits on a 2-core CPU (Aer)"
+    )
     return (
         f"local noisy simulation: {groups} qubit groups (up to {widest} qubits) x {n} images x "
         f"{scales} noise scale(s)"

@@ -24,8 +24,16 @@ from transpile.fidelity import two_qubit_gate
 from transpile.layout import LineLayout, SearchStats, score_lines
 
 RECORD = "hardware.json"
-PLAN_FIELDS = ("backend", "n", "chunk", "seed", "shots", "mitigation", "separate",
-               "optimization_level")  # fmt: skip
+PLAN_FIELDS = (
+    "backend",
+    "n",
+    "chunk",
+    "seed",
+    "shots",
+    "mitigation",
+    "separate",
+    "optimization_level",
+)
 
 
 class PlanMismatch(ValueError):
@@ -58,8 +66,13 @@ def plan_of(cfg: HardwareConfig, parts: HybridQParts) -> tuple[dict, str]:
     q = parts.model_config.quantum
     plan = {name: getattr(cfg, name) for name in PLAN_FIELDS}
     plan["mitigation"] = dataclasses.asdict(cfg.mitigation)  # every switch and setting
-    plan |= {"n_sub": q.n_sub, "n_qubits": q.n_qubits, "n_layers": q.n_layers, "kind": q.kind,
-             "quantum_weights": parts.fingerprint()}  # fmt: skip
+    plan |= {
+        "n_sub": q.n_sub,
+        "n_qubits": q.n_qubits,
+        "n_layers": q.n_layers,
+        "kind": q.kind,
+        "quantum_weights": parts.fingerprint(),
+    }
     plan = json.loads(json.dumps(plan))  # as hardware.json holds it (tuples become lists)
     blob = json.dumps(plan, sort_keys=True).encode()
     return plan, hashlib.sha256(blob).hexdigest()[:16]
@@ -72,8 +85,12 @@ def read_record(out: Path) -> RunRecord | None:
         return None
     try:
         data = json.loads(path.read_text())
-        return RunRecord(HardwareConfig.from_dict(data["config"]), data["plan"],
-                         data["fingerprint"], tuple(tuple(x) for x in data["lines"]))  # fmt: skip
+        return RunRecord(
+            HardwareConfig.from_dict(data["config"]),
+            data["plan"],
+            data["fingerprint"],
+            tuple(tuple(x) for x in data["lines"]),
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(
             f"{path} is not a hardware run record ({exc}); choose a new --out"
@@ -84,8 +101,11 @@ def check_same_plan(saved: RunRecord, plan: dict, fingerprint: str, out: Path) -
     """Raise PlanMismatch (one line, naming the differences) unless the plans agree."""
     if saved.fingerprint == fingerprint:
         return
-    diff = [f"{k} {saved.plan.get(k)!r} -> {plan.get(k)!r}" for k in sorted(plan | saved.plan)
-            if saved.plan.get(k) != plan.get(k)]  # fmt: skip
+    diff = [
+        f"{k} {saved.plan.get(k)!r} -> {plan.get(k)!r}"
+        for k in sorted(plan | saved.plan)
+        if saved.plan.get(k) != plan.get(k)
+    ]
     raise PlanMismatch(
         f"{out} holds a hardware run with other settings ({'; '.join(diff)}): choose a new "
         "--out, or pass --resume to continue that run as it was"
@@ -96,10 +116,14 @@ def saved_layout(backend, lines, n_layers: int) -> LineLayout:
     """A ``LineLayout`` of the lines a run chose before, scored on today's calibration."""
     target = getattr(backend, "target", backend)
     stats = SearchStats(
-        candidates=len(lines), exhaustive=False, method="saved",
+        candidates=len(lines),
+        exhaustive=False,
+        method="saved",
         status=f"the lines this run chose when it started ({RECORD})",
-        greedy_lines=len(lines), greedy_log_fidelity=math.nan, seconds=0.0,
-    )  # fmt: skip
+        greedy_lines=len(lines),
+        greedy_log_fidelity=math.nan,
+        seconds=0.0,
+    )
     return LineLayout(
         backend=getattr(backend, "name", "target"),
         gate=two_qubit_gate(target),

@@ -23,9 +23,13 @@ FEW = 500  # below this many images FID/KID carry a large small-sample bias (say
 
 
 def simulator_agreement(
-    z_raw: np.ndarray, z_mitigated: np.ndarray, z_exact: np.ndarray,
-    images: torch.Tensor, sim_images: torch.Tensor, raw_images: torch.Tensor | None,
-) -> dict:  # fmt: skip
+    z_raw: np.ndarray,
+    z_mitigated: np.ndarray,
+    z_exact: np.ndarray,
+    images: torch.Tensor,
+    sim_images: torch.Tensor,
+    raw_images: torch.Tensor | None,
+) -> dict:
     """Mean |<Z>_hw - <Z>_sim| (raw, mitigated) over (N, latent) and image MSE over pixels."""
     out = {
         "mean_abs_dz_mitigated": float(np.abs(z_mitigated - z_exact).mean()),
@@ -73,8 +77,10 @@ def real_image_metrics(
 
     folder = Path(checkpoint).parent
     if not is_run(folder):
-        return {}, [f"real-image metrics skipped: {folder} is not a training run folder "
-                    "(no config.json and split.json beside the checkpoint)"]  # fmt: skip
+        return {}, [
+            f"real-image metrics skipped: {folder} is not a training run folder "
+            "(no config.json and split.json beside the checkpoint)"
+        ]
     if min(len(x) for x in images.values()) < 2:
         return {}, ["real-image metrics skipped: FID, KID and SSIM need at least 2 images"]
     run = find_runs([folder])[0]
@@ -83,23 +89,34 @@ def real_image_metrics(
     except DataError as exc:
         return {}, [f"real-image metrics skipped: the run's test images cannot be read ({exc})"]
     n = max(len(x) for x in images.values())
-    cfg = EvalConfig(n=n, seed=seed, fid_weights=fid_weights, no_download=True,
-                     no_inception=not inception, derm_features=derm_features,
-                     data_root=data_root)  # fmt: skip
+    cfg = EvalConfig(
+        n=n,
+        seed=seed,
+        fid_weights=fid_weights,
+        no_download=True,
+        no_inception=not inception,
+        derm_features=derm_features,
+        data_root=data_root,
+    )
     networks = networks or networks_for([run], cfg)
     scorer = Scorer(cfg, networks)
     notes = networks.notes()
-    notes.append(f"real: {n_real} held-out test images of {run.dataset} {run.cls} "
-                 f"({folder / 'split.json'})")  # fmt: skip
+    notes.append(
+        f"real: {n_real} held-out test images of {run.dataset} {run.cls} ({folder / 'split.json'})"
+    )
     if n < FEW:
-        notes.append(f"FID/KID from {n} images are biased upward: compare the hardware and "
-                     "simulator rows with each other, not with Table 1")  # fmt: skip
+        notes.append(
+            f"FID/KID from {n} images are biased upward: compare the hardware and "
+            "simulator rows with each other, not with Table 1"
+        )
     try:
         scores = {name: scorer.metrics(x, run) for name, x in images.items()}
         floor = sample_of(real_images(run, "train", data_root or None), n, seed)
         scores[FLOOR] = scorer.metrics(floor, run)
-        notes.append(f"{FLOOR}: {len(floor)} real training images of {run.cls} scored the "
-                     "same way: the lowest these sample sizes allow")  # fmt: skip
+        notes.append(
+            f"{FLOOR}: {len(floor)} real training images of {run.cls} scored the "
+            "same way: the lowest these sample sizes allow"
+        )
         return scores, notes
     except (ValueError, DataError) as exc:  # e.g. fewer than 2 test images of the class
         return {}, [*notes, f"real-image metrics skipped: {exc}"]

@@ -48,23 +48,36 @@ def markdown(r: dict) -> list[str]:
         "|---|---|---|---|",
     ]
     for j in r["jobs"]:
-        lines.append(f"| {j['chunk']} | {j['rows'][0]}-{j['rows'][1] - 1} | "
-                     f"{j['job_id'] or '-'} | {j['source']} |")  # fmt: skip
+        lines.append(
+            f"| {j['chunk']} | {j['rows'][0]}-{j['rows'][1] - 1} | "
+            f"{j['job_id'] or '-'} | {j['source']} |"
+        )
     lines += ["", "## Layout: what was chosen and why", "", "```", r["layout"]["text"], "```", ""]
     lines += _circuit_table(r["circuits"])
-    lines += ["", "## Agreement with the simulator (same noise, exact <Z>)", "",
-              "| measure | value |", "|---|---|"]  # fmt: skip
-    lines += [f"| {label} | {r['agreement'][k]:.4g} |" for k, label in AGREEMENT_ROWS.items()
-              if k in r["agreement"]]  # fmt: skip
+    lines += [
+        "",
+        "## Agreement with the simulator (same noise, exact <Z>)",
+        "",
+        "| measure | value |",
+        "|---|---|",
+    ]
+    lines += [
+        f"| {label} | {r['agreement'][k]:.4g} |"
+        for k, label in AGREEMENT_ROWS.items()
+        if k in r["agreement"]
+    ]
     lines += _real_table(r["real"])
     lines += ["", "## Notes", ""] + [f"- {note}" for note in r["notes"]]
     return lines
 
 
 def _circuit_table(circuits: list[dict]) -> list[str]:
-    rows = ["## Circuits", "",
-            "| circuit | 2q gates (logical) | depth | SWAPs | est. fidelity | transpile s |",
-            "|---|---|---|---|---|---|"]  # fmt: skip
+    rows = [
+        "## Circuits",
+        "",
+        "| circuit | 2q gates (logical) | depth | SWAPs | est. fidelity | transpile s |",
+        "|---|---|---|---|---|---|",
+    ]
     for c in circuits:
         gates = f"{c['two_qubit_gates']} ({c['logical_two_qubit_gates']})"
         rows.append(
@@ -81,8 +94,10 @@ def _real_table(real: dict) -> list[str]:
     from qgan.evaluation.report import FID_KID, FID_KID_TITLE, SSIM, quality_table
     from qgan.evaluation.scoring import FLOOR
 
-    records = [{"label": name, "model": "real" if name == FLOOR else name, "cls": ""} | m
-               for name, m in real.items()]  # fmt: skip
+    records = [
+        {"label": name, "model": "real" if name == FLOOR else name, "cls": ""} | m
+        for name, m in real.items()
+    ]
     table = quality_table(records, [""], FID_KID + SSIM, FID_KID_TITLE, "images", counts=False)
     return ["", "## Against the real test images", "", *table]
 

@@ -41,8 +41,17 @@ from transpile.passes import TranspiledGenerator, transpile_generator
 from transpile.runtime_mitigation import runtime_options_dict
 
 # what may change when a run is resumed: where and how to wait, and how to score
-RESUMABLE = ("out", "resume", "timeout", "instance", "fid_weights", "no_inception",
-             "derm_features", "data_root", "dry_run")  # fmt: skip
+RESUMABLE = (
+    "out",
+    "resume",
+    "timeout",
+    "instance",
+    "fid_weights",
+    "no_inception",
+    "derm_features",
+    "data_root",
+    "dry_run",
+)
 _FLAGS = ("resume", "dry_run", "no_inception")  # booleans: taken as given, even when off
 
 
@@ -78,19 +87,21 @@ def hardware_infer(cfg: HardwareConfig, *, networks=None) -> Path:
     RunRecord(cfg, plan, fingerprint, transpiled.layout.lines).write(out)
     noise = parts.noise(cfg.n, cfg.seed)  # (N, L)
     tic = time.perf_counter()
-    z_raw, z_mitigated, jobs = _run_quantum(cfg, parts, backend, transpiled, mitigation,
-                                            noise, Ledger(out, fingerprint))  # fmt: skip
+    z_raw, z_mitigated, jobs = _run_quantum(
+        cfg, parts, backend, transpiled, mitigation, noise, Ledger(out, fingerprint)
+    )
     seconds["quantum"] = time.perf_counter() - tic
-    agreement, real, notes = _outputs(cfg, parts, out, noise, z_raw, z_mitigated, seconds,
-                                      networks)  # fmt: skip
+    agreement, real, notes = _outputs(cfg, parts, out, noise, z_raw, z_mitigated, seconds, networks)
     seconds["total"] = time.perf_counter() - start
     report = _report(cfg, parts, transpiled, mitigation, jobs, agreement, real, seconds)
     report["cost"] = cost.as_dict()
     report["notes"] = _notes(cfg, z_raw, saved) + notes
     write_report(report, out)
-    print(f"{cfg.n} images in {out}: mean |<Z>_hw - <Z>_sim| "
-          f"{agreement['mean_abs_dz_mitigated']:.4f} ({cfg.mitigation.label}), image MSE "
-          f"{agreement['image_mse']:.4f}; report.md")  # fmt: skip
+    print(
+        f"{cfg.n} images in {out}: mean |<Z>_hw - <Z>_sim| "
+        f"{agreement['mean_abs_dz_mitigated']:.4f} ({cfg.mitigation.label}), image MSE "
+        f"{agreement['image_mse']:.4f}; report.md"
+    )
     return out
 
 
@@ -101,9 +112,15 @@ def _outputs(cfg, parts, out, noise, z_raw, z_mitigated, seconds: dict, networks
     images, sim_images = parts.decode(z_mitigated), parts.decode(z_exact)
     raw_images = parts.decode(z_raw) if np.isfinite(z_raw).all() else None
     arrays = {"noise": noise, "z_raw": z_raw, "z_mitigated": z_mitigated, "z_exact": z_exact}
-    meta = {"backend": cfg.backend, "mitigation": cfg.mitigation.label, "shots": cfg.shots,
-            "seed": cfg.seed, "bound": parts.bound, "checkpoint": str(parts.checkpoint),
-            "step": parts.step}  # fmt: skip
+    meta = {
+        "backend": cfg.backend,
+        "mitigation": cfg.mitigation.label,
+        "shots": cfg.shots,
+        "seed": cfg.seed,
+        "bound": parts.bound,
+        "checkpoint": str(parts.checkpoint),
+        "step": parts.step,
+    }
     pics = write_images(out, images, sim_images, arrays, meta)
     seconds["decode"] = time.perf_counter() - tic
     tic = time.perf_counter()
@@ -112,10 +129,15 @@ def _outputs(cfg, parts, out, noise, z_raw, z_mitigated, seconds: dict, networks
     if raw_images is not None and cfg.mitigation.techniques:  # the same shots, unmitigated
         sets["hardware_raw"] = to_uint8_images(raw_images)
     real, notes = real_image_metrics(
-        sets, parts.checkpoint,
-        seed=cfg.seed, fid_weights=cfg.fid_weights, inception=not cfg.no_inception,
-        derm_features=cfg.derm_features, data_root=cfg.data_root, networks=networks,
-    )  # fmt: skip
+        sets,
+        parts.checkpoint,
+        seed=cfg.seed,
+        fid_weights=cfg.fid_weights,
+        inception=not cfg.no_inception,
+        derm_features=cfg.derm_features,
+        data_root=cfg.data_root,
+        networks=networks,
+    )
     seconds["metrics"] = time.perf_counter() - tic
     return agreement, real, notes
 
@@ -160,10 +182,16 @@ def _transpile(backend, parts: HybridQParts, cfg: HardwareConfig, saved) -> Tran
     q = parts.model_config.quantum
     layout = saved_layout(backend, saved.lines, q.n_layers) if saved is not None else None
     return transpile_generator(
-        backend, n_sub=q.n_sub, n_qubits=q.n_qubits, n_layers=q.n_layers, kind=q.kind,
-        separate=cfg.separate, layout=layout, optimization_level=cfg.optimization_level,
+        backend,
+        n_sub=q.n_sub,
+        n_qubits=q.n_qubits,
+        n_layers=q.n_layers,
+        kind=q.kind,
+        separate=cfg.separate,
+        layout=layout,
+        optimization_level=cfg.optimization_level,
         seed=cfg.seed,
-    )  # fmt: skip
+    )
 
 
 def _has_durations(target) -> bool:
@@ -176,39 +204,54 @@ def _has_durations(target) -> bool:
 def _run_quantum(cfg, parts, backend, transpiled, mitigation, noise, ledger: Ledger):
     """(z_raw (N, L), z_mitigated (N, L), job rows) through the ledger, chunk by chunk."""
     if cfg.on_ibm:
-        executor = RuntimeExecutor(backend, transpiled, mitigation, timeout=cfg.timeout,
-                                   instance=cfg.instance or None)  # fmt: skip
+        executor = RuntimeExecutor(
+            backend, transpiled, mitigation, timeout=cfg.timeout, instance=cfg.instance or None
+        )
     else:
         executor = LocalExecutor(backend, transpiled, mitigation)
     pairs = list(zip(transpiled.ansatze, transpiled.circuits, strict=True))
 
     def values(chunk: Chunk) -> list[np.ndarray]:
         rows = noise[chunk.start : chunk.stop]
-        return [circuit_values(a, isa, rows, parts.weights, g if transpiled.separate else None)
-                for g, (a, isa) in enumerate(pairs)]  # fmt: skip
+        return [
+            circuit_values(a, isa, rows, parts.weights, g if transpiled.separate else None)
+            for g, (a, isa) in enumerate(pairs)
+        ]
 
     z_raw = np.full((cfg.n, parts.latent_dim), np.nan)
     z_mitigated = z_raw.copy()
     jobs = []
     try:
-        for c, raw, mitigated, source in run_chunks(chunks(cfg.n, cfg.chunk), values, executor,
-                                                    ledger):  # fmt: skip
+        for c, raw, mitigated, source in run_chunks(
+            chunks(cfg.n, cfg.chunk), values, executor, ledger
+        ):
             z_raw[c.start : c.stop], z_mitigated[c.start : c.stop] = raw, mitigated
             job_id = (ledger.latest(c) or {}).get("job_id") if source == "cache" else source
-            jobs.append({"chunk": c.index, "rows": [c.start, c.stop],
-                         "job_id": None if job_id == "run" else job_id,
-                         "source": {"cache": "saved result", "run": "simulated now"}.get(
-                             source, "collected now")})  # fmt: skip
+            jobs.append(
+                {
+                    "chunk": c.index,
+                    "rows": [c.start, c.stop],
+                    "job_id": None if job_id == "run" else job_id,
+                    "source": {"cache": "saved result", "run": "simulated now"}.get(
+                        source, "collected now"
+                    ),
+                }
+            )
     except JobFailed as exc:
-        raise HardwareError(f"{exc}; marked failed in {ledger.path}: rerun to submit that chunk "
-                            "again (finished chunks are kept)") from None  # fmt: skip
+        raise HardwareError(
+            f"{exc}; marked failed in {ledger.path}: rerun to submit that chunk "
+            "again (finished chunks are kept)"
+        ) from None
     except JobPending as exc:
-        raise HardwareError(f"{exc}; its id is saved in {ledger.path}: rerun the same command "
-                            f"(or --resume --out {ledger.out}) to collect it without paying "
-                            "again") from None  # fmt: skip
+        raise HardwareError(
+            f"{exc}; its id is saved in {ledger.path}: rerun the same command "
+            f"(or --resume --out {ledger.out}) to collect it without paying "
+            "again"
+        ) from None
     except SubmitError as exc:
-        raise HardwareError(f"{exc}; jobs submitted so far are saved in {ledger.path}: rerun "
-                            "to continue") from None  # fmt: skip
+        raise HardwareError(
+            f"{exc}; jobs submitted so far are saved in {ledger.path}: rerun to continue"
+        ) from None
     except KeyboardInterrupt:
         raise HardwareError(
             f"interrupted; submitted jobs and finished chunks are saved in {ledger.out}: rerun "
@@ -220,20 +263,26 @@ def _run_quantum(cfg, parts, backend, transpiled, mitigation, noise, ledger: Led
 def _announce(cfg, parts, transpiled, mitigation, saved, cost) -> None:
     """Print what will run where, how much work it is and what it costs on the device."""
     q = parts.model_config.quantum
-    print(f"{parts.checkpoint} (step {parts.step}): HybridQ {q.n_sub} x {q.n_qubits} qubits, "
-          f"{q.n_layers} layers, noise U[0, {parts.bound:.4g})")  # fmt: skip
+    print(
+        f"{parts.checkpoint} (step {parts.step}): HybridQ {q.n_sub} x {q.n_qubits} qubits, "
+        f"{q.n_layers} layers, noise U[0, {parts.bound:.4g})"
+    )
     print(transpiled.report())
     n_chunks = math.ceil(cfg.n / cfg.chunk)
     where = "IBM Runtime job(s)" if cfg.on_ibm else "local chunk(s)"
-    print(f"{cfg.n} images in {n_chunks} {where} of up to {cfg.chunk}, {cfg.shots} shots, "
-          f"mitigation {cfg.mitigation.label}" + (" (continuing the run in " + cfg.out + ")"
-                                            if saved is not None else ""))  # fmt: skip
+    print(
+        f"{cfg.n} images in {n_chunks} {where} of up to {cfg.chunk}, {cfg.shots} shots, "
+        f"mitigation {cfg.mitigation.label}"
+        + (" (continuing the run in " + cfg.out + ")" if saved is not None else "")
+    )
     print(cost.line() + ("" if cfg.on_ibm else " [on the device; here it is simulated]"))
     if cfg.on_ibm:
         print(f"Runtime estimator options: {runtime_options_dict(mitigation)}")
         if mitigation.zne and len(set(mitigation.scale_shots)) > 1:
-            print("note: Runtime runs every noise factor with --shots; --scale-shots applies to "
-                  "local runs only")  # fmt: skip
+            print(
+                "note: Runtime runs every noise factor with --shots; --scale-shots applies to "
+                "local runs only"
+            )
     else:
         print(workload(transpiled, mitigation, cfg.n))
 
@@ -244,22 +293,37 @@ def _report(cfg, parts, transpiled, mitigation, jobs, agreement, real, seconds) 
     if layout.stats.method == "saved":  # the greedy comparison belongs to the original search
         text = "\n".join(x for x in text.splitlines() if not x.startswith("plain best-first"))
     return {
-        "backend": cfg.backend, "device": layout.backend, "checkpoint": str(parts.checkpoint),
-        "cls": parts.cls, "step": parts.step, "bound": parts.bound, "n": cfg.n, "seed": cfg.seed,
-        "shots": cfg.shots, "mitigation": cfg.mitigation.label,
-        "executor": "IBM Runtime estimator" if cfg.on_ibm
+        "backend": cfg.backend,
+        "device": layout.backend,
+        "checkpoint": str(parts.checkpoint),
+        "cls": parts.cls,
+        "step": parts.step,
+        "bound": parts.bound,
+        "n": cfg.n,
+        "seed": cfg.seed,
+        "shots": cfg.shots,
+        "mitigation": cfg.mitigation.label,
+        "executor": "IBM Runtime estimator"
+        if cfg.on_ibm
         else f"local noisy simulation ({'PTM engine' if mitigation.method == 'ptm' else 'Aer'})",
         "mitigation_config": dataclasses.asdict(mitigation),
         "runtime_options": runtime_options_dict(mitigation) if cfg.on_ibm else None,
-        "separate": cfg.separate, "optimization_level": cfg.optimization_level,
-        "layout": {"lines": [list(x) for x in layout.lines], "method": layout.stats.method,
-                   "status": layout.stats.status, "log_fidelity": layout.total_log_fidelity,
-                   "text": text},
+        "separate": cfg.separate,
+        "optimization_level": cfg.optimization_level,
+        "layout": {
+            "lines": [list(x) for x in layout.lines],
+            "method": layout.stats.method,
+            "status": layout.stats.status,
+            "log_fidelity": layout.total_log_fidelity,
+            "text": text,
+        },
         "circuits": [r.as_dict() for r in transpiled.reports],
-        "jobs": jobs, "job_ids": [j["job_id"] for j in jobs if j["job_id"]],
-        "agreement": agreement, "real": real,
+        "jobs": jobs,
+        "job_ids": [j["job_id"] for j in jobs if j["job_id"]],
+        "agreement": agreement,
+        "real": real,
         "seconds": {k: round(v, 2) for k, v in seconds.items()},
-    }  # fmt: skip
+    }
 
 
 def _notes(cfg, z_raw: np.ndarray, saved) -> list[str]:
@@ -267,6 +331,8 @@ def _notes(cfg, z_raw: np.ndarray, saved) -> list[str]:
     if saved is not None:
         notes.append("continued a run already in this folder (same plan, same layout)")
     if not np.isfinite(z_raw).all():
-        notes.append("raw <Z> not available: IBM Runtime returns only TREX-corrected values "
-                     f"under mitigation {cfg.mitigation.label} (z_raw is NaN)")  # fmt: skip
+        notes.append(
+            "raw <Z> not available: IBM Runtime returns only TREX-corrected values "
+            f"under mitigation {cfg.mitigation.label} (z_raw is NaN)"
+        )
     return notes

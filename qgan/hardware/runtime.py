@@ -33,8 +33,12 @@ from transpile.passes import TranspiledGenerator
 from transpile.runtime_mitigation import runtime_estimator, runtime_pub
 from transpile.zne import pooled_extrapolate
 
-_FAILED = (RuntimeJobFailureError, RuntimeJobMaxTimeoutError, RuntimeInvalidStateError,
-           RuntimeJobNotFound)  # fmt: skip
+_FAILED = (
+    RuntimeJobFailureError,
+    RuntimeJobMaxTimeoutError,
+    RuntimeInvalidStateError,
+    RuntimeJobNotFound,
+)
 
 
 class RuntimeExecutor:
@@ -122,8 +126,9 @@ def pub_values(result, cfg: MitigationConfig) -> tuple[np.ndarray, np.ndarray]:
         evs = np.asarray(pub.data.evs, dtype=float)  # (P, O)
         factors = getattr(pub.data, "evs_noise_factors", None)
         if cfg.zne and cfg.pooled and factors is not None:
-            evs = pooled_extrapolate(cfg.scale_factors, np.asarray(factors, dtype=float),
-                                     cfg.extrapolator)  # fmt: skip
+            evs = pooled_extrapolate(
+                cfg.scale_factors, np.asarray(factors, dtype=float), cfg.extrapolator
+            )
         mits.append(evs)
         raws.append(_raw(pub.data, evs, cfg))
     return np.concatenate(raws, axis=1), np.concatenate(mits, axis=1)

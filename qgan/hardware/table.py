@@ -36,8 +36,10 @@ def rows(reports: list[dict]) -> list[str]:
             cells.append(f"{_ratio(values[1], values[0])} / {_ratio(values[2], values[0])}")
         kid = [real.get(name, {}).get("kid_mean") for name, _ in SETS]
         cells.append(" / ".join(_num(None if k is None else 1e3 * k) for k in kid))
-        cells.append(f"{_num(agree.get('mean_abs_dz_raw'), 4)} / "
-                     f"{_num(agree.get('mean_abs_dz_mitigated'), 4)}")  # fmt: skip
+        cells.append(
+            f"{_num(agree.get('mean_abs_dz_raw'), 4)} / "
+            f"{_num(agree.get('mean_abs_dz_mitigated'), 4)}"
+        )
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -52,8 +54,9 @@ def _ratio(x, base) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m qgan.hardware.table",
-                                     description=__doc__.split("\n\n")[0])  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m qgan.hardware.table", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("reports", nargs="+", help="report.json files of hardware runs")
     args = parser.parse_args(argv)
     reports = []
@@ -61,8 +64,10 @@ def main(argv: list[str] | None = None) -> None:
         try:
             reports.append(json.loads(path.read_text()))
         except (OSError, ValueError) as exc:
-            raise SystemExit(f"error: cannot read {path} ({exc}); pass report.json files of "
-                             "python -m qgan.hardware_infer runs") from None  # fmt: skip
+            raise SystemExit(
+                f"error: cannot read {path} ({exc}); pass report.json files of "
+                "python -m qgan.hardware_infer runs"
+            ) from None
     print("\n".join(rows(reports)))
 
 

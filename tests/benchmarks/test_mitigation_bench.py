@@ -10,8 +10,15 @@ import torch
 from benchmarks.mitigation_bench import BenchConfig, _weights, main, run
 from qgan.checkpoint import save_checkpoint
 
-TINY = {"backend": "fake_manila", "n_sub": 1, "samples": 2, "n_qubits": 3, "n_layers": 1,
-        "shots": "256", "extrapolators": "linear,richardson"}  # fmt: skip
+TINY = {
+    "backend": "fake_manila",
+    "n_sub": 1,
+    "samples": 2,
+    "n_qubits": 3,
+    "n_layers": 1,
+    "shots": "256",
+    "extrapolators": "linear,richardson",
+}
 
 
 def test_records_cover_every_setting(capsys):
@@ -19,12 +26,16 @@ def test_records_cover_every_setting(capsys):
     printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert printed == records
     assert [(r["run"], r["setting"], r["extrapolator"], r["pooled"]) for r in records] == [
-        ("even", "none", None, False), ("even", "readout", None, False),
-        ("even", "zne", "linear", False), ("even", "zne", "richardson", False),
-        ("even", "readout+zne", "linear", False), ("even", "readout+zne", "richardson", False),
+        ("even", "none", None, False),
+        ("even", "readout", None, False),
+        ("even", "zne", "linear", False),
+        ("even", "zne", "richardson", False),
+        ("even", "readout+zne", "linear", False),
+        ("even", "readout+zne", "richardson", False),
         ("even", "readout+zne", "richardson", True),
-        ("split", "readout+zne", "richardson", False), ("split", "readout+zne", "richardson", True),
-    ]  # fmt: skip
+        ("split", "readout+zne", "richardson", False),
+        ("split", "readout+zne", "richardson", True),
+    ]
     assert records[0]["improvement_over_none"] == 1.0
     assert records[0]["shots_per_scale"] == [256, 256, 256]
     assert records[-1]["shots_per_scale"] == [549, 110, 110]  # 3 x 256 split 5:1:1

@@ -7,8 +7,16 @@ import pytest
 
 from benchmarks.noisy_inference_bench import BenchConfig, main, run
 
-TINY = {"backend": "fake_jakarta", "n": 6, "baseline_n": 2, "shots": 2048, "chunk": 4,
-        "n_sub": 2, "n_qubits": 3, "n_layers": 1}  # fmt: skip
+TINY = {
+    "backend": "fake_jakarta",
+    "n": 6,
+    "baseline_n": 2,
+    "shots": 2048,
+    "chunk": 4,
+    "n_sub": 2,
+    "n_qubits": 3,
+    "n_layers": 1,
+}
 
 
 def test_one_line_with_both_paths(capsys):

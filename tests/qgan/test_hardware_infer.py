@@ -51,8 +51,15 @@ from transpile.mitigation_config import MitigationConfig
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*has no QubitProperties:UserWarning")
 NONE = MitigationConfig(readout=False)  # every switch off
-RUN_CONFIG = {"model": "hybridq", "dataset": "synthetic", "cls": "MEL", "classes": "MEL,NV,BCC",
-              "limit": 20, "image_size": 64, "seed": 0}  # fmt: skip
+RUN_CONFIG = {
+    "model": "hybridq",
+    "dataset": "synthetic",
+    "cls": "MEL",
+    "classes": "MEL,NV,BCC",
+    "limit": 20,
+    "image_size": 64,
+    "seed": 0,
+}
 
 
 def tiny_checkpoint(folder, model: str = "hybridq") -> str:
@@ -61,9 +68,13 @@ def tiny_checkpoint(folder, model: str = "hybridq") -> str:
     gen = build_generator(cfg)
     gen.norm.running_mean.copy_(torch.linspace(0.2, 0.8, 6))  # eval-mode statistics that matter
     gen.norm.running_var.copy_(torch.linspace(0.01, 0.05, 6))
-    ckpt = {"config": RUN_CONFIG | {"model": model}, "model_config": config_to_dict(cfg),
-            "generator": gen.state_dict(), "noise": {"bound": 1.5, "ratio0": None},
-            "position": {"step": 3}}  # fmt: skip
+    ckpt = {
+        "config": RUN_CONFIG | {"model": model},
+        "model_config": config_to_dict(cfg),
+        "generator": gen.state_dict(),
+        "noise": {"bound": 1.5, "ratio0": None},
+        "position": {"step": 3},
+    }
     save_checkpoint(ckpt, folder / "last.pt")
     (folder / "config.json").write_text(json.dumps(RUN_CONFIG))
     data = load_dataset(DataConfig(dataset="synthetic", limit=20))
@@ -108,8 +119,14 @@ def _ideal(name="fake_ideal"):
 
 def test_end_to_end_on_a_noisy_fake_backend(checkpoint, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # real-statistics cache
-    cfg = HardwareConfig(backend="fake_jakarta", checkpoint=checkpoint, n=6, shots=1024, chunk=4,
-                         out=str(tmp_path / "hw"))  # fmt: skip
+    cfg = HardwareConfig(
+        backend="fake_jakarta",
+        checkpoint=checkpoint,
+        n=6,
+        shots=1024,
+        chunk=4,
+        out=str(tmp_path / "hw"),
+    )
     out = hardware_infer(cfg, networks=_networks())
     data = _npz(out)
     assert data["images"].shape == data["sim_images"].shape == (6, 64, 64, 3)
@@ -152,8 +169,14 @@ def test_end_to_end_on_a_noisy_fake_backend(checkpoint, tmp_path, monkeypatch):
 
 def test_simulator_images_are_the_models_own_forward(checkpoint, tmp_path, monkeypatch):
     monkeypatch.setattr(hw_run, "get_backend", _ideal())
-    cfg = HardwareConfig(backend="fake_ideal", checkpoint=checkpoint, n=3, shots=64,
-                         mitigation=NONE, out=str(tmp_path / "hw"))  # fmt: skip
+    cfg = HardwareConfig(
+        backend="fake_ideal",
+        checkpoint=checkpoint,
+        n=3,
+        shots=64,
+        mitigation=NONE,
+        out=str(tmp_path / "hw"),
+    )
     data = _npz(hardware_infer(cfg))
     parts = hw_run.load_hybridq(checkpoint)
     with torch.no_grad():
@@ -168,8 +191,15 @@ def test_noiseless_backend_matches_the_exact_simulator_within_shot_noise(
 ):
     monkeypatch.setattr(hw_run, "get_backend", _ideal())
     shots = 20000
-    cfg = HardwareConfig(backend="fake_ideal", checkpoint=checkpoint, n=4, shots=shots,
-                         mitigation=NONE, separate=separate, out=str(tmp_path))  # fmt: skip
+    cfg = HardwareConfig(
+        backend="fake_ideal",
+        checkpoint=checkpoint,
+        n=4,
+        shots=shots,
+        mitigation=NONE,
+        separate=separate,
+        out=str(tmp_path),
+    )
     out = hardware_infer(cfg)
     data = _npz(out)
     # each <Z> is a mean of `shots` values +-1: standard deviation at most 1/sqrt(shots)
@@ -194,8 +224,20 @@ def test_an_interrupted_local_run_resumes_at_its_first_unfinished_chunk(
         return real_run(self, chunk, values)
 
     monkeypatch.setattr(LocalExecutor, "run", interrupted)
-    argv = ["--backend", "fake_jakarta", "--checkpoint", checkpoint, "--n", "4", "--shots", "256",
-            "--chunk", "2", "--out", str(tmp_path / "hw")]  # fmt: skip
+    argv = [
+        "--backend",
+        "fake_jakarta",
+        "--checkpoint",
+        checkpoint,
+        "--n",
+        "4",
+        "--shots",
+        "256",
+        "--chunk",
+        "2",
+        "--out",
+        str(tmp_path / "hw"),
+    ]
     with pytest.raises(SystemExit, match="interrupted.*rerun the same command") as exit_:
         main(argv)
     assert "\n" not in str(exit_.value.code)
@@ -213,8 +255,17 @@ def test_an_interrupted_local_run_resumes_at_its_first_unfinished_chunk(
 
 
 def test_dry_run_transpiles_and_writes_nothing(checkpoint, tmp_path, capsys):
-    main(["--backend", "fake_jakarta", "--checkpoint", checkpoint, "--dry-run",
-          "--out", str(tmp_path / "hw")])  # fmt: skip
+    main(
+        [
+            "--backend",
+            "fake_jakarta",
+            "--checkpoint",
+            checkpoint,
+            "--dry-run",
+            "--out",
+            str(tmp_path / "hw"),
+        ]
+    )
     printed = capsys.readouterr().out
     assert "2 disjoint lines of 3 qubits" in printed and "swaps" in printed
     assert "64 images in 1 local chunk(s)" in printed  # the automatic --n and --chunk
@@ -238,8 +289,9 @@ def test_clear_one_line_errors(checkpoint, tmp_path, monkeypatch):
     )
     out = ["--out", str(tmp_path / "hw")]
     assert "save_account" in _error(["--backend", "ibm_brisbane", "--checkpoint", checkpoint, *out])
-    assert "did you mean fake_brisbane" in _error(["--backend", "fake_brisbaen", "--checkpoint",
-                                                   checkpoint, *out])  # fmt: skip
+    assert "did you mean fake_brisbane" in _error(
+        ["--backend", "fake_brisbaen", "--checkpoint", checkpoint, *out]
+    )
     assert "fake_<device>" in _error(["--backend", "brisbane", "--checkpoint", checkpoint, *out])
     assert "no checkpoint at" in _error(["--checkpoint", str(tmp_path / "none"), *out])
     assert "extrapolator must be one of" in _error(["--extrapolator", "cubic", *out])
@@ -258,8 +310,12 @@ def test_the_command_line_prints_no_traceback(tmp_path):
     folder = tmp_path / "dcgan"
     folder.mkdir()
     ckpt = tiny_checkpoint(folder, "dcgan")
-    proc = subprocess.run([sys.executable, "-m", "qgan.hardware_infer", "--checkpoint", ckpt],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "qgan.hardware_infer", "--checkpoint", ckpt],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]

@@ -38,9 +38,12 @@ def tiny_checkpoint(folder: Path) -> str:
     cfg = ModelConfig(latent_dim=6, quantum=QuantumConfig(n_sub=2, n_qubits=3, n_layers=2, seed=2))
     gen = build_generator(cfg)
     gen.norm.running_var.copy_(torch.full((6,), 0.02))
-    ckpt = {"config": {"model": "hybridq"}, "model_config": config_to_dict(cfg),
-            "generator": gen.state_dict(),
-            "noise": {"bound": 1.5, "ratio0": None}}  # fmt: skip
+    ckpt = {
+        "config": {"model": "hybridq"},
+        "model_config": config_to_dict(cfg),
+        "generator": gen.state_dict(),
+        "noise": {"bound": 1.5, "ratio0": None},
+    }
     return str(save_checkpoint(ckpt, folder / "last.pt"))
 
 
@@ -81,8 +84,9 @@ class StandInEstimator:
     def run(self, pubs):
         print(f"SUBMITTED job-{self.cloud.submitted + 1}")  # so the tests see the order
         self.cloud.submitted += 1
-        job = StandInJob(self.cloud, f"job-{self.cloud.submitted}",
-                         StatevectorEstimator().run(pubs).result())  # fmt: skip
+        job = StandInJob(
+            self.cloud, f"job-{self.cloud.submitted}", StatevectorEstimator().run(pubs).result()
+        )
         self.cloud.jobs[job.id] = job
         return job
 
@@ -103,18 +107,34 @@ class StandInService:
 @pytest.fixture
 def cloud(tmp_path, monkeypatch):
     cloud = Cloud(tmp_path / "hw" / "jobs.jsonl")
-    monkeypatch.setattr(qiskit_ibm_runtime, "QiskitRuntimeService",
-                        lambda **kwargs: StandInService(cloud, **kwargs))  # fmt: skip
-    monkeypatch.setattr(hw_runtime, "runtime_estimator",
-                        lambda mode, cfg: StandInEstimator(cloud, mode, cfg))  # fmt: skip
+    monkeypatch.setattr(
+        qiskit_ibm_runtime, "QiskitRuntimeService", lambda **kwargs: StandInService(cloud, **kwargs)
+    )
+    monkeypatch.setattr(
+        hw_runtime, "runtime_estimator", lambda mode, cfg: StandInEstimator(cloud, mode, cfg)
+    )
     return cloud
 
 
 def _argv(tmp_path, *extra) -> list[str]:
     ckpt = tiny_checkpoint(tmp_path)
     out = str(tmp_path / "hw")
-    return ["--backend", "ibm_jakarta", "--checkpoint", ckpt, "--n", "6", "--chunk", "4",
-            "--no-readout", "--timeout", "5", "--out", out, *extra]  # fmt: skip
+    return [
+        "--backend",
+        "ibm_jakarta",
+        "--checkpoint",
+        ckpt,
+        "--n",
+        "6",
+        "--chunk",
+        "4",
+        "--no-readout",
+        "--timeout",
+        "5",
+        "--out",
+        out,
+        *extra,
+    ]
 
 
 def _ledger(cloud: Cloud) -> list[dict]:
@@ -131,7 +151,9 @@ def test_job_ids_are_recorded_before_waiting_and_a_rerun_collects_them(cloud, tm
     assert "rerun the same command" in text and "without paying again" in text
     assert cloud.submitted == 2  # both chunks submitted before waiting on the first
     assert [(e["event"], e["job_id"]) for e in _ledger(cloud)] == [
-        ("submitted", "job-1"), ("submitted", "job-2")]  # fmt: skip
+        ("submitted", "job-1"),
+        ("submitted", "job-2"),
+    ]
     cloud.behaviour = "done"
     main(argv)  # the same command again: collects job-1 and job-2, submits nothing
     assert cloud.submitted == 2
@@ -178,8 +200,10 @@ def test_the_cost_is_printed_before_anything_is_submitted(cloud, tmp_path, capsy
     printed = capsys.readouterr().out
     cost = next(line for line in printed.splitlines() if line.startswith("cost: "))
     assert printed.index("cost: ") < printed.index("SUBMITTED job-1")
-    assert ("2 job(s) of 1 circuit(s) x 6 parameter sets x 3 noise factor(s) = 18 circuit "
-            "executions, 18,000 shots") in cost  # fmt: skip
+    assert (
+        "2 job(s) of 1 circuit(s) x 6 parameter sets x 3 noise factor(s) = 18 circuit "
+        "executions, 18,000 shots"
+    ) in cost
     report = json.loads((tmp_path / "hw" / "report.json").read_text())
     # oracle: the wide circuit's own schedule on the device, folded by hand, and the rep_delay
     target, isa = cloud.device.target, _isa_of(report)
@@ -240,9 +264,20 @@ def test_a_real_ibm_device(tmp_path):
     backend = os.environ.get("QGAN_IBM_BACKEND", "")
     if not backend.startswith("ibm_"):
         pytest.skip("set QGAN_IBM_BACKEND=ibm_<device> (and an IBM Quantum account) to run")
-    argv = ["--backend", backend, "--checkpoint", tiny_checkpoint(tmp_path), "--n", "2",
-            "--shots", "1024", "--timeout", "3600",
-            "--out", str(tmp_path / "hw")]  # fmt: skip
+    argv = [
+        "--backend",
+        backend,
+        "--checkpoint",
+        tiny_checkpoint(tmp_path),
+        "--n",
+        "2",
+        "--shots",
+        "1024",
+        "--timeout",
+        "3600",
+        "--out",
+        str(tmp_path / "hw"),
+    ]
     main(argv)
     report = json.loads((tmp_path / "hw" / "report.json").read_text())
     assert len(report["job_ids"]) == 1

@@ -9,8 +9,10 @@ from qgan.hardware.table import main, rows
 
 
 def _report(cls: str, mitigation: str, sim: float, raw: float | None, hw: float) -> dict:
-    real = {"simulator": {"fid": sim, "kid_mean": 0.01, "derm_fid": 2 * sim},
-            "hardware": {"fid": hw, "kid_mean": 0.02, "derm_fid": 2 * hw}}  # fmt: skip
+    real = {
+        "simulator": {"fid": sim, "kid_mean": 0.01, "derm_fid": 2 * sim},
+        "hardware": {"fid": hw, "kid_mean": 0.02, "derm_fid": 2 * hw},
+    }
     if raw is not None:
         real["hardware_raw"] = {"fid": raw, "kid_mean": 0.03, "derm_fid": 2 * raw}
     return {
@@ -24,8 +26,9 @@ def _report(cls: str, mitigation: str, sim: float, raw: float | None, hw: float)
 
 
 def test_one_row_per_run_with_ratios_to_the_simulator():
-    table = rows([_report("NV", "none", 20.0, None, 30.0),
-                  _report("MEL", "readout+zne", 10.0, 16.0, 12.5)])  # fmt: skip
+    table = rows(
+        [_report("NV", "none", 20.0, None, 30.0), _report("MEL", "readout+zne", 10.0, 16.0, 12.5)]
+    )
     assert len(table) == 4 and table[0].startswith("| class | backend | mitigation | images |")
     mel = table[2].split(" | ")
     assert mel[0] == "| MEL" and mel[2] == "readout+zne"  # sorted by class

@@ -40,14 +40,21 @@ def _exact(ansatz, parameters, values) -> np.ndarray:
     return np.array([[s.expectation_value(op).real for op in ansatz.observables] for s in states])
 
 
-SETTINGS = {"none": (False, False), "readout": (True, False), "zne": (False, True),
-            "all": (True, True)}  # fmt: skip
+SETTINGS = {
+    "none": (False, False),
+    "readout": (True, False),
+    "zne": (False, True),
+    "all": (True, True),
+}
 
 
 def _errors(result, exact, extrapolator="richardson", pooled=False):
-    return {name: np.abs(result.estimate(readout=r, zne=z, extrapolator=extrapolator,
-                                         pooled=pooled) - exact).mean()
-            for name, (r, z) in SETTINGS.items()}  # fmt: skip
+    return {
+        name: np.abs(
+            result.estimate(readout=r, zne=z, extrapolator=extrapolator, pooled=pooled) - exact
+        ).mean()
+        for name, (r, z) in SETTINGS.items()
+    }
 
 
 def test_readout_mitigation_lowers_the_error(manila):
@@ -103,8 +110,9 @@ def test_any_pauli_basis_and_products_across_groups_on_an_ideal_backend():
         SparsePauliOp.from_sparse_list([("YY", [3, 4], 1.0), ("XX", [3, 4], 0.5)], 5),
     ]
     cfg = MitigationConfig(shots=40_000, idle_noise=False)  # no durations
-    result = run_mitigation(isa, [o.apply_layout(isa.layout) for o in observables], [[]] * 1,
-                            backend, cfg)  # fmt: skip
+    result = run_mitigation(
+        isa, [o.apply_layout(isa.layout) for o in observables], [[]] * 1, backend, cfg
+    )
     exact = [Statevector(qc).expectation_value(o).real for o in observables]
     assert result.groups == ((0, 1, 2), (3, 4))
     np.testing.assert_allclose(result.estimate(readout=False)[0], exact, atol=0.03)
@@ -114,20 +122,25 @@ def test_any_pauli_basis_and_products_across_groups_on_an_ideal_backend():
 
 def test_twirling_and_dd_run_and_stay_close(manila):
     isa, observables, values, exact = _problem(manila, n_layers=2, high=1.0, n_sets=2)
-    cfg = MitigationConfig(shots=8192, twirling=True, twirls=2, dd=True, dd_sequence="XY4",
-                           calibration="target")  # fmt: skip
+    cfg = MitigationConfig(
+        shots=8192, twirling=True, twirls=2, dd=True, dd_sequence="XY4", calibration="target"
+    )
     out = mitigated_expectations(isa, observables, values, manila, cfg)
     assert np.abs(out - exact).mean() < 0.05
 
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"scale_factors": (1.0,), "scale_shots": (1.0,)}, "scale_factors"),
-     ({"scale_factors": (0.5, 1.0), "scale_shots": (1, 1)}, "scale_factors"),
-     ({"scale_shots": (1, 1)}, "scale_shots must be 3"), ({"dd_sequence": "XY8"}, "dd_sequence"),
-     ({"extrapolator": "cubic"}, "extrapolator"), ({"shots": 0}, "shots"),
-     ({"method": "mps"}, "method must be")],
-)  # fmt: skip
+    [
+        ({"scale_factors": (1.0,), "scale_shots": (1.0,)}, "scale_factors"),
+        ({"scale_factors": (0.5, 1.0), "scale_shots": (1, 1)}, "scale_factors"),
+        ({"scale_shots": (1, 1)}, "scale_shots must be 3"),
+        ({"dd_sequence": "XY8"}, "dd_sequence"),
+        ({"extrapolator": "cubic"}, "extrapolator"),
+        ({"shots": 0}, "shots"),
+        ({"method": "mps"}, "method must be"),
+    ],
+)
 def test_config_is_validated(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MitigationConfig(**kwargs)

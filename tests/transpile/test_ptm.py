@@ -64,8 +64,9 @@ def test_rotation_generators_are_the_gates_ptm(name, gate):
     g0, g1, g2 = _generators(ROTATIONS[name])
     for theta in (0.3, -1.7, 2.9):
         expected = ptm_of_unitary(gate(theta).to_matrix())
-        np.testing.assert_allclose(g0 + np.cos(theta) * g1 + np.sin(theta) * g2, expected,
-                                   atol=1e-12)  # fmt: skip
+        np.testing.assert_allclose(
+            g0 + np.cos(theta) * g1 + np.sin(theta) * g2, expected, atol=1e-12
+        )
 
 
 def test_ideal_circuits_match_the_statevector():
@@ -104,8 +105,11 @@ def test_folded_circuits_fuse_and_stay_exact(manila):
     noise = device_noise(reduced)
     program = Program(folded, noise)
     assert program.num_blocks <= Program(plain, noise).num_blocks + 1  # G G^dag G: one block
-    np.testing.assert_allclose(program.probabilities(values, torch.float64),
-                               _aer_probabilities(reduced, folded, values), atol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(
+        program.probabilities(values, torch.float64),
+        _aer_probabilities(reduced, folded, values),
+        atol=1e-12,
+    )
 
 
 def test_a_brisbane_line_equals_aers_density_matrix():

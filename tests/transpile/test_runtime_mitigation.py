@@ -25,7 +25,7 @@ from transpile.runtime_mitigation import (
 @pytest.mark.parametrize(
     "level, trex, zne",
     [(0, False, False), (1, True, False), (2, False, True), (2, True, True)],
-)  # fmt: skip
+)
 def test_switches_map_to_resilience_options(level, trex, zne):
     options = runtime_options(MitigationConfig(readout=trex, zne=zne, shots=2048, seed=9))
     assert isinstance(options, EstimatorOptions)
@@ -42,9 +42,17 @@ def test_switches_map_to_resilience_options(level, trex, zne):
 
 
 def test_zne_dd_and_twirling_options_carry_over():
-    cfg = MitigationConfig(zne=True, scale_factors=(1, 2, 3, 4), scale_shots=(1, 1, 1, 1),
-                           extrapolator="richardson", fold="back", dd=True, dd_sequence="XY4",
-                           twirling=True, twirls=16)  # fmt: skip
+    cfg = MitigationConfig(
+        zne=True,
+        scale_factors=(1, 2, 3, 4),
+        scale_shots=(1, 1, 1, 1),
+        extrapolator="richardson",
+        fold="back",
+        dd=True,
+        dd_sequence="XY4",
+        twirling=True,
+        twirls=16,
+    )
     options = runtime_options(cfg)
     assert list(options.resilience.zne.noise_factors) == [1.0, 2.0, 3.0, 4.0]
     assert options.resilience.zne.extrapolator == "polynomial_degree_3"
@@ -57,13 +65,18 @@ def test_zne_dd_and_twirling_options_carry_over():
 
 @pytest.mark.parametrize(
     "extrapolator, scales, name",
-    [("linear", (1, 3, 5), "linear"), ("quadratic", (1, 3, 5), "polynomial_degree_2"),
-     ("richardson", (1, 3), "linear"), ("richardson", (1, 3, 5), "polynomial_degree_2"),
-     ("exponential", (1, 3, 5), ("exponential", "linear"))],
-)  # fmt: skip
+    [
+        ("linear", (1, 3, 5), "linear"),
+        ("quadratic", (1, 3, 5), "polynomial_degree_2"),
+        ("richardson", (1, 3), "linear"),
+        ("richardson", (1, 3, 5), "polynomial_degree_2"),
+        ("exponential", (1, 3, 5), ("exponential", "linear")),
+    ],
+)
 def test_extrapolator_names(extrapolator, scales, name):
-    cfg = MitigationConfig(extrapolator=extrapolator, scale_factors=scales,
-                           scale_shots=(1,) * len(scales))  # fmt: skip
+    cfg = MitigationConfig(
+        extrapolator=extrapolator, scale_factors=scales, scale_shots=(1,) * len(scales)
+    )
     assert runtime_extrapolator(cfg) == name
     assert runtime_options_dict(cfg)["resilience"]["zne"]["extrapolator"] == name
 

@@ -13,8 +13,9 @@ from transpile.suppression import DD_SEQUENCES, dd_sequence, pad_idle, twirled
 
 @pytest.fixture(scope="module")
 def isa_and_backend():
-    backend = GenericBackendV2(4, basis_gates=["ecr", "rz", "sx", "x"], seed=1,
-                               coupling_map=[[0, 1], [1, 2], [2, 3]])  # fmt: skip
+    backend = GenericBackendV2(
+        4, basis_gates=["ecr", "rz", "sx", "x"], seed=1, coupling_map=[[0, 1], [1, 2], [2, 3]]
+    )
     ansatz = hybridq_subgenerator(4, 2)
     pm = generate_preset_pass_manager(1, backend=backend, seed_transpiler=0)
     return pm.run(ansatz.circuit), backend

@@ -69,9 +69,13 @@ def test_exponential_falls_back_to_linear_where_the_sign_changes():
 
 @pytest.mark.parametrize(
     "scales, values, method",
-    [([1, 1, 3], [0.1, 0.2, 0.3], "linear"), ([1, 3], [0.1, 0.2, 0.3], "linear"),
-     ([1, 3], [0.1, 0.2], "quadratic"), ([1, 3], [0.1, 0.2], "cubic")],
-)  # fmt: skip
+    [
+        ([1, 1, 3], [0.1, 0.2, 0.3], "linear"),
+        ([1, 3], [0.1, 0.2, 0.3], "linear"),
+        ([1, 3], [0.1, 0.2], "quadratic"),
+        ([1, 3], [0.1, 0.2], "cubic"),
+    ],
+)
 def test_extrapolate_rejects_bad_input(scales, values, method):
     with pytest.raises(ValueError):
         extrapolate(scales, np.array(values), method)
@@ -131,11 +135,13 @@ def test_pooled_extrapolation_is_exact_where_the_sets_are_related_linearly():
     u = rng.normal(size=(8, 4))  # (P, O): what distinguishes the parameter sets
     offset, gain = rng.normal(size=(4, 3)), rng.uniform(0.3, 1.0, (4, 3))  # (O, S) per scale
     values = offset + gain * u[..., None]  # (P, O, S): each scale a linear map of u
-    np.testing.assert_allclose(pooled_extrapolate(scales, values),
-                               extrapolate(scales, values, "richardson"), atol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(
+        pooled_extrapolate(scales, values), extrapolate(scales, values, "richardson"), atol=1e-12
+    )
     two = values[:2]  # two sets: the fitted line passes through both
-    np.testing.assert_array_equal(pooled_extrapolate(scales, two),
-                                  extrapolate(scales, two, "richardson"))  # fmt: skip
+    np.testing.assert_array_equal(
+        pooled_extrapolate(scales, two), extrapolate(scales, two, "richardson")
+    )
 
 
 def test_pooled_extrapolation_shares_the_extrapolations_noise():
