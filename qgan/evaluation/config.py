@@ -56,12 +56,18 @@ class EvalConfig(ScoringSection):
     )
     curve_n: int = opt(500, "generated images per epoch snapshot for fid_vs_epoch.png (0: none)")
     curve_every: int = opt(1, "score every k-th epoch snapshot for the curve")
+    epoch: int = opt(
+        0,
+        "score each run's epochNNN.pt snapshot of this epoch for the table and samples.png, "
+        "so runs of different lengths meet at equal epochs (runs without it are left out, "
+        "with a note); 0: each run's final checkpoint",
+    )
     data_root: str = opt("", "data root; empty: each run's own, else $QGAN_DATA")
     samples: int = opt(16, "images per model and class in samples.png (0: no figure)")
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_at_least(self, {"curve_every": 1, "samples": 0})
+        check_at_least(self, {"curve_every": 1, "samples": 0, "epoch": 0})
         if self.curve_n == 1 or self.curve_n < 0:
             raise ValueError("--curve-n must be 0 (no curve) or at least 2")
 

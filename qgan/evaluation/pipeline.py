@@ -46,11 +46,11 @@ REFERENCE = FLOOR  # the table row of real training images
 
 def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
     """Score the runs under ``paths`` and write the report to ``cfg.out``; returns that folder."""
-    runs = find_runs(paths)
+    runs = at_epoch(find_runs(paths), cfg.epoch)
     out = Path(cfg.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     scorer = Scorer(cfg, networks_for(runs, cfg))
-    plan = [(run, run.final_checkpoint(), cfg.n, "final") for run in runs]
+    plan = [(run, table_checkpoint(run, cfg.epoch), cfg.n, "final") for run in runs]
     if cfg.curve_n:
         every = slice(cfg.curve_every - 1, None, cfg.curve_every)
         plan += [(run, p, cfg.curve_n, "curve") for run in runs for _, p in run.snapshots()[every]]
@@ -72,6 +72,29 @@ def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
     return out
 
 
+def table_checkpoint(run: Run, epoch: int) -> Path:
+    """The checkpoint a run's table row scores: its final one, or its snapshot of ``epoch``."""
+    return run.snapshot(epoch) if epoch else run.final_checkpoint()
+
+
+def at_epoch(runs: list[Run], epoch: int) -> list[Run]:
+    """The runs with a snapshot of ``epoch`` (all when 0); a note names each one left out.
+
+    Raises:
+        FileNotFoundError: No run has it.
+    """
+    if not epoch:
+        return runs
+    kept = [run for run in runs if run.snapshot(epoch) is not None]
+    for run in runs:
+        if run not in kept:
+            last = run.snapshots()[-1][0] if run.snapshots() else 0
+            print(f"note: {run.path} left out: no epoch{epoch:03d}.pt (its last epoch: {last})")
+    if not kept:
+        raise FileNotFoundError(f"no run has an epoch{epoch:03d}.pt snapshot; lower --epoch")
+    return kept
+
+
 def sample_tiles(runs: list[Run], cfg: EvalConfig, n: int = 16) -> dict[tuple[str, str], Any]:
     """(class, column) -> a mosaic, 4 images wide: ``n`` real test images of the class, then
     ``n`` images of each run's final checkpoint (seed ``cfg.seed``), classes in training order."""
@@ -84,7 +107,7 @@ def sample_tiles(runs: list[Run], cfg: EvalConfig, n: int = 16) -> dict[tuple[st
             real = real_images(run, "test", cfg.data_root or None)
             tiles[(run.cls, "real test")] = tile(sample_of(real, n, cfg.seed))
     for run in runs:
-        images = generate_images(load_checkpoint(run.final_checkpoint()), n, cfg.seed, n)
+        images = generate_images(load_checkpoint(table_checkpoint(run, cfg.epoch)), n, cfg.seed, n)
         tiles[(run.cls, run.label)] = tile(images)
     return tiles
 

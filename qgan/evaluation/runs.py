@@ -93,6 +93,10 @@ class Run:
         found = [(_SNAPSHOT.match(p.name), p) for p in self.path.glob("epoch*.pt")]
         return sorted((int(m.group(1)), p) for m, p in found if m)
 
+    def snapshot(self, epoch: int) -> Path | None:
+        """``epochNNN.pt`` of ``epoch``, None when the run has no such snapshot."""
+        return dict(self.snapshots()).get(epoch)
+
     def final_checkpoint(self) -> Path:
         """``last.pt``, else the newest snapshot."""
         if (self.path / "last.pt").is_file():

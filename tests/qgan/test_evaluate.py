@@ -423,3 +423,14 @@ def test_rows_name_their_variant_and_merge_training_seeds() -> None:
     line = quality_table([one, two], ["MEL"])[-2]
     # FID and KID: the mean over seeds +- their standard deviation across seeds (ddof 1)
     assert line == "| hybridq | 12.00 ± 2.83 | 20.00 ± 14.14 | 5 | 3 | 2 |"
+
+
+def test_epoch_scores_each_runs_snapshot_and_leaves_out_runs_without_it(setup, tmp_path, capsys):
+    _, mel, _ = setup  # trained 2 epochs: epoch001.pt, epoch002.pt
+    out = evaluate([str(mel)], _config(setup, tmp_path, epoch=1, curve_n=0, samples=2))
+    epochs = {row["epochs"] for row in _csv(out / "table1.csv") if row["epochs"]}
+    assert epochs == {"1"}  # the snapshot, not last.pt (epoch 2)
+    assert (out / "samples.png").exists()
+    with pytest.raises(FileNotFoundError, match="no run has an epoch009.pt snapshot"):
+        evaluate([str(mel)], _config(setup, tmp_path, epoch=9, curve_n=0))
+    assert "left out: no epoch009.pt (its last epoch: 2)" in capsys.readouterr().out
