@@ -400,8 +400,9 @@ def test_rows_name_their_variant_and_merge_training_seeds() -> None:
     from qgan.evaluation.runs import variant_label
 
     assert variant_label({"model": "hybridq", "dataset": "synthetic", "cls": "MEL"}) == (
-        "hybridq (decoder=paper)"  # a saved config from before --decoder: the paper's decoder
+        "hybridq (objective=paper, decoder=paper)"  # saved before --objective and --decoder
     )
+    assert variant_label({"model": "hybridq", "objective": "ada", "decoder": "conv"}) == "hybridq"
     fresh = {"model": "hybridq", "decoder": "conv", "prior": "mlp", "seed": 3, "epochs": 7}
     assert variant_label(fresh) == "hybridq (prior=mlp)"  # seed and length are not the variant
     assert variant_label({"model": "dcgan"}) == "dcgan"
