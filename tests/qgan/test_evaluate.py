@@ -403,7 +403,8 @@ def test_rows_name_their_variant_and_merge_training_seeds() -> None:
         "hybridq (objective=paper, decoder=paper)"  # saved before --objective and --decoder
     )
     assert variant_label({"model": "hybridq", "objective": "ada", "decoder": "conv"}) == "hybridq"
-    fresh = {"model": "hybridq", "decoder": "conv", "prior": "mlp", "seed": 3, "epochs": 7}
+    fresh = {"model": "hybridq", "objective": "ada", "decoder": "conv", "prior": "mlp"}
+    fresh |= {"seed": 3, "epochs": 7}
     assert variant_label(fresh) == "hybridq (prior=mlp)"  # seed and length are not the variant
     assert variant_label({"model": "dcgan"}) == "dcgan"
     one = {
