@@ -8,7 +8,7 @@ The public API is importable from here (``from circuits import FastEstimator``):
 estimators, the two gradients, the engine and the circuit and observable builders.
 """
 
-import importlib
+from circuits.lazy import lazy_exports
 
 # public name -> its module in this package
 _EXPORTS = {
@@ -28,18 +28,4 @@ _EXPORTS = {
     "x_readout": "observables",
     "z_readout": "observables",
 }
-__all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str):
-    """The public names, imported from their module on first use (PEP 562): importing one
-    submodule does not load the others."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

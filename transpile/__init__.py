@@ -16,7 +16,7 @@ Nothing here imports ``qgan`` (imports flow circuits <- transpile <- qgan). The 
 are importable from here (``from transpile import find_lines, run_mitigation``).
 """
 
-import importlib
+from circuits.lazy import lazy_exports
 
 # public name -> its module in this package
 _EXPORTS = {
@@ -43,18 +43,4 @@ _EXPORTS = {
     "DD_SEQUENCES": "suppression",
     "runtime_estimator": "runtime_mitigation",
 }
-__all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str):
-    """The public names, imported from their module on first use (PEP 562): importing one
-    submodule does not load the others."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

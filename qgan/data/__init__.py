@@ -19,7 +19,7 @@ data flags every command shares and turns them into a ``DataConfig``. The names 
 first use, so ``qgan.data.section`` and ``qgan.data.sets`` stay light.
 """
 
-from qgan.lazy import lazy_exports
+from circuits.lazy import lazy_exports
 
 # public name -> its module in this package
 __getattr__, __dir__, __all__ = lazy_exports(

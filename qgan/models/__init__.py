@@ -12,7 +12,7 @@
 * ``sampling``: a checkpoint's generator and its images (``python -m qgan.sample``).
 """
 
-from qgan.lazy import lazy_exports
+from circuits.lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,

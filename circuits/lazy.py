@@ -1,4 +1,6 @@
-"""Package faces that import their names on first use (PEP 562), as ``circuits`` does.
+"""Package faces that import their names on first use (PEP 562): ``circuits``, ``transpile``,
+``qgan.data`` and ``qgan.models``. It lives in ``circuits``, the bottom layer, so every layer
+above can use it.
 
 A package whose ``__init__`` imported its public names eagerly would load torch for anyone who
 imports one light module of it (``qgan.data.section``, ``qgan.models.config``), and ``--help``
