@@ -137,6 +137,15 @@ def _argv(tmp_path, *extra) -> list[str]:
     ]
 
 
+def _one_line_exit(argv: list[str]) -> str:
+    """The message ``main(argv)`` exits with, checked to be one line."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    text = str(exit_.value.code)
+    assert "\n" not in text
+    return text
+
+
 def _ledger(cloud: Cloud) -> list[dict]:
     return [json.loads(line) for line in cloud.ledger.read_text().splitlines()]
 
@@ -144,10 +153,8 @@ def _ledger(cloud: Cloud) -> list[dict]:
 def test_job_ids_are_recorded_before_waiting_and_a_rerun_collects_them(cloud, tmp_path):
     cloud.behaviour = "queued"
     argv = _argv(tmp_path)
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    text = str(exit_.value.code)
-    assert "job-1 on fake_jakarta is still QUEUED after 5 s" in text and "\n" not in text
+    text = _one_line_exit(argv)
+    assert "job-1 on fake_jakarta is still QUEUED after 5 s" in text
     assert "rerun the same command" in text and "without paying again" in text
     assert cloud.submitted == 2  # both chunks submitted before waiting on the first
     assert [(e["event"], e["job_id"]) for e in _ledger(cloud)] == [
@@ -171,11 +178,9 @@ def test_job_ids_are_recorded_before_waiting_and_a_rerun_collects_them(cloud, tm
 def test_a_failed_job_is_a_clear_error_and_a_rerun_submits_only_its_chunk(cloud, tmp_path):
     cloud.behaviour = "fail"
     argv = _argv(tmp_path)
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    text = str(exit_.value.code)
+    text = _one_line_exit(argv)
     assert "job-1 on fake_jakarta: Unable to retrieve job result. Error 1517" in text
-    assert "rerun to submit that chunk again" in text and "\n" not in text
+    assert "rerun to submit that chunk again" in text
     assert [e["event"] for e in _ledger(cloud)] == ["submitted", "submitted", "failed"]
     cloud.behaviour = "done"
     main(argv)
