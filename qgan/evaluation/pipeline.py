@@ -85,10 +85,13 @@ def at_epoch(runs: list[Run], epoch: int) -> list[Run]:
     """
     if not epoch:
         return runs
-    kept = [run for run in runs if run.snapshot(epoch) is not None]
+    kept = []
     for run in runs:
-        if run not in kept:
-            last = run.snapshots()[-1][0] if run.snapshots() else 0
+        epochs = [e for e, _ in run.snapshots()]
+        if epoch in epochs:
+            kept.append(run)
+        else:
+            last = max(epochs, default=0)
             print(f"note: {run.path} left out: no epoch{epoch:03d}.pt (its last epoch: {last})")
     if not kept:
         raise FileNotFoundError(f"no run has an epoch{epoch:03d}.pt snapshot; lower --epoch")
