@@ -149,7 +149,7 @@ def lesion_cell(cell: Cell, run: LesionRun) -> dict:
     model, info = build_classifier(cfg.classifier, n_classes, 3, cfg.pretrained, cell.seed)
     fit_cfg = FitConfig(cfg.epochs, cfg.batch_size, cfg.lr, cell.seed, run.progress)
     augment = lesion_augment if cell.row == "classical" else None
-    losses = fit(model, x, y, fit_cfg, augment, desc=cell.key)
+    losses = fit(model, x, y, fit_cfg, augment, desc=cell.key).losses
     predicted = predict_proba(model, run.test_x).argmax(axis=1)
     record = classification_scores(run.test.labels, predicted, train.class_names)
     record.update(n_real=len(subset), n_generated=int(counts.sum()))
