@@ -116,7 +116,9 @@ class DigitConfig(ExperimentSection):
         "(exactly the images the digit GANs trained on, as the paper: train them with "
         "--train-per-class N_TRAIN)",
     )
-    n_val: int = opt(50, "real validation images per class, for the customized strategy only")
+    n_val: int = opt(
+        50, "real validation images per class: best epoch of every fit, customized errors"
+    )
     rows: str = opt(",".join(DIGIT_ROWS), f"rows to run, from: {', '.join(DIGIT_ROWS)}")
     qgan_model: str = opt("hybridq", "model name of the quantum GAN runs (<model>-mnist-<d>)")
     dcgan_model: str = opt("dcgan", "model name of the classical GAN runs")
