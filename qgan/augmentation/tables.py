@@ -1,7 +1,10 @@
 """Tables and plots from result cells: mean and std over seeds, Markdown, CSV, Fig. 4b.
 
 Every table starts with notes saying which classifier, how many seeds, epochs and images it used
-(the experiment passes them in), and every number is "mean ± std" over the seeds of its row.
+(the experiment passes them in), and every number is "mean ± std" over the seeds of its row. The
+last columns compare each row with the no-augmentation row seed by seed
+(``qgan.augmentation.paired``): median difference, Wilcoxon p, wins/ties/losses, and how many of
+the row's fits collapsed (ended near chance).
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from qgan.augmentation.paired import MIN_PAIRS, by_seed, collapses, paired
 from qgan.augmentation.scores import mean_std
+
+PAIRED_HEADER = ["median Δ vs none", "Wilcoxon p", "wins/ties/losses", "collapses"]
 
 NAMES = {
     "none": "no augmentation",
@@ -45,6 +51,36 @@ def summarize(records: Sequence[dict], metrics: Sequence[str]) -> list[dict]:
             summary[f"{metric}_mean"], summary[f"{metric}_std"] = mean_std(values)
         out.append(summary)
     return sorted(out, key=lambda s: (s["row"], s["alpha"]))
+
+
+def with_paired(
+    summary: dict,
+    records: Sequence[dict],
+    metric: str,
+    collapse: tuple[str, float],
+    reference: str = "none",
+) -> dict:
+    """``summary`` plus its paired comparison with the ``reference`` row on ``metric`` over the
+    seeds both ran (``median_delta``, ``wilcoxon_p``, ``wins``, ``ties``, ``losses``,
+    ``paired_note``) and ``collapses``: its seeds whose ``collapse`` = (metric, threshold) fell
+    below the threshold."""
+    mine = by_seed(records, summary["row"], metric, summary["alpha"])
+    result = paired(mine, by_seed(records, reference, metric))
+    fell = collapses(by_seed(records, summary["row"], collapse[0], summary["alpha"]), collapse[1])
+    out = dict(summary, collapses=fell, paired_seeds=len(result.seeds), reference=reference)
+    out.update(median_delta=result.median, wilcoxon_p=result.p, wins=result.wins)
+    return out | {"ties": result.ties, "losses": result.losses, "paired_note": result.note}
+
+
+def paired_cells(s: dict) -> list[str]:
+    """The four paired columns of a summary from :func:`with_paired` (none's own: dashes)."""
+    collapsed = f"{s['collapses']} of {s['n_seeds']}"
+    if s["row"] == s["reference"] or s["paired_seeds"] == 0:
+        return ["—", "—", "—", collapsed]
+    # fewer than MIN_PAIRS non-zero differences: p cannot reach 0.05, say so in the cell
+    few = " (n<6)" if 0 < s["wins"] + s["losses"] < MIN_PAIRS else ""
+    p = f"{s['wilcoxon_p']:.3g}{few}"
+    return [f"{s['median_delta']:+.3f}", p, f"{s['wins']}/{s['ties']}/{s['losses']}", collapsed]
 
 
 def best_alpha(summaries: Sequence[dict], row: str, select_by: str) -> dict | None:
@@ -81,6 +117,7 @@ def write_csv(path: Path, summaries: Sequence[dict], label: dict[str, str] | Non
 
 # ----------------------------------------------------------------------------- lesions
 LESION_METRICS = ("accuracy", "macro_precision", "macro_recall")
+LESION_COLLAPSE_MARGIN = 0.05  # macro recall below 1/K + this: the classifier ~ one class
 
 
 def lesion_rows(summaries: Sequence[dict], models: Sequence[str], select_by: str) -> list[dict]:
@@ -111,22 +148,29 @@ def write_lesion_report(
     metrics = [*LESION_METRICS, *(f"recall_{c}" for c in classes)]
     summaries = summarize(records, [*metrics, "n_generated"])
     header = ["method", "alpha", "generated", "seeds", "accuracy", "macro precision"]
-    header += ["macro recall", *(f"recall {c}" for c in classes)]
+    header += ["macro recall", *(f"recall {c}" for c in classes), *PAIRED_HEADER]
+    collapse = ("macro_recall", 1 / len(classes) + LESION_COLLAPSE_MARGIN)
 
     def line(s: dict, name: str) -> list[str]:
-        return [name, f"{s['alpha']:g}", f"{s['n_generated_mean']:.0f}", str(s["n_seeds"])] + [
-            pm(s, m) for m in metrics
-        ]
+        s = with_paired(s, records, select_by, collapse)
+        head = [name, f"{s['alpha']:g}", f"{s['n_generated_mean']:.0f}", str(s["n_seeds"])]
+        return head + [pm(s, m) for m in metrics] + paired_cells(s)
 
     table = lesion_rows(summaries, models, select_by)
-    text = f"# {title}\n\n" + "".join(f"- {n}\n" for n in notes) + "\n"
+    lesion_note = (
+        _paired_note(collapse[1], select_by).replace(
+            f"whose {select_by} ended", "whose macro recall ended"
+        )
+        + f" (1/{len(classes)} classes + {LESION_COLLAPSE_MARGIN:g}: about one class predicted)"
+    )
+    text = f"# {title}\n\n" + "".join(f"- {n}\n" for n in [*notes, lesion_note]) + "\n"
     text += markdown(header, [line(s, display(s["row"])) for s in table])
     text += "\n## Every alpha\n\n"
     sweep = sorted(summaries, key=lambda s: (_order(s["row"], models), s["alpha"]))
     text += markdown(header, [line(s, display(s["row"])) for s in sweep])
     text += quality_section(*quality, classes)
     (out / "table2.md").write_text(text)
-    write_csv(out / "table2.csv", table)
+    write_csv(out / "table2.csv", [with_paired(s, records, select_by, collapse) for s in table])
     write_csv(out / "sweep.csv", sweep)
     plot_recall_vs_alpha(summaries, models, out / "recall_vs_alpha.png", title)
     return out / "table2.md"
@@ -196,6 +240,18 @@ def plot_recall_vs_alpha(
 
 
 # ----------------------------------------------------------------------------- digits
+DIGIT_COLLAPSE = 0.8  # a digit fit ending below this test accuracy has collapsed (healthy: ~0.97)
+
+
+def _paired_note(below: float, metric: str) -> str:
+    return (
+        f"last four columns: each row against no augmentation on the seeds both ran, {metric} "
+        "row minus reference per seed; median, two-sided Wilcoxon signed-rank p (zeros dropped; "
+        "'n<6': too few non-zero differences for p < 0.05), wins/ties/losses; collapses: fits "
+        f"whose {metric} ended below {below:g}"
+    )
+
+
 def write_digit_report(
     out: Path,
     records: Sequence[dict],
@@ -210,15 +266,24 @@ def write_digit_report(
     metrics = ["accuracy", *(f"recall_{c}" for c in classes)]
     summaries = summarize(records, [*metrics, "n_generated"])
     header = ["method", "images added", "seeds", "accuracy"]
-    header += [f"accuracy digit {c}" for c in classes]
+    header += [f"accuracy digit {c}" for c in classes] + PAIRED_HEADER
     by_row = {s["row"]: s for s in summaries}
-    table = [by_row[r] for r in rows if r in by_row]
+    table = [
+        with_paired(by_row[r], records, "accuracy", ("accuracy", DIGIT_COLLAPSE))
+        for r in rows
+        if r in by_row
+    ]
     lines = [
         [display(s["row"]), f"{s['n_generated_mean']:.0f}", str(s["n_seeds"])]
         + [pm(s, m) for m in metrics]
+        + paired_cells(s)
         for s in table
     ]
-    text = f"# {title}\n\n" + "".join(f"- {n}\n" for n in notes) + "\n"
+    text = (
+        f"# {title}\n\n"
+        + "".join(f"- {n}\n" for n in notes + [_paired_note(DIGIT_COLLAPSE, "accuracy")])
+        + "\n"
+    )
     text += markdown(header, lines)
     text += _rounds_section(records, rows, classes)
     text += quality_section(*quality, classes)
