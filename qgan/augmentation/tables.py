@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from qgan.augmentation.paired import MIN_PAIRS, by_seed, collapses, paired
 from qgan.augmentation.scores import mean_std
 
@@ -285,11 +287,44 @@ def write_digit_report(
         + "\n"
     )
     text += markdown(header, lines)
+    text += _acceptance_section(records, rows, classes)
     text += _rounds_section(records, rows, classes)
     text += quality_section(*quality, classes)
     (out / "table_hqcnn.md").write_text(text)
     write_csv(out / "table_hqcnn.csv", table)
     return out / "table_hqcnn.md"
+
+
+def _acceptance_section(
+    records: Sequence[dict], rows: Sequence[str], classes: Sequence[str]
+) -> str:
+    """Per customized row, round and class: the confidence filter's candidates allocated,
+    examined and accepted (kept), summed over seeds, and the acceptance rate kept / examined."""
+    totals: dict[tuple[str, int], np.ndarray] = {}  # (row, round) -> (3, K) allocated/examined/kept
+    seeds: dict[tuple[str, int], int] = defaultdict(int)
+    for r in records:
+        for i, rnd in enumerate(r.get("rounds", [])):
+            counts = np.asarray([rnd[k] for k in ("allocated", "examined", "kept")], dtype=float)
+            key = (r["row"], i + 1)
+            totals[key] = totals.get(key, 0) + counts
+            seeds[key] += 1
+    if not totals:
+        return ""
+    lines = []
+    for row, rnd in sorted(totals, key=lambda k: (list(rows).index(k[0]), k[1])):
+        allocated, examined, kept = totals[(row, rnd)]
+        cells = [
+            f"{k:.0f} of {e:.0f} ({k / e:.0%}); {a:.0f} wanted" if e else f"0 of 0; {a:.0f} wanted"
+            for a, e, k in zip(allocated, examined, kept, strict=True)
+        ]
+        lines.append([display(row), str(rnd), str(seeds[(row, rnd)]), *cells])
+    header = ["method", "round", "seeds", *(f"digit {c}: accepted of examined" for c in classes)]
+    return (
+        "\n## Confidence filter: generated candidates accepted, per class and round\n\n"
+        "Summed over seeds; 'wanted': the round's allocation to the class. Accepted < wanted "
+        "with candidates left means the filter, not the pool, held the class back (the per-seed "
+        "rounds below show what was left).\n\n" + markdown(header, lines)
+    )
 
 
 def _rounds_section(records: Sequence[dict], rows: Sequence[str], classes: Sequence[str]) -> str:
@@ -302,10 +337,11 @@ def _rounds_section(records: Sequence[dict], rows: Sequence[str], classes: Seque
                 + [" / ".join(f"{v:.2f}" for v in rnd["val_accuracy"])]
                 + [" / ".join(f"{v:.2f}" for v in rnd["thresholds"])]
                 + [" / ".join(map(str, rnd[k])) for k in ("allocated", "examined", "kept")]
+                + [" / ".join(map(str, rnd["left"])) if "left" in rnd else "—"]
             )
     if not lines:
         return ""
     per = f" (digits {' / '.join(classes)})"
     header = ["method", "seed", "round", f"val accuracy{per}", "thresholds", "allocated"]
-    header += ["examined", "kept"]
+    header += ["examined", "kept", "left in pool"]
     return "\n## Customized strategy, round by round\n\n" + markdown(header, lines)

@@ -70,7 +70,9 @@ def test_counts_and_shapes():
     counts = model.parameter_counts()
     assert counts["quantum"] == 2 * TINY.n_qubits * TINY.n_layers
     conv = 2 * 9 + 2
-    assert counts["classical"] == conv + (2 * 3 * 3 * 3 + 3) + 2 * 3 + (3 * 3 + 3)  # BN: 2 per qubit
+    assert counts["classical"] == conv + (2 * 3 * 3 * 3 + 3) + 2 * 3 + (
+        3 * 3 + 3
+    )  # BN: 2 per qubit
     assert model(_images(5).float()).shape == (5, 3)
 
 

@@ -25,6 +25,7 @@ from qgan.augment import main
 from qgan.augmentation.config import AugmentError, DigitConfig, LesionConfig
 from qgan.augmentation.digits import run_digits
 from qgan.augmentation.lesions import run_lesions
+from qgan.augmentation.tables import display
 from qgan.data import DataConfig, class_subset, load_train_test, save_split
 from qgan.data.arrays import resize_square
 from qgan.evaluation.features import FeatureNet
@@ -117,6 +118,8 @@ def test_lesions_end_to_end_tables_plot_and_no_test_image_in_training(tmp_path, 
         and "real training images per cell: 36" in text
     )
     assert "smallcnn (trained from scratch" in text and "test: 18 real held-out images" in text
+    assert "| median Δ vs none | Wilcoxon p | wins/ties/losses | collapses |" in text
+    assert "whose macro recall ended below 0.383" in text  # 1/3 + 0.05
     assert (out / "recall_vs_alpha.png").stat().st_size > 0
     assert (out / "table2.csv").read_text().startswith("method,row,alpha,n_seeds")
     assert json.loads((out / "config.json").read_text())["classifier"] == "smallcnn"
@@ -243,6 +246,17 @@ def test_digits_end_to_end_every_row(tmp_path, monkeypatch):
         assert all(i.startswith("t10k_") for i in train_ids)  # real images only
     text = table.read_text()
     assert "QGAN-customized, errors evened (ablation)" in text and "round by round" in text
+    accepted = text[text.index("## Confidence filter") : text.index("## Customized strategy")]
+    for row in ("qgan-customized", "qgan-customized-even"):
+        for i, rnd in enumerate(records[row]["rounds"]):  # one seed: the sums are this seed's
+            cells = [f"{k} of {e}" for k, e in zip(rnd["kept"], rnd["examined"], strict=True)]
+            line = next(
+                x for x in accepted.splitlines() if x.startswith(f"| {display(row)} | {i + 1} |")
+            )
+            assert all(c in line for c in cells), line
+    header = "| median Δ vs none | Wilcoxon p | wins/ties/losses | collapses |"
+    assert header in text and "| — | — | — |" in text  # the reference row is not paired with itself
+    assert "(n<6)" in text  # one seed: the p-value is flagged as unable to reach 0.05
     quality = text[text.index("## Generated images against the real test images") :]
     assert "| images | Inception FID 0 | Inception FID 1 | Inception FID 2 |" in quality
     assert "| DCGAN |" in quality and "| HybridQ |" in quality and f"| {FLOOR} |" in quality
