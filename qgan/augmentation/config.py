@@ -80,18 +80,26 @@ class LesionConfig(ExperimentSection):
     batch_size: int = opt(32, "images per classifier step")
     lr: float = opt(1e-3, "Adam learning rate (the paper fine-tunes with 1e-3)")
     select_by: str = opt("macro_recall", f"metric that picks a model's best alpha: {SELECT_BY}")
+    refine_classifier: str = opt(
+        "",
+        "after the sweep, retrain no augmentation and each model's --refine-top best alphas "
+        f"with this classifier on the same seeds ('' for none; {' | '.join(CLASSIFIERS)})",
+    )
+    refine_top: int = opt(3, "how many of each model's best alphas --refine-classifier retrains")
     out: str = opt("results/augment/lesions", "output folder: cells.jsonl, table2.md/.csv, plot")
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_choice("--classifier", self.classifier, CLASSIFIERS)
         check_choice("--select-by", self.select_by, SELECT_BY)
+        if self.refine_classifier:
+            check_choice("--refine-classifier", self.refine_classifier, CLASSIFIERS)
         if not 0.0 < self.fraction <= 1.0:
             raise AugmentError(f"--fraction must lie in (0, 1], got {self.fraction}")
         bad = [a for a in self.alpha_values if not 0.0 <= a < 1.0]
         if bad:
             raise AugmentError(f"--alphas must lie in [0, 1) (1 would leave no real image): {bad}")
-        check_at_least(self, {"epochs": 1, "batch_size": 1, "sample_batch": 1})
+        check_at_least(self, {"epochs": 1, "batch_size": 1, "sample_batch": 1, "refine_top": 1})
 
     @property
     def alpha_values(self) -> tuple[float, ...]:
@@ -162,6 +170,8 @@ _FREE_FIELDS = {
     "generated",
     "generated_map",
     "select_by",
+    "refine_classifier",  # its cells are rows of their own ("hybridq@resnet18")
+    "refine_top",
     "allow_repeats",
     "sample_batch",
     "data_root",

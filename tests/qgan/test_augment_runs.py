@@ -169,6 +169,34 @@ def test_lesions_resume_runs_only_new_cells_and_refuses_other_settings(tmp_path,
         run_lesions(dataclasses.replace(cfg, epochs=2), progress=False)
 
 
+def test_lesions_refine_the_best_alphas_with_resnet18_on_the_same_seeds(tmp_path):
+    _pools(tmp_path / "gen", "fakegan", "synthetic", CLASSES, 40, (16, 16, 3))
+    cfg = _lesion_cfg(tmp_path, alphas="0,0.3,0.5", seeds="0,1", quality_n=0)
+    cfg = dataclasses.replace(cfg, refine_classifier="resnet18", refine_top=1)
+    table = run_lesions(cfg, progress=False)
+    records = [json.loads(x) for x in (tmp_path / "out" / "cells.jsonl").read_text().splitlines()]
+    sweep = [r for r in records if r["row"] == "fakegan"]
+    mean = {a: np.mean([r["macro_recall"] for r in sweep if r["alpha"] == a]) for a in (0.3, 0.5)}
+    best = max(mean, key=lambda a: (mean[a], -a))  # independent of tables.best_alphas
+    refined = [r for r in records if "@" in r["row"]]
+    assert sorted((r["row"], r["alpha"], r["seed"]) for r in refined) == [
+        ("fakegan@resnet18", best, 0),
+        ("fakegan@resnet18", best, 1),
+        ("none@resnet18", 0.0, 0),
+        ("none@resnet18", 0.0, 1),
+    ]
+    assert all(r["classifier"] == "resnet18" for r in refined)
+    twin = next(r for r in sweep if r["alpha"] == best and r["seed"] == 0)
+    mine = next(r for r in refined if r["row"] == "fakegan@resnet18" and r["seed"] == 0)
+    assert mine["generated_per_class"] == twin["generated_per_class"]
+    text = table.read_text()
+    assert "## Retrained with another classifier" in text and "| fakegan (resnet18) |" in text
+    assert "| no augmentation (resnet18) | 0 | 0 | 2 |" in text
+    n = len(records)
+    run_lesions(cfg, progress=False)  # resumes: nothing new
+    assert len((tmp_path / "out" / "cells.jsonl").read_text().splitlines()) == n
+
+
 def test_lesions_refuse_a_missing_class_and_a_pool_too_small(tmp_path):
     _pools(tmp_path / "gen", "fakegan", "synthetic", ("MEL", "NV"), 40, (16, 16, 3))
     with pytest.raises(AugmentError, match="model 'fakegan' class 'BCC'"):
