@@ -139,8 +139,17 @@ class DigitConfig(ExperimentSection):
     n_layers: int = opt(2, "layers [RY, RZ, CNOT ring] of the HQCNN's circuit")
     channels: int = opt(4, "output channels of the HQCNN's 3x3 convolution")
     epochs: int = opt(10, "HQCNN training epochs per fit")
+    steps: int = opt(
+        0,
+        "HQCNN optimizer steps per fit, in whole epochs (at least this many steps; 0: --epochs "
+        "passes): the same training length for every row, so that a row with more images is not "
+        "simply trained longer",
+    )
     batch_size: int = opt(16, "images per HQCNN step")
     lr: float = opt(0.01, "Adam learning rate of the HQCNN (classical and quantum weights)")
+    collapse_below: float = opt(
+        0.8, "a fit whose test accuracy ends below this counts as collapsed (3 digits: 0.8)"
+    )
     out: str = opt("results/augment/digits", "output folder: cells.jsonl, table_hqcnn.md/.csv")
 
     def __post_init__(self) -> None:
@@ -152,7 +161,9 @@ class DigitConfig(ExperimentSection):
         if not 0.0 <= self.threshold_low <= self.threshold_high <= 1.0:
             raise AugmentError("need 0 <= --threshold-low <= --threshold-high <= 1")
         positive = ("n_train", "epochs", "batch_size", "rounds", "n_qubits", "n_layers", "channels")
-        check_at_least(self, dict.fromkeys(positive, 1) | {"n_generated": 0, "n_val": 0})
+        check_at_least(
+            self, dict.fromkeys(positive, 1) | {"n_generated": 0, "n_val": 0, "steps": 0}
+        )
 
     @property
     def row_names(self) -> tuple[str, ...]:
@@ -170,6 +181,7 @@ _FREE_FIELDS = {
     "generated",
     "generated_map",
     "select_by",
+    "collapse_below",  # a table threshold, no cell's number
     "refine_classifier",  # its cells are rows of their own ("hybridq@resnet18")
     "refine_top",
     "allow_repeats",

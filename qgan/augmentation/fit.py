@@ -60,7 +60,7 @@ def fit(
     gen = torch.Generator().manual_seed(cfg.seed)
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     loss_fn = nn.CrossEntropyLoss()
-    steps = _batches_per_epoch(len(x), cfg.batch_size)
+    steps = batches_per_epoch(len(x), cfg.batch_size)
     bar = tqdm(total=cfg.epochs * steps, desc=desc, leave=False, disable=not cfg.progress)
     history, val_accuracy, best = [], [], (-1.0, None, None)  # (accuracy, epoch, weights)
     for epoch in range(1, cfg.epochs + 1):
@@ -100,7 +100,8 @@ def _batches(n: int, batch_size: int, gen: torch.Generator) -> list[torch.Tensor
     return parts
 
 
-def _batches_per_epoch(n: int, batch_size: int) -> int:
+def batches_per_epoch(n: int, batch_size: int) -> int:
+    """Optimizer steps of one epoch of ``n`` images (a last batch of one joins the one before)."""
     steps = -(-n // batch_size)
     return steps - 1 if steps > 1 and n % batch_size == 1 else steps
 

@@ -266,9 +266,6 @@ def plot_recall_vs_alpha(
 
 
 # ----------------------------------------------------------------------------- digits
-DIGIT_COLLAPSE = 0.8  # a digit fit ending below this test accuracy has collapsed (healthy: ~0.97)
-
-
 def _paired_note(below: float, metric: str) -> str:
     return (
         f"last four columns: each row against no augmentation on the seeds both ran, {metric} "
@@ -286,16 +283,18 @@ def write_digit_report(
     notes: Sequence[str],
     title: str,
     quality: tuple[list, list] = ([], []),
+    collapse_below: float = 0.8,
 ) -> Path:
     """``table_hqcnn.md`` and ``table_hqcnn.csv`` in ``out``, rows in ``rows``' order; then the
-    pools' image quality (``quality``, as in :func:`write_lesion_report`)."""
+    pools' image quality (``quality``, as in :func:`write_lesion_report`). A fit whose test
+    accuracy ends below ``collapse_below`` counts as collapsed."""
     metrics = ["accuracy", *(f"recall_{c}" for c in classes)]
     summaries = summarize(records, [*metrics, "n_generated"])
     header = ["method", "images added", "seeds", "accuracy"]
     header += [f"accuracy digit {c}" for c in classes] + PAIRED_HEADER
     by_row = {s["row"]: s for s in summaries}
     table = [
-        with_paired(by_row[r], records, "accuracy", ("accuracy", DIGIT_COLLAPSE))
+        with_paired(by_row[r], records, "accuracy", ("accuracy", collapse_below))
         for r in rows
         if r in by_row
     ]
@@ -307,7 +306,7 @@ def write_digit_report(
     ]
     text = (
         f"# {title}\n\n"
-        + "".join(f"- {n}\n" for n in notes + [_paired_note(DIGIT_COLLAPSE, "accuracy")])
+        + "".join(f"- {n}\n" for n in notes + [_paired_note(collapse_below, "accuracy")])
         + "\n"
     )
     text += markdown(header, lines)

@@ -374,3 +374,21 @@ def test_digits_real_gan_refuses_gans_of_other_images_or_sizes(tmp_path):
     _gan_trained_on(tmp_path, ("hybridq", "dcgan"), per_class=5)
     with pytest.raises(AugmentError, match="trained on 5 images of digit 0, --n-train is 6"):
         run_digits(cfg, progress=False)
+
+
+def test_steps_give_every_row_the_same_training_length(tmp_path):
+    from qgan.augmentation.digits import hqcnn_epochs
+
+    cfg = _digit_cfg(tmp_path, batch_size=16)
+    assert hqcnn_epochs(cfg, 60) == cfg.epochs  # --steps 0: --epochs passes
+    even = dataclasses.replace(cfg, steps=40)
+    assert hqcnn_epochs(even, 60) == 10  # 4 steps an epoch
+    assert hqcnn_epochs(even, 360) == 2  # 23 steps an epoch: 46 >= 40
+    assert hqcnn_epochs(dataclasses.replace(cfg, steps=1), 360) == 1
+
+
+def test_digit_collapse_threshold_is_a_flag_of_the_table(tmp_path):
+    _write_idx(tmp_path / "data" / "mnist")
+    cfg = _digit_cfg(tmp_path, rows="none", generated="", quality_n=0, collapse_below=1.01)
+    text = run_digits(cfg, progress=False).read_text()
+    assert "| 1 of 1 |" in text and "ended below 1.01" in text  # every fit is below 1.01
