@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from qgan.augmentation.cells import Cell, open_experiment, run_cells
+from qgan.augmentation.cells import Cell, CellStore, open_experiment, run_cells
 from qgan.augmentation.config import AugmentError, DigitConfig
 from qgan.augmentation.fit import (
     FitConfig,
@@ -68,6 +68,7 @@ def run_digits(cfg: DigitConfig, progress: bool = True) -> Path:
 
 def _run_digits(cfg: DigitConfig, progress: bool) -> Path:
     out, train_side, test, store = open_experiment(cfg)
+    _refuse_old_cells(store)
     classes = train_side.class_names
     cells = [Cell(row, 0.0, seed) for seed in cfg.seed_values for row in cfg.row_names]
     done = store.done()
@@ -85,6 +86,17 @@ def _run_digits(cfg: DigitConfig, progress: bool) -> Path:
     return write_digit_report(
         out, records, classes, cfg.row_names, notes, title, quality, cfg.collapse_below
     )
+
+
+def _refuse_old_cells(store: CellStore) -> None:
+    """Cells of the HQCNN before issue 15 (no angle normalisation, no best epoch: they carry no
+    ``best_epoch``) would sit in one table with the new model's; refuse the folder instead."""
+    old = sum("best_epoch" not in r for r in store.records())
+    if old:
+        raise AugmentError(
+            f"{store.path} holds {old} cells of the HQCNN before issue 15 (unnormalised angles, "
+            "last epoch); use a new --out"
+        )
 
 
 def _model_of(cfg: DigitConfig, row: str) -> str | None:

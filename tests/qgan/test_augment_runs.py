@@ -392,3 +392,15 @@ def test_digit_collapse_threshold_is_a_flag_of_the_table(tmp_path):
     cfg = _digit_cfg(tmp_path, rows="none", generated="", quality_n=0, collapse_below=1.01)
     text = run_digits(cfg, progress=False).read_text()
     assert "| 1 of 1 |" in text and "ended below 1.01" in text  # every fit is below 1.01
+
+
+def test_digits_refuse_a_folder_of_cells_from_the_old_hqcnn(tmp_path):
+    _write_idx(tmp_path / "data" / "mnist")
+    cfg = _digit_cfg(tmp_path, rows="none", generated="", quality_n=0)
+    run_digits(cfg, progress=False)
+    cells = tmp_path / "out" / "cells.jsonl"
+    old = json.loads(cells.read_text())
+    del old["best_epoch"]
+    cells.write_text(json.dumps(old) + "\n")
+    with pytest.raises(AugmentError, match="1 cells of the HQCNN before issue 15"):
+        run_digits(cfg, progress=False)
