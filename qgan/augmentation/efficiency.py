@@ -217,7 +217,8 @@ def write_efficiency(out: Path, curves: list[dict], none: list[dict], target: fl
 
 
 def _summary(curves: list[dict], target: float) -> list[list[str]]:
-    lines = []
+    """One line per model; with two models, a last line of their ratios (first / second)."""
+    lines, found = [], []
     for model in dict.fromkeys(p["model"] for p in curves):
         curve = [p for p in curves if p["model"] == model]
         hit = steps_to_target(curve, target)
@@ -225,6 +226,11 @@ def _summary(curves: list[dict], target: float) -> list[list[str]]:
         reached = f"{hit['step']} (epoch {hit['epoch']})" if hit else f"not by step {last}"
         best = max(p["accuracy_mean"] for p in curve)
         lines.append([model, f"{curve[0]['n_params']:,}", reached, f"{best:.3f}"])
+        found.append((model, curve[0]["n_params"], hit["step"] if hit else None))
+    if len(found) == 2:
+        (a, pa, sa), (b, pb, sb) = found
+        steps = f"{sa / sb:.2f}" if sa is not None and sb else "—"
+        lines.append([f"ratio {a} / {b}", f"{pa / pb:.2f}" if pb > 0 else "—", steps, ""])
     return lines
 
 

@@ -107,6 +107,7 @@ def test_efficiency_table_agrees_with_its_sub_runs(tmp_path, fake_sampling, monk
             x for x in text.splitlines() if x.startswith(f"| {model} | {PARAMS[model]:,} |")
         )
         assert (f"| {hit} (epoch {hit // 10}) |" if hit else "| not by step 20 |") in summary
+    assert "| ratio hybridq / dcgan | 0.50 |" in text  # 500 / 1000 trainable parameters
     calls = []  # a rerun resumes every sub-run: no fit runs again
     real = digits_mod.digit_cell
     monkeypatch.setattr(digits_mod, "digit_cell", lambda c, r: calls.append(c) or real(c, r))
