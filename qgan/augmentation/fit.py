@@ -3,10 +3,10 @@
 Adam on cross-entropy, seeded batch order and augmentation draws, a fixed number of epochs.
 Given validation images (never trained on), the model returned is the one of the epoch with the
 best validation accuracy (ties: the earlier epoch), the weights of every later epoch discarded:
-the HQCNN study draws 50 validation digits per class, and a fit whose last epochs wander off
-(measured: a few in 50 MNIST 0/1/2 fits end near chance after being above 90%) is then judged by
-its best epoch, not its last. The lesion runs pass none: there is no validation set in HybridQ's
-protocol, and selecting on the test set would leak it.
+the HQCNN study draws 50 validation digits per class, and a fit whose last epochs get worse is
+then judged by its best epoch, not its last (the cause of the HQCNN's collapses was in the
+model, ``qgan.augmentation.hqcnn``; this is the second guard). The lesion runs pass none: there
+is no validation set in HybridQ's protocol, and selecting on the test set would leak it.
 """
 
 from __future__ import annotations
