@@ -89,35 +89,51 @@ def run_efficiency(cfg: EfficiencyConfig, progress: bool = True) -> Path:
     out = Path(cfg.out)
     runs = _read_runs(cfg.runs, cfg.class_names)
     wanted = parse_list(cfg.snapshots, int, "--snapshots") if cfg.snapshots else ()
-    base = dataclasses.replace(cfg, generated="", generated_map="")
-    run_digits(_digit(base, "none", out / "none"), progress)
+    anchor = _anchor(cfg, runs, wanted)
+    run_digits(_sub_run(cfg, "none", out / "none", anchor), progress)
     records = {"none": _cells(out / "none")}
     curves = []
     for model, folders in runs.items():
         row = cfg.row_of(model)
         for epoch in snapshot_epochs(folders, wanted):
             where = out / model / f"epoch{epoch:03d}"
-            where.mkdir(parents=True, exist_ok=True)
-            mapping = {
-                model: {
-                    d: str(Path(f).resolve() / f"epoch{epoch:03d}.pt") for d, f in folders.items()
-                }
-            }
-            (where / "map.json").write_text(json.dumps(mapping, indent=1) + "\n")
             print(f"{model}: snapshot epoch {epoch}")
-            sub = dataclasses.replace(
-                _digit(base, row, where), generated_map=str(where / "map.json")
-            )
-            run_digits(sub, progress)
-            snap = Path(mapping[model][next(iter(folders))])
+            snapshots = _snapshot_map(folders, epoch)
+            run_digits(_sub_run(cfg, row, where, anchor | {model: snapshots}), progress)
+            snap = Path(next(iter(snapshots.values())))
             curves.append(_point(model, epoch, snap, _cells(where), row, records["none"]))
     return write_efficiency(out, curves, records["none"], cfg.target)
 
 
-def _digit(cfg: EfficiencyConfig, row: str, out: Path) -> DigitConfig:
-    """The digit run of one row into ``out``: the digit fields of ``cfg``, nothing else."""
+def _snapshot_map(folders: dict[str, Path], epoch: int) -> dict[str, str]:
+    return {d: str(Path(f).resolve() / f"epoch{epoch:03d}.pt") for d, f in folders.items()}
+
+
+def _anchor(cfg: EfficiencyConfig, runs: dict, wanted: tuple[int, ...]) -> dict:
+    """With ``--real gan`` every digit run reads the real images from the QGAN runs' split.json
+    (``digits.gan_real_ids``), so every sub-run's map names a QGAN snapshot (its last shared
+    one); with ``--real draw``, nothing."""
+    if cfg.real != "gan":
+        return {}
+    if cfg.qgan_model not in runs:
+        raise AugmentError(
+            f"--real gan reads the real images from the {cfg.qgan_model} runs; name them in --runs"
+        )
+    folders = runs[cfg.qgan_model]
+    return {cfg.qgan_model: _snapshot_map(folders, snapshot_epochs(folders, wanted)[-1])}
+
+
+def _sub_run(cfg: EfficiencyConfig, row: str, out: Path, mapping: dict) -> DigitConfig:
+    """The digit run of one row into ``out``, its generated images from ``mapping``."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = ""
+    if mapping:
+        (out / "map.json").write_text(json.dumps(mapping, indent=1) + "\n")
+        path = str(out / "map.json")
     fields = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(DigitConfig)}
-    return DigitConfig(**(fields | {"rows": row, "out": str(out)}))
+    return DigitConfig(
+        **(fields | {"rows": row, "out": str(out), "generated": ""}) | {"generated_map": path}
+    )
 
 
 def _read_runs(path: str, digits: tuple[str, ...]) -> dict[str, dict[str, Path]]:

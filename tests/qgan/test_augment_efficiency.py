@@ -82,7 +82,7 @@ def _cfg(tmp_path: Path, **kw) -> EfficiencyConfig:
     tiny = {"n_train": 6, "n_val": 4, "test_fraction": 0.3, "n_generated": 4, "epochs": 2}
     tiny |= {"n_qubits": 3, "n_layers": 1, "channels": 2, "batch_size": 12, "seeds": "0,1"}
     tiny |= {"data_root": str(tmp_path / "data"), "out": str(tmp_path / "out")}
-    return EfficiencyConfig(runs=str(tmp_path / "gen" / "runs.json"), **(tiny | kw))
+    return EfficiencyConfig(**({"runs": str(tmp_path / "gen" / "runs.json")} | tiny | kw))
 
 
 def test_efficiency_table_agrees_with_its_sub_runs(tmp_path, fake_sampling, monkeypatch):
@@ -135,3 +135,20 @@ def test_cli_needs_runs(capsys):
     with pytest.raises(SystemExit):
         main(["efficiency", "--seeds", "0"])
     assert "--runs" in capsys.readouterr().err
+
+
+def test_real_gan_sub_runs_read_the_real_images_from_the_qgan_runs(tmp_path, fake_sampling):
+    # the none row has no pool of its own: its map names the QGAN's last snapshot, whose run
+    # folder must hold the split.json that names the real images (none here: refused)
+    _write_idx(tmp_path / "data" / "mnist")
+    _gan_runs(tmp_path / "gen")
+    with pytest.raises(AugmentError, match="hybridq digit 0 .* has no split.json"):
+        run_efficiency(_cfg(tmp_path, real="gan"), progress=False)
+    mapping = json.loads((tmp_path / "out" / "none" / "map.json").read_text())
+    assert list(mapping) == ["hybridq"] and mapping["hybridq"]["2"].endswith(
+        "hybridq-mnist-2/epoch002.pt"
+    )
+    with pytest.raises(AugmentError, match="name them in --runs"):
+        runs = tmp_path / "gen" / "dcgan_only.json"
+        runs.write_text(json.dumps({"dcgan": {d: f"dcgan-mnist-{d}" for d in "012"}}))
+        run_efficiency(_cfg(tmp_path, real="gan", runs=str(runs)), progress=False)
