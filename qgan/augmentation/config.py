@@ -80,18 +80,26 @@ class LesionConfig(ExperimentSection):
     batch_size: int = opt(32, "images per classifier step")
     lr: float = opt(1e-3, "Adam learning rate (the paper fine-tunes with 1e-3)")
     select_by: str = opt("macro_recall", f"metric that picks a model's best alpha: {SELECT_BY}")
+    refine_classifier: str = opt(
+        "",
+        "after the sweep, retrain no augmentation and each model's --refine-top best alphas "
+        f"with this classifier on the same seeds ('' for none; {' | '.join(CLASSIFIERS)})",
+    )
+    refine_top: int = opt(3, "how many of each model's best alphas --refine-classifier retrains")
     out: str = opt("results/augment/lesions", "output folder: cells.jsonl, table2.md/.csv, plot")
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_choice("--classifier", self.classifier, CLASSIFIERS)
         check_choice("--select-by", self.select_by, SELECT_BY)
+        if self.refine_classifier:
+            check_choice("--refine-classifier", self.refine_classifier, CLASSIFIERS)
         if not 0.0 < self.fraction <= 1.0:
             raise AugmentError(f"--fraction must lie in (0, 1], got {self.fraction}")
         bad = [a for a in self.alpha_values if not 0.0 <= a < 1.0]
         if bad:
             raise AugmentError(f"--alphas must lie in [0, 1) (1 would leave no real image): {bad}")
-        check_at_least(self, {"epochs": 1, "batch_size": 1, "sample_batch": 1})
+        check_at_least(self, {"epochs": 1, "batch_size": 1, "sample_batch": 1, "refine_top": 1})
 
     @property
     def alpha_values(self) -> tuple[float, ...]:
@@ -116,7 +124,9 @@ class DigitConfig(ExperimentSection):
         "(exactly the images the digit GANs trained on, as the paper: train them with "
         "--train-per-class N_TRAIN)",
     )
-    n_val: int = opt(50, "real validation images per class, for the customized strategy only")
+    n_val: int = opt(
+        50, "real validation images per class: best epoch of every fit, customized errors"
+    )
     rows: str = opt(",".join(DIGIT_ROWS), f"rows to run, from: {', '.join(DIGIT_ROWS)}")
     qgan_model: str = opt("hybridq", "model name of the quantum GAN runs (<model>-mnist-<d>)")
     dcgan_model: str = opt("dcgan", "model name of the classical GAN runs")
@@ -129,8 +139,17 @@ class DigitConfig(ExperimentSection):
     n_layers: int = opt(2, "layers [RY, RZ, CNOT ring] of the HQCNN's circuit")
     channels: int = opt(4, "output channels of the HQCNN's 3x3 convolution")
     epochs: int = opt(10, "HQCNN training epochs per fit")
+    steps: int = opt(
+        0,
+        "HQCNN optimizer steps per fit, in whole epochs (at least this many steps; 0: --epochs "
+        "passes): the same training length for every row, so that a row with more images is not "
+        "simply trained longer",
+    )
     batch_size: int = opt(16, "images per HQCNN step")
     lr: float = opt(0.01, "Adam learning rate of the HQCNN (classical and quantum weights)")
+    collapse_below: float = opt(
+        0.8, "a fit whose test accuracy ends below this counts as collapsed (3 digits: 0.8)"
+    )
     out: str = opt("results/augment/digits", "output folder: cells.jsonl, table_hqcnn.md/.csv")
 
     def __post_init__(self) -> None:
@@ -142,7 +161,9 @@ class DigitConfig(ExperimentSection):
         if not 0.0 <= self.threshold_low <= self.threshold_high <= 1.0:
             raise AugmentError("need 0 <= --threshold-low <= --threshold-high <= 1")
         positive = ("n_train", "epochs", "batch_size", "rounds", "n_qubits", "n_layers", "channels")
-        check_at_least(self, dict.fromkeys(positive, 1) | {"n_generated": 0, "n_val": 0})
+        check_at_least(
+            self, dict.fromkeys(positive, 1) | {"n_generated": 0, "n_val": 0, "steps": 0}
+        )
 
     @property
     def row_names(self) -> tuple[str, ...]:
@@ -160,6 +181,9 @@ _FREE_FIELDS = {
     "generated",
     "generated_map",
     "select_by",
+    "collapse_below",  # a table threshold, no cell's number
+    "refine_classifier",  # its cells are rows of their own ("hybridq@resnet18")
+    "refine_top",
     "allow_repeats",
     "sample_batch",
     "data_root",

@@ -1,13 +1,13 @@
 """arXiv:2505.24780: the HQCNN on MNIST 0/1/2 with general and customized QGAN augmentation.
 
 Data, per seed: from the training side of a seeded split (the split the digit GANs trained on),
-``n_train`` real images per class to train on and ``n_val`` per class to measure the HQCNN's
-errors by (customized strategy only; no row trains on them); the test set is the whole held-out
-side, the same for every cell. With ``real="gan"`` the real training images are exactly the
-ones the digit GANs trained on (``python -m qgan.train --train-per-class``, read from their
-``split.json``), the same for every seed, as in the paper, where the QGAN trains on the
-classifier's data: generated images then carry no information from real images the classifier
-lacks. Rows:
+``n_train`` real images per class to train on and ``n_val`` per class that pick each fit's best
+epoch and measure the HQCNN's errors for the customized strategy (no row trains on them); the
+test set is the whole held-out side, the same for every cell. With ``real="gan"`` the real
+training images are exactly the ones the digit GANs trained on (``python -m qgan.train
+--train-per-class``, read from their ``split.json``), the same for every seed, as in the paper,
+where the QGAN trains on the classifier's data: generated images then carry no information from
+real images the classifier lacks. Rows:
 
 * ``none``: the real images only.
 * ``rotation``: plus ``n_generated`` rotated copies per class (random real images of the class,
@@ -27,9 +27,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from qgan.augmentation.cells import Cell, open_experiment, run_cells
+from qgan.augmentation.cells import Cell, CellStore, open_experiment, run_cells
 from qgan.augmentation.config import AugmentError, DigitConfig
-from qgan.augmentation.fit import FitConfig, fit, predict_proba, torch_threads
+from qgan.augmentation.fit import (
+    FitConfig,
+    FitResult,
+    batches_per_epoch,
+    fit,
+    predict_proba,
+    torch_threads,
+)
 from qgan.augmentation.hqcnn import HQCNN, HQCNNConfig
 from qgan.augmentation.mixing import assert_disjoint, draw_indices
 from qgan.augmentation.quality import pool_quality, quality_config
@@ -61,6 +68,7 @@ def run_digits(cfg: DigitConfig, progress: bool = True) -> Path:
 
 def _run_digits(cfg: DigitConfig, progress: bool) -> Path:
     out, train_side, test, store = open_experiment(cfg)
+    _refuse_old_cells(store)
     classes = train_side.class_names
     cells = [Cell(row, 0.0, seed) for seed in cfg.seed_values for row in cfg.row_names]
     done = store.done()
@@ -75,7 +83,20 @@ def _run_digits(cfg: DigitConfig, progress: bool) -> Path:
     notes = _notes(run, records) + pool_notes(pools, out)
     quality = pool_quality(pools, train_side, test, quality_config(cfg), out)
     title = f"HQCNN on MNIST {'/'.join(classes)} (arXiv:2505.24780)"
-    return write_digit_report(out, records, classes, cfg.row_names, notes, title, quality)
+    return write_digit_report(
+        out, records, classes, cfg.row_names, notes, title, quality, cfg.collapse_below
+    )
+
+
+def _refuse_old_cells(store: CellStore) -> None:
+    """Cells of the HQCNN before issue 15 (no angle normalisation, no best epoch: they carry no
+    ``best_epoch``) would sit in one table with the new model's; refuse the folder instead."""
+    old = sum("best_epoch" not in r for r in store.records())
+    if old:
+        raise AugmentError(
+            f"{store.path} holds {old} cells of the HQCNN before issue 15 (unnormalised angles, "
+            "last epoch); use a new --out"
+        )
 
 
 def _model_of(cfg: DigitConfig, row: str) -> str | None:
@@ -163,9 +184,15 @@ def digit_cell(cell: Cell, run: DigitRun) -> dict:
         assert_disjoint(part.image_ids.tolist(), run.test.image_ids.tolist(), cell.key)
     x, y = train.tensor(), torch.from_numpy(train.labels)
     n_classes = len(classes)
+    real_val = (val.tensor(), torch.from_numpy(val.labels))
+    best_epochs: list[int | None] = []  # per fit, the epoch whose weights it kept
 
     def fit_fn(x: torch.Tensor, y: torch.Tensor) -> HQCNN:
-        return train_hqcnn(x, y, cfg, n_classes, cell.seed, run.progress, cell.key)
+        model, result = train_hqcnn(
+            x, y, cfg, n_classes, cell.seed, run.progress, cell.key, real_val
+        )
+        best_epochs.append(result.best_epoch)
+        return model
 
     record: dict = {}
     if cell.row in ("none", "rotation") or cell.row.endswith("-general"):
@@ -182,12 +209,12 @@ def digit_cell(cell: Cell, run: DigitRun) -> dict:
             evened=cell.row.endswith("-even"),
             seed=cell.seed,
         )
-        real_val = (val.tensor(), torch.from_numpy(val.labels))
         result = customized(fit_fn, predict_proba, (x, y), real_val, pools, strategy)
         model, added, record["rounds"] = result.model, len(result.y) - len(y), result.log
     predicted = predict_proba(model, run.test.tensor()).argmax(axis=1)
     record.update(classification_scores(run.test.labels, predicted, classes))
     record.update(n_real=len(train), n_generated=added, parameters=model.parameter_counts())
+    record["best_epoch"] = best_epochs[-1]  # of the fit scored; None: n_val 0, the last epoch
     return record
 
 
@@ -228,13 +255,31 @@ def train_hqcnn(
     seed: int,
     progress: bool = True,
     desc: str = "hqcnn",
-) -> HQCNN:
-    """A fresh HQCNN (seeded) trained on ``x`` (N, 1, 28, 28), ``y`` (N,)."""
+    val: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> tuple[HQCNN, FitResult]:
+    """A fresh HQCNN (seeded) trained on ``x`` (N, 1, 28, 28), ``y`` (N,); with ``val``, the
+    weights of its best validation epoch (``qgan.augmentation.fit``)."""
     model = HQCNN(
         HQCNNConfig(n_classes, cfg.n_qubits, cfg.n_layers, cfg.channels, cfg.image_size, seed=seed)
     )
-    fit(model, x, y, FitConfig(cfg.epochs, cfg.batch_size, cfg.lr, seed, progress), desc=desc)
-    return model
+    fit_cfg = FitConfig(hqcnn_epochs(cfg, len(x)), cfg.batch_size, cfg.lr, seed, progress)
+    return model, fit(model, x, y, fit_cfg, desc=desc, val=val)
+
+
+def hqcnn_epochs(cfg: DigitConfig, n_images: int) -> int:
+    """``--epochs``, or with ``--steps`` the fewest whole epochs of ``n_images`` that make at
+    least that many optimizer steps (measured: at 20 real images per class and 10 epochs the
+    no-augmentation fits still improve at their last epoch, while a row adding 100 images per
+    class takes 6x the steps)."""
+    if cfg.steps == 0:
+        return cfg.epochs
+    return max(1, -(-cfg.steps // batches_per_epoch(n_images, cfg.batch_size)))
+
+
+def _length(cfg: DigitConfig) -> str:
+    if cfg.steps:
+        return f"at least {cfg.steps} steps in whole epochs (every row trains as long)"
+    return f"{cfg.epochs} epochs"
 
 
 def _notes(run: DigitRun, records: list[dict]) -> list[str]:
@@ -252,13 +297,16 @@ def _notes(run: DigitRun, records: list[dict]) -> list[str]:
         source = ", exactly the images the digit GANs trained on (the same for every seed)"
     return [
         f"HQCNN: 3x3 conv ({cfg.channels} channels), 2x2 max-pool, ReLU, linear -> "
-        f"{cfg.n_qubits} angles, {cfg.n_layers} x [RY, RZ, CNOT ring], <Z> -> linear -> logits; "
+        f"{cfg.n_qubits} angles, batch norm, {cfg.n_layers} x [RY, RZ, CNOT ring], <Z> -> "
+        "linear -> logits; "
         f"{params['classical']} classical + {params['quantum']} quantum parameters; exact "
-        f"simulator; Adam lr {cfg.lr:g}, {cfg.epochs} epochs, batch {cfg.batch_size}",
+        f"simulator; Adam lr {cfg.lr:g}, {_length(cfg)} (the best epoch by validation "
+        f"accuracy kept), batch {cfg.batch_size}",
         f"seeds: {len(seeds)} ({', '.join(map(str, seeds))}); each draws its own {draws}, "
         "added images, weights and batch order; ± is the sample std over seeds",
-        f"real training images: {cfg.n_train} per class{source}; validation (customized rows only, "
-        f"never trained on): {cfg.n_val} per class; test: {len(run.test)} real held-out "
+        f"real training images: {cfg.n_train} per class{source}; validation (never trained on; "
+        f"picks each fit's best epoch, and the customized rows' errors): {cfg.n_val} per class; "
+        f"test: {len(run.test)} real held-out "
         f"images ({test}), split seed {cfg.split_seed}",
         f"added images: {cfg.n_generated} per class (rotation: +-{cfg.rotation_degrees:g} "
         f"degrees); customized: the same total over {cfg.rounds} rounds, thresholds "

@@ -7,6 +7,12 @@ split over classes like the real subset (or evenly with ``balance``). The test s
 real held-out side of the split, the same for every cell; no GAN trained on it (checked by id
 where the GAN's run records its split). Cells (row, alpha, seed) are appended to ``cells.jsonl``
 as they finish, so a rerun resumes.
+
+``refine_classifier`` (issue 15: ResNet-18 at the best three alphas): after the sweep with the
+main classifier, no augmentation and each model's ``refine_top`` best alphas (by mean
+``select_by``, on the test set like the paper's optimal ratio) are trained again with that
+classifier on the same seeds, as rows ``none@resnet18``, ``hybridq@resnet18`` ... in the same
+``cells.jsonl``.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from qgan.augmentation.cells import Cell, open_experiment, run_cells
+from qgan.augmentation.cells import Cell, CellStore, open_experiment, run_cells
 from qgan.augmentation.classifiers import build_classifier
 from qgan.augmentation.config import AugmentError, LesionConfig
 from qgan.augmentation.fit import FitConfig, fit, predict_proba, torch_threads
@@ -32,7 +38,7 @@ from qgan.augmentation.mixing import (
 from qgan.augmentation.quality import pool_quality, quality_config
 from qgan.augmentation.scores import classification_scores
 from qgan.augmentation.sources import Pool, gather_pools, locate, pool_notes
-from qgan.augmentation.tables import write_lesion_report
+from qgan.augmentation.tables import best_alphas, summarize, write_lesion_report
 from qgan.augmentation.transforms import lesion_augment
 from qgan.data import LesionData, take
 from qgan.data.core import to_tensor
@@ -62,6 +68,28 @@ def plan(cfg: LesionConfig) -> list[Cell]:
     return cells
 
 
+def refine_plan(cfg: LesionConfig, records: list[dict]) -> list[Cell]:
+    """The refine cells (module doc): ``none@C`` and ``model@C`` at each model's best alphas."""
+    if not cfg.refine_classifier:
+        return []
+    tag = f"@{cfg.refine_classifier}"
+    mine = [r for r in records if "@" not in r["row"]]
+    summaries = summarize(mine, [cfg.select_by])
+    cells = []
+    for seed in cfg.seed_values:
+        cells.append(Cell("none" + tag, 0.0, seed))
+        for model in cfg.model_names:
+            top = best_alphas(summaries, model, cfg.select_by, cfg.refine_top)
+            cells += [Cell(model + tag, s["alpha"], seed) for s in top]
+    return cells
+
+
+def split_row(row: str, cfg: LesionConfig) -> tuple[str, str]:
+    """(model or reference, classifier) of a row: ``hybridq@resnet18`` or ``hybridq``."""
+    base, _, classifier = row.partition("@")
+    return base, classifier or cfg.classifier
+
+
 def run_lesions(cfg: LesionConfig, progress: bool = True) -> Path:
     """Run (or resume) every cell of ``cfg`` and write the tables; returns ``table2.md``."""
     with torch_threads(cfg.threads):
@@ -72,17 +100,35 @@ def _run_lesions(cfg: LesionConfig, progress: bool) -> Path:
     out, train, test, store = open_experiment(cfg)
     assert_disjoint(train.image_ids.tolist(), test.image_ids.tolist(), "real split")
     cells = plan(cfg)
-    done = store.done()
-    pending = sorted({c.row for c in cells if c.key not in done and c.row not in REFERENCES})
-    pools = _pools(cfg, train, test, pending, out)
+    pools = _pending_pools(cfg, cells, store, train, test, {})
     run = LesionRun(cfg, train, test, test.tensor(), pools, progress)
     records = run_cells(cells, lambda cell: lesion_cell(cell, run), store, desc="lesion cells")
+    refine = refine_plan(cfg, records)
+    if refine:
+        pools.update(_pending_pools(cfg, refine, store, train, test, pools))
+        desc = f"{cfg.refine_classifier} cells"
+        records += run_cells(refine, lambda cell: lesion_cell(cell, run), store, desc=desc)
     notes = _notes(run, records) + pool_notes(pools, out)
     quality = pool_quality(pools, train, test, quality_config(cfg), out)
     title = f"Table 2: {cfg.classifier} on {cfg.dataset} {'/'.join(train.class_names)}"
     return write_lesion_report(
         out, records, train.class_names, cfg.model_names, cfg.select_by, notes, title, quality
     )
+
+
+def _pending_pools(
+    cfg: LesionConfig,
+    cells: list[Cell],
+    store: CellStore,
+    train: LesionData,
+    test: LesionData,
+    have: dict[str, dict[str, Pool]],
+) -> dict[str, dict[str, Pool]]:
+    """Pools of the models that ``cells`` not yet in ``store`` need and ``have`` lacks."""
+    done = store.done()
+    models = {split_row(c.row, cfg)[0] for c in cells if c.key not in done}
+    pending = sorted(models - set(REFERENCES) - set(have))
+    return _pools(cfg, train, test, pending, Path(cfg.out))
 
 
 def _pools(
@@ -129,31 +175,34 @@ def _subset_counts(train: LesionData, fraction: float) -> np.ndarray:
 def lesion_cell(cell: Cell, run: LesionRun) -> dict:
     """Train one classifier for ``cell`` and score it on the real test set."""
     cfg, train = run.cfg, run.train
+    row, classifier = split_row(cell.row, cfg)
     subset = take(train, stratified_subset(train.labels, cfg.fraction, cell.seed))
     images, labels, ids = [subset.images], [subset.labels], subset.image_ids.tolist()
     counts = np.zeros(len(train.class_names), dtype=np.int64)
-    if cell.row not in REFERENCES:
+    if row not in REFERENCES:
         n = n_generated(len(subset), cell.alpha)
         real_counts = np.bincount(subset.labels, minlength=len(train.class_names))
         counts = generated_per_class(n, real_counts, cfg.balance)
         for label, cls in enumerate(train.class_names):
-            pool = run.pools[cell.row][cls]
-            rng = np.random.default_rng([cell.seed, label, zlib.crc32(cell.row.encode())])
+            pool = run.pools[row][cls]
+            # the model's name, not the row's: a refine cell draws the images its sweep cell drew
+            rng = np.random.default_rng([cell.seed, label, zlib.crc32(row.encode())])
             index = draw_indices(len(pool.images), int(counts[label]), rng, cfg.allow_repeats)
             images.append(pool.images[index])
             labels.append(np.full(len(index), label, dtype=np.int64))
-            ids += [f"generated/{cell.row}/{cls}/{i}" for i in index]
+            ids += [f"generated/{row}/{cls}/{i}" for i in index]
     assert_disjoint(ids, run.test.image_ids.tolist(), f"cell {cell.key}")
     x, y = to_tensor(np.concatenate(images)), torch.from_numpy(np.concatenate(labels))
     n_classes = len(train.class_names)
-    model, info = build_classifier(cfg.classifier, n_classes, 3, cfg.pretrained, cell.seed)
+    model, info = build_classifier(classifier, n_classes, 3, cfg.pretrained, cell.seed)
     fit_cfg = FitConfig(cfg.epochs, cfg.batch_size, cfg.lr, cell.seed, run.progress)
-    augment = lesion_augment if cell.row == "classical" else None
-    losses = fit(model, x, y, fit_cfg, augment, desc=cell.key)
+    augment = lesion_augment if row == "classical" else None
+    losses = fit(model, x, y, fit_cfg, augment, desc=cell.key).losses
     predicted = predict_proba(model, run.test_x).argmax(axis=1)
     record = classification_scores(run.test.labels, predicted, train.class_names)
     record.update(n_real=len(subset), n_generated=int(counts.sum()))
     record.update(generated_per_class=counts.tolist(), weights=info.weights, loss=losses[-1])
+    record["classifier"] = classifier
     return record
 
 
@@ -179,6 +228,16 @@ def _notes(run: LesionRun, records: list[dict]) -> list[str]:
         f"mean {cfg.select_by} on the test set (the paper's 'optimal mixing ratio'; optimistic)",
         f"classical augmentation: random flips, quarter turns, colour jitter (+-20%) per batch; "
         f"cells: {len(records)}, {minutes:.1f} min of training and scoring in all (this machine)",
+    ] + _refine_note(cfg)
+
+
+def _refine_note(cfg: LesionConfig) -> list[str]:
+    if not cfg.refine_classifier:
+        return []
+    return [
+        f"last table: {cfg.refine_classifier} (weights: --pretrained {cfg.pretrained}) retrained "
+        f"on the same seeds for no augmentation and each model's {cfg.refine_top} best alphas "
+        f"by mean {cfg.select_by} of the {cfg.classifier} sweep"
     ]
 
 

@@ -161,6 +161,11 @@ def _generator_record(checkpoint: Path | None) -> tuple[frozenset[str] | None, d
     return seen, record
 
 
+def generator_record(checkpoint: Path) -> dict:
+    """``{"checkpoint", "step", "n_params"}`` of a checkpoint file, where it says them."""
+    return _generator_record(Path(checkpoint))[1]
+
+
 def _generator_parameters(ckpt: dict) -> int:
     """Trainable parameters of what draws the images: the trainer's own count (total less the
     discriminator and HybridQ's encoder), else the generator's weights less BatchNorm state.

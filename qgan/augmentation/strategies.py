@@ -75,7 +75,7 @@ class CustomizedResult:
     model: torch.nn.Module  # the classifier retrained after the last round
     x: torch.Tensor  # its training images, real then kept generated
     y: torch.Tensor
-    log: list[dict]  # per round: errors, allocation, thresholds, examined, kept
+    log: list[dict]  # per round: errors, allocation, thresholds, examined, kept, left
 
 
 def customized(
@@ -101,12 +101,13 @@ def customized(
         counts = allocation_by_errors(int(round_budget), 1.0 - used)
         thresholds = thresholds_from_accuracy(used, cfg.threshold_low, cfg.threshold_high)
         record = {"val_accuracy": acc.tolist(), "allocated": counts.tolist()}
-        record.update(thresholds=thresholds.tolist(), examined=[], kept=[])
+        record.update(thresholds=thresholds.tolist(), examined=[], kept=[], left=[])
         for c, queue in enumerate(queues):
             keep = _acceptor(proba_fn, model, c, float(thresholds[c]))
             images, n_seen = queue.fill(int(counts[c]), keep)
             record["examined"].append(n_seen)
             record["kept"].append(len(images))
+            record["left"].append(queue.left)  # 0 with kept < allocated: the pool ran dry
             x = torch.cat([x, images])
             y = torch.cat([y, torch.full((len(images),), c, dtype=y.dtype)])
         log.append(record)
@@ -126,6 +127,11 @@ class _Queue:
 
     def __init__(self, pool: torch.Tensor, order: np.ndarray):
         self.pool, self.order, self.next = pool, order, 0
+
+    @property
+    def left(self) -> int:
+        """Candidates not yet examined."""
+        return len(self.order) - self.next
 
     def fill(
         self, wanted: int, keep: Callable[[torch.Tensor], np.ndarray]

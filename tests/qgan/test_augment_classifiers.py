@@ -104,10 +104,10 @@ def test_fit_learns_and_is_reproducible():
         x[i, int(y[i])] += 1.5  # class = the bright channel
     cfg = FitConfig(epochs=4, batch_size=6, lr=3e-3, seed=1, progress=False)
     a, _ = build_classifier("smallcnn", 3, seed=0)
-    losses = fit(a, x, y, cfg, augment=lesion_augment)
+    losses = fit(a, x, y, cfg, augment=lesion_augment).losses
     assert losses[-1] < losses[0]
     b, _ = build_classifier("smallcnn", 3, seed=0)
-    assert fit(b, x, y, cfg, augment=lesion_augment) == losses  # seeded batches and draws
+    assert fit(b, x, y, cfg, augment=lesion_augment).losses == losses  # seeded batches and draws
     probs = predict_proba(a, x)
     assert probs.shape == (12, 3)
     torch.testing.assert_close(torch.as_tensor(probs).sum(1), torch.ones(12, dtype=torch.float64))
@@ -116,7 +116,7 @@ def test_fit_learns_and_is_reproducible():
 def test_fit_survives_a_last_batch_of_one_image():
     model, _ = build_classifier("smallcnn", 2, seed=0)
     x, y = torch.rand(9, 3, 8, 8), torch.tensor([0, 1] * 4 + [0])
-    assert len(fit(model, x, y, FitConfig(epochs=1, batch_size=4, progress=False))) == 1
+    assert len(fit(model, x, y, FitConfig(epochs=1, batch_size=4, progress=False)).losses) == 1
 
 
 def test_flips_and_quarter_turns_only_move_pixels():

@@ -25,6 +25,7 @@ from qgan.augment import main
 from qgan.augmentation.config import AugmentError, DigitConfig, LesionConfig
 from qgan.augmentation.digits import run_digits
 from qgan.augmentation.lesions import run_lesions
+from qgan.augmentation.tables import display
 from qgan.data import DataConfig, class_subset, load_train_test, save_split
 from qgan.data.arrays import resize_square
 from qgan.evaluation.features import FeatureNet
@@ -117,6 +118,8 @@ def test_lesions_end_to_end_tables_plot_and_no_test_image_in_training(tmp_path, 
         and "real training images per cell: 36" in text
     )
     assert "smallcnn (trained from scratch" in text and "test: 18 real held-out images" in text
+    assert "| median Δ vs none | Wilcoxon p | wins/ties/losses | collapses |" in text
+    assert "whose macro recall ended below 0.383" in text  # 1/3 + 0.05
     assert (out / "recall_vs_alpha.png").stat().st_size > 0
     assert (out / "table2.csv").read_text().startswith("method,row,alpha,n_seeds")
     assert json.loads((out / "config.json").read_text())["classifier"] == "smallcnn"
@@ -164,6 +167,34 @@ def test_lesions_resume_runs_only_new_cells_and_refuses_other_settings(tmp_path,
     assert "## Generated images" not in run_lesions(quiet, progress=False).read_text()
     with pytest.raises(AugmentError, match=r"epochs=1 \(now 2\)"):
         run_lesions(dataclasses.replace(cfg, epochs=2), progress=False)
+
+
+def test_lesions_refine_the_best_alphas_with_resnet18_on_the_same_seeds(tmp_path):
+    _pools(tmp_path / "gen", "fakegan", "synthetic", CLASSES, 40, (16, 16, 3))
+    cfg = _lesion_cfg(tmp_path, alphas="0,0.3,0.5", seeds="0,1", quality_n=0)
+    cfg = dataclasses.replace(cfg, refine_classifier="resnet18", refine_top=1)
+    table = run_lesions(cfg, progress=False)
+    records = [json.loads(x) for x in (tmp_path / "out" / "cells.jsonl").read_text().splitlines()]
+    sweep = [r for r in records if r["row"] == "fakegan"]
+    mean = {a: np.mean([r["macro_recall"] for r in sweep if r["alpha"] == a]) for a in (0.3, 0.5)}
+    best = max(mean, key=lambda a: (mean[a], -a))  # independent of tables.best_alphas
+    refined = [r for r in records if "@" in r["row"]]
+    assert sorted((r["row"], r["alpha"], r["seed"]) for r in refined) == [
+        ("fakegan@resnet18", best, 0),
+        ("fakegan@resnet18", best, 1),
+        ("none@resnet18", 0.0, 0),
+        ("none@resnet18", 0.0, 1),
+    ]
+    assert all(r["classifier"] == "resnet18" for r in refined)
+    twin = next(r for r in sweep if r["alpha"] == best and r["seed"] == 0)
+    mine = next(r for r in refined if r["row"] == "fakegan@resnet18" and r["seed"] == 0)
+    assert mine["generated_per_class"] == twin["generated_per_class"]
+    text = table.read_text()
+    assert "## Retrained with another classifier" in text and "| fakegan (resnet18) |" in text
+    assert "| no augmentation (resnet18) | 0 | 0 | 2 |" in text
+    n = len(records)
+    run_lesions(cfg, progress=False)  # resumes: nothing new
+    assert len((tmp_path / "out" / "cells.jsonl").read_text().splitlines()) == n
 
 
 def test_lesions_refuse_a_missing_class_and_a_pool_too_small(tmp_path):
@@ -243,6 +274,17 @@ def test_digits_end_to_end_every_row(tmp_path, monkeypatch):
         assert all(i.startswith("t10k_") for i in train_ids)  # real images only
     text = table.read_text()
     assert "QGAN-customized, errors evened (ablation)" in text and "round by round" in text
+    accepted = text[text.index("## Confidence filter") : text.index("## Customized strategy")]
+    for row in ("qgan-customized", "qgan-customized-even"):
+        for i, rnd in enumerate(records[row]["rounds"]):  # one seed: the sums are this seed's
+            cells = [f"{k} of {e}" for k, e in zip(rnd["kept"], rnd["examined"], strict=True)]
+            line = next(
+                x for x in accepted.splitlines() if x.startswith(f"| {display(row)} | {i + 1} |")
+            )
+            assert all(c in line for c in cells), line
+    header = "| median Δ vs none | Wilcoxon p | wins/ties/losses | collapses |"
+    assert header in text and "| — | — | — |" in text  # the reference row is not paired with itself
+    assert "(n<6)" in text  # one seed: the p-value is flagged as unable to reach 0.05
     quality = text[text.index("## Generated images against the real test images") :]
     assert "| images | Inception FID 0 | Inception FID 1 | Inception FID 2 |" in quality
     assert "| DCGAN |" in quality and "| HybridQ |" in quality and f"| {FLOOR} |" in quality
@@ -331,4 +373,34 @@ def test_digits_real_gan_refuses_gans_of_other_images_or_sizes(tmp_path):
         run_digits(cfg, progress=False)
     _gan_trained_on(tmp_path, ("hybridq", "dcgan"), per_class=5)
     with pytest.raises(AugmentError, match="trained on 5 images of digit 0, --n-train is 6"):
+        run_digits(cfg, progress=False)
+
+
+def test_steps_give_every_row_the_same_training_length(tmp_path):
+    from qgan.augmentation.digits import hqcnn_epochs
+
+    cfg = _digit_cfg(tmp_path, batch_size=16)
+    assert hqcnn_epochs(cfg, 60) == cfg.epochs  # --steps 0: --epochs passes
+    even = dataclasses.replace(cfg, steps=40)
+    assert hqcnn_epochs(even, 60) == 10  # 4 steps an epoch
+    assert hqcnn_epochs(even, 360) == 2  # 23 steps an epoch: 46 >= 40
+    assert hqcnn_epochs(dataclasses.replace(cfg, steps=1), 360) == 1
+
+
+def test_digit_collapse_threshold_is_a_flag_of_the_table(tmp_path):
+    _write_idx(tmp_path / "data" / "mnist")
+    cfg = _digit_cfg(tmp_path, rows="none", generated="", quality_n=0, collapse_below=1.01)
+    text = run_digits(cfg, progress=False).read_text()
+    assert "| 1 of 1 |" in text and "ended below 1.01" in text  # every fit is below 1.01
+
+
+def test_digits_refuse_a_folder_of_cells_from_the_old_hqcnn(tmp_path):
+    _write_idx(tmp_path / "data" / "mnist")
+    cfg = _digit_cfg(tmp_path, rows="none", generated="", quality_n=0)
+    run_digits(cfg, progress=False)
+    cells = tmp_path / "out" / "cells.jsonl"
+    old = json.loads(cells.read_text())
+    del old["best_epoch"]
+    cells.write_text(json.dumps(old) + "\n")
+    with pytest.raises(AugmentError, match="1 cells of the HQCNN before issue 15"):
         run_digits(cfg, progress=False)

@@ -126,6 +126,7 @@ def test_customized_rounds_share_the_budget_and_a_short_pool_is_logged():
     first = result.log[0]
     assert first["kept"] == [5, 5, 0]  # class 0 runs dry; class 2's candidates all fail
     assert first["examined"] == [5, 5, 3]
+    assert first["left"] == [0, 95, 0]  # dry pools say so; class 1 stopped at its allocation
     second = result.log[1]
     assert second["kept"][0] == 0 and second["examined"][0] == 0  # pool 0 already used up
 
