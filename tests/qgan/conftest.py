@@ -7,8 +7,11 @@ that runs in seconds on the synthetic data, so every test's "tiny" means the sam
 
 from __future__ import annotations
 
+import gzip
+import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -28,6 +31,29 @@ def one_torch_thread():
     """Tiny tensors on a shared 2-core machine: one thread is far faster (see torch_threads)."""
     with torch_threads(1):
         yield
+
+
+def write_mnist_bars(folder: Path, per_digit=30, digits=(0, 1, 2, 3), shuffle=True) -> None:
+    """MNIST t10k idx files in ``folder``: digit d is a bright vertical bar at column 4 + 6d,
+    plus noise (labels shuffled unless ``shuffle`` is False)."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.asarray(digits, np.uint8), per_digit)
+    if shuffle:
+        rng.shuffle(labels)
+    images = rng.integers(0, 40, (len(labels), 28, 28), dtype=np.uint8)
+    for i, d in enumerate(labels):
+        images[i, 4:24, 4 + 6 * d : 7 + 6 * d] = 255
+    folder.mkdir(parents=True)
+    with gzip.open(folder / "t10k-images-idx3-ubyte.gz", "wb") as f:
+        f.write(struct.pack(">4B3I", 0, 0, 8, 3, len(images), 28, 28) + images.tobytes())
+    with gzip.open(folder / "t10k-labels-idx1-ubyte.gz", "wb") as f:
+        f.write(struct.pack(">4BI", 0, 0, 8, 1, len(labels)) + labels.tobytes())
+
+
+@pytest.fixture(scope="session")
+def mnist_bars():
+    """The writer of tiny bar-digit MNIST files (``write_mnist_bars``), for the digit studies."""
+    return write_mnist_bars
 
 
 @pytest.fixture

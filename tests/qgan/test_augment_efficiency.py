@@ -8,10 +8,8 @@ oracle for the table is recomputed here from the sub-runs' ``cells.jsonl``.
 
 from __future__ import annotations
 
-import gzip
 import json
 import statistics
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -32,20 +30,6 @@ from qgan.checkpoint import save_checkpoint
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 PARAMS = {"hybridq": 500, "dcgan": 1000}  # trainer's count: generator = total - discriminator
-
-
-def _write_idx(folder: Path, per_digit: int = 20) -> None:
-    """MNIST t10k idx files of digits 0-2: digit d a bright bar at column 4 + 6d, plus noise."""
-    rng = np.random.default_rng(0)
-    labels = np.repeat(np.arange(3, dtype=np.uint8), per_digit)
-    images = rng.integers(0, 40, (len(labels), 28, 28), dtype=np.uint8)
-    for i, d in enumerate(labels):
-        images[i, 4:24, 4 + 6 * d : 7 + 6 * d] = 255
-    folder.mkdir(parents=True)
-    with gzip.open(folder / "t10k-images-idx3-ubyte.gz", "wb") as f:
-        f.write(struct.pack(">4B3I", 0, 0, 8, 3, len(images), 28, 28) + images.tobytes())
-    with gzip.open(folder / "t10k-labels-idx1-ubyte.gz", "wb") as f:
-        f.write(struct.pack(">4BI", 0, 0, 8, 1, len(labels)) + labels.tobytes())
 
 
 def _gan_runs(root: Path) -> Path:
@@ -85,8 +69,10 @@ def _cfg(tmp_path: Path, **kw) -> EfficiencyConfig:
     return EfficiencyConfig(**({"runs": str(tmp_path / "gen" / "runs.json")} | tiny | kw))
 
 
-def test_efficiency_table_agrees_with_its_sub_runs(tmp_path, fake_sampling, monkeypatch):
-    _write_idx(tmp_path / "data" / "mnist")
+def test_efficiency_table_agrees_with_its_sub_runs(
+    tmp_path, fake_sampling, monkeypatch, mnist_bars
+):
+    mnist_bars(tmp_path / "data" / "mnist", per_digit=20, digits=(0, 1, 2), shuffle=False)
     _gan_runs(tmp_path / "gen")
     table = run_efficiency(_cfg(tmp_path), progress=False)
     out = tmp_path / "out"
@@ -137,10 +123,12 @@ def test_cli_needs_runs(capsys):
     assert "--runs" in capsys.readouterr().err
 
 
-def test_real_gan_sub_runs_read_the_real_images_from_the_qgan_runs(tmp_path, fake_sampling):
+def test_real_gan_sub_runs_read_the_real_images_from_the_qgan_runs(
+    tmp_path, fake_sampling, mnist_bars
+):
     # the none row has no pool of its own: its map names the QGAN's last snapshot, whose run
     # folder must hold the split.json that names the real images (none here: refused)
-    _write_idx(tmp_path / "data" / "mnist")
+    mnist_bars(tmp_path / "data" / "mnist", per_digit=20, digits=(0, 1, 2), shuffle=False)
     _gan_runs(tmp_path / "gen")
     with pytest.raises(AugmentError, match="hybridq digit 0 .* has no split.json"):
         run_efficiency(_cfg(tmp_path, real="gan"), progress=False)

@@ -10,9 +10,7 @@ network is tested in test_inception.py).
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import json
-import struct
 
 import numpy as np
 import pytest
@@ -221,21 +219,6 @@ def test_lesions_refuse_a_gan_that_trained_on_test_images(tmp_path):
 
 
 # ----------------------------------------------------------------------------- digits
-def _write_idx(folder, per_digit=30, digits=(0, 1, 2, 3)):
-    """MNIST t10k idx files: digit d is a bright vertical bar at column 4 + 6d, plus noise."""
-    rng = np.random.default_rng(0)
-    labels = np.repeat(np.asarray(digits, np.uint8), per_digit)
-    rng.shuffle(labels)
-    images = rng.integers(0, 40, (len(labels), 28, 28), dtype=np.uint8)
-    for i, d in enumerate(labels):
-        images[i, 4:24, 4 + 6 * d : 7 + 6 * d] = 255
-    folder.mkdir(parents=True)
-    with gzip.open(folder / "t10k-images-idx3-ubyte.gz", "wb") as f:
-        f.write(struct.pack(">4B3I", 0, 0, 8, 3, len(images), 28, 28) + images.tobytes())
-    with gzip.open(folder / "t10k-labels-idx1-ubyte.gz", "wb") as f:
-        f.write(struct.pack(">4BI", 0, 0, 8, 1, len(labels)) + labels.tobytes())
-
-
 # A digit study of seconds: 6 training and 4 validation digits a class, a 3-qubit HQCNN.
 DIGITS = {"n_train": 6, "n_val": 4, "test_fraction": 0.3, "n_generated": 4, "rounds": 2}
 DIGITS |= {"n_qubits": 3, "n_layers": 1, "channels": 2, "batch_size": 12}
@@ -245,8 +228,8 @@ def _digit_cfg(tmp_path, **kw) -> DigitConfig:
     return _experiment(DigitConfig, tmp_path, DIGITS | {"data_root": str(tmp_path / "data")}, kw)
 
 
-def test_digits_end_to_end_every_row(tmp_path, monkeypatch):
-    _write_idx(tmp_path / "data" / "mnist")
+def test_digits_end_to_end_every_row(tmp_path, monkeypatch, mnist_bars):
+    mnist_bars(tmp_path / "data" / "mnist")
     _pools(tmp_path / "gen", "hybridq", "mnist", "012", 20, (28, 28))
     _pools(tmp_path / "gen", "dcgan", "mnist", "012", 20, (28, 28, 1), seed=1)
     checks = []
@@ -291,23 +274,23 @@ def test_digits_end_to_end_every_row(tmp_path, monkeypatch):
     assert "seeds: 1 (0)" in text and "1 epochs" in text and "6 per class" in text
 
 
-def test_digits_refuse_a_pool_smaller_than_the_general_strategy_needs(tmp_path):
-    _write_idx(tmp_path / "data" / "mnist")
+def test_digits_refuse_a_pool_smaller_than_the_general_strategy_needs(tmp_path, mnist_bars):
+    mnist_bars(tmp_path / "data" / "mnist")
     _pools(tmp_path / "gen", "dcgan", "mnist", "012", 3, (28, 28))
     with pytest.raises(AugmentError, match="dcgan digit 0: .* holds 3 images, --n-generated asks"):
         run_digits(_digit_cfg(tmp_path, rows="dcgan-general"), progress=False)
 
 
-def test_digits_without_gans_run_the_reference_rows(tmp_path):
-    _write_idx(tmp_path / "data" / "mnist")
+def test_digits_without_gans_run_the_reference_rows(tmp_path, mnist_bars):
+    mnist_bars(tmp_path / "data" / "mnist")
     run_digits(_digit_cfg(tmp_path, rows="none,rotation", generated=""), progress=False)
     assert len((tmp_path / "out" / "cells.jsonl").read_text().splitlines()) == 2
 
 
-def test_cli_errors_are_one_line(tmp_path, capsys):
+def test_cli_errors_are_one_line(tmp_path, capsys, mnist_bars):
     with pytest.raises(SystemExit, match="^error: unknown --rows 'bogus'; choose one of none,"):
         main(["digits", "--rows", "none,bogus"])
-    _write_idx(tmp_path / "data" / "mnist")
+    mnist_bars(tmp_path / "data" / "mnist")
     argv = ["digits", "--data-root", str(tmp_path / "data"), "--rows", "qgan-general"]
     with pytest.raises(SystemExit, match="^error: no generated images for model 'hybridq'"):
         main(argv + ["--out", str(tmp_path / "o")])
@@ -336,8 +319,10 @@ def _gan_trained_on(tmp_path, models, per_class: int) -> frozenset[str]:
     return frozenset(split.train_ids)
 
 
-def test_digits_real_gan_trains_every_seed_on_the_gans_own_images(tmp_path, monkeypatch):
-    _write_idx(tmp_path / "data" / "mnist")
+def test_digits_real_gan_trains_every_seed_on_the_gans_own_images(
+    tmp_path, monkeypatch, mnist_bars
+):
+    mnist_bars(tmp_path / "data" / "mnist")
     _pools(tmp_path / "gen", "hybridq", "mnist", "012", 20, (28, 28))
     _pools(tmp_path / "gen", "dcgan", "mnist", "012", 20, (28, 28), seed=1)
     gan_ids = _gan_trained_on(tmp_path, ("hybridq", "dcgan"), per_class=6)
@@ -360,8 +345,8 @@ def test_digits_real_gan_trains_every_seed_on_the_gans_own_images(tmp_path, monk
     assert "exactly the images the digit GANs trained on" in table.read_text()
 
 
-def test_digits_real_gan_refuses_gans_of_other_images_or_sizes(tmp_path):
-    _write_idx(tmp_path / "data" / "mnist")
+def test_digits_real_gan_refuses_gans_of_other_images_or_sizes(tmp_path, mnist_bars):
+    mnist_bars(tmp_path / "data" / "mnist")
     _pools(tmp_path / "gen", "hybridq", "mnist", "012", 20, (28, 28))
     _pools(tmp_path / "gen", "dcgan", "mnist", "012", 20, (28, 28), seed=1)
     cfg = _digit_cfg(tmp_path, rows="none,dcgan-general", real="gan", test_fraction=0.2)
@@ -387,15 +372,15 @@ def test_steps_give_every_row_the_same_training_length(tmp_path):
     assert hqcnn_epochs(dataclasses.replace(cfg, steps=1), 360) == 1
 
 
-def test_digit_collapse_threshold_is_a_flag_of_the_table(tmp_path):
-    _write_idx(tmp_path / "data" / "mnist")
+def test_digit_collapse_threshold_is_a_flag_of_the_table(tmp_path, mnist_bars):
+    mnist_bars(tmp_path / "data" / "mnist")
     cfg = _digit_cfg(tmp_path, rows="none", generated="", quality_n=0, collapse_below=1.01)
     text = run_digits(cfg, progress=False).read_text()
     assert "| 1 of 1 |" in text and "ended below 1.01" in text  # every fit is below 1.01
 
 
-def test_digits_refuse_a_folder_of_cells_from_the_old_hqcnn(tmp_path):
-    _write_idx(tmp_path / "data" / "mnist")
+def test_digits_refuse_a_folder_of_cells_from_the_old_hqcnn(tmp_path, mnist_bars):
+    mnist_bars(tmp_path / "data" / "mnist")
     cfg = _digit_cfg(tmp_path, rows="none", generated="", quality_n=0)
     run_digits(cfg, progress=False)
     cells = tmp_path / "out" / "cells.jsonl"
