@@ -27,14 +27,14 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from qiskit.quantum_info import Statevector
 
 from circuits.ansatz import hybridq_subgenerator
 from qgan.checkpoint import load_checkpoint
-from qgan.config import add_arguments, from_arguments, parse_list
+from qgan.config import add_arguments, from_arguments, opt, parse_list
 from transpile.backends import BackendError, get_backend
 from transpile.mitigation import MitigationConfig, run_mitigation
 from transpile.passes import transpile_generator
@@ -43,27 +43,23 @@ from transpile.zne import EXTRAPOLATORS
 N_SUB_TRAINED = 10  # sub-generators of the trained generator (qgan.quantum.QuantumConfig.n_sub)
 
 
-def _opt(default, help: str):
-    return field(default=default, metadata={"help": help})
-
-
 @dataclass(frozen=True)
 class BenchConfig:
-    backend: str = _opt("fake_brisbane", "fake backend (127-qubit Eagle by default)")
-    n_sub: int = _opt(10, "sub-generators measured (1-10), side by side on disjoint lines")
+    backend: str = opt("fake_brisbane", "fake backend (127-qubit Eagle by default)")
+    n_sub: int = opt(10, "sub-generators measured (1-10), side by side on disjoint lines")
     # 64: a hardware run's chunk; the pooled regression needs a batch (its noise falls with it)
-    samples: int = _opt(64, "noise vectors (parameter sets, all in one pub)")
-    shots: str = _opt("4096,65536", "shot counts, comma-separated: one pair of runs each")
-    n_qubits: int = _opt(10, "qubits per sub-generator")
-    n_layers: int = _opt(6, "layers per sub-generator")
-    checkpoint: str = _opt("", "qgan checkpoint or run folder (default: the training's init)")
-    scale_factors: str = _opt("1,3,5", "ZNE noise scale factors, comma-separated")
-    scale_shots: str = _opt("5,1,1", "relative shots per scale of the split run")
-    extrapolators: str = _opt("linear,richardson,exponential", f"reported, of {EXTRAPOLATORS}")
-    twirls: int = _opt(0, "Pauli-twirl randomizations (0: off; each one is another circuit)")
-    dd: str = _opt("none", "dynamical decoupling: none | XX | XpXm | XY4")
-    method: str = _opt("ptm", "local simulator: ptm (ours) or an Aer method (automatic, ...)")
-    seed: int = _opt(0, "seed of weights, inputs, transpiler and simulator")
+    samples: int = opt(64, "noise vectors (parameter sets, all in one pub)")
+    shots: str = opt("4096,65536", "shot counts, comma-separated: one pair of runs each")
+    n_qubits: int = opt(10, "qubits per sub-generator")
+    n_layers: int = opt(6, "layers per sub-generator")
+    checkpoint: str = opt("", "qgan checkpoint or run folder (default: the training's init)")
+    scale_factors: str = opt("1,3,5", "ZNE noise scale factors, comma-separated")
+    scale_shots: str = opt("5,1,1", "relative shots per scale of the split run")
+    extrapolators: str = opt("linear,richardson,exponential", f"reported, of {EXTRAPOLATORS}")
+    twirls: int = opt(0, "Pauli-twirl randomizations (0: off; each one is another circuit)")
+    dd: str = opt("none", "dynamical decoupling: none | XX | XpXm | XY4")
+    method: str = opt("ptm", "local simulator: ptm (ours) or an Aer method (automatic, ...)")
+    seed: int = opt(0, "seed of weights, inputs, transpiler and simulator")
 
     def __post_init__(self) -> None:
         if not self.scale_values:

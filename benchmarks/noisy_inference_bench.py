@@ -23,11 +23,11 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from qgan.config import add_arguments, from_arguments
+from qgan.config import add_arguments, from_arguments, opt
 from qgan.hardware.generator import circuit_values
 from qgan.hardware.jobs import chunks
 from qgan.hardware.local import LocalExecutor
@@ -38,21 +38,17 @@ from transpile.passes import transpile_generator
 TODAY_CHUNK = 4  # what a local chunk was before the batched engine
 
 
-def _opt(default, help: str):
-    return field(default=default, metadata={"help": help})
-
-
 @dataclass(frozen=True)
 class BenchConfig:
-    backend: str = _opt("fake_brisbane", "fake backend")
-    n: int = _opt(1000, "images (noise vectors) on the fast path")
-    baseline_n: int = _opt(2, "images on today's path (Aer), for the ratio (0: skip)")
-    shots: int = _opt(4096, "shots per circuit and image")
-    chunk: int = _opt(64, "images per local chunk (hardware_infer's automatic --chunk)")
-    n_sub: int = _opt(10, "sub-generators (the trained generator's 10)")
-    n_qubits: int = _opt(10, "qubits per sub-generator")
-    n_layers: int = _opt(6, "layers per sub-generator")
-    seed: int = _opt(0, "seed of weights, noise, transpiler and simulator")
+    backend: str = opt("fake_brisbane", "fake backend")
+    n: int = opt(1000, "images (noise vectors) on the fast path")
+    baseline_n: int = opt(2, "images on today's path (Aer), for the ratio (0: skip)")
+    shots: int = opt(4096, "shots per circuit and image")
+    chunk: int = opt(64, "images per local chunk (hardware_infer's automatic --chunk)")
+    n_sub: int = opt(10, "sub-generators (the trained generator's 10)")
+    n_qubits: int = opt(10, "qubits per sub-generator")
+    n_layers: int = opt(6, "layers per sub-generator")
+    seed: int = opt(0, "seed of weights, noise, transpiler and simulator")
 
     def __post_init__(self) -> None:
         if min(self.n, self.shots, self.chunk, self.n_sub, self.n_qubits, self.n_layers) < 1:
