@@ -107,7 +107,10 @@ def extrapolate(
 
 
 def pooled_extrapolate(
-    scales: Sequence[float] | np.ndarray, values: np.ndarray, method: str = "richardson"
+    scales: Sequence[float] | np.ndarray,
+    values: np.ndarray,
+    method: str = "richardson",
+    noise_var: np.ndarray | None = None,
 ) -> np.ndarray:
     """Zero-noise estimates of P parameter sets that share a circuit, regressed across them.
 
@@ -116,19 +119,27 @@ def pooled_extrapolate(
     lowest scale y_p is nearly linear across sets (the noise acts on every set alike), so
     per observable it is fitted by least squares over the P sets,
 
-        z_p = mean(t) + k (y_p - mean(y)),   k = cov(t, y) / var(y),
+        z_p = mean(t) + k (y_p - mean(y)),   k = (cov(t, y) - w_1 s^2) / var(y),
 
     which keeps y_p's shot noise alone, scaled by k, and shares the extrapolation's noise
-    among P sets. Each observable's slope k is shrunk toward the slope of all observables
-    together by its own sampling variance (empirical Bayes, James-Stein): it is well
-    determined where the sets differ much, and borrowed where they differ little. The idea is
-    Clifford data regression's (Czarnik et al., Quantum 5, 592 (2021)), with the batch's own
-    ZNE estimates as the training data. With P <= 2 it is ``extrapolate``.
+    among P sets. t_p holds y_p's own shot noise with its weight w_1 (Richardson at 1, 3, 5:
+    1.875), so the plain covariance credits that noise to the slope; with ``noise_var`` (s^2,
+    a set's shot-noise variance at each scale) it is taken out (errors in variables), which
+    leaves the best linear predictor of the zero-noise value from y_p: it shrinks the
+    deviations where they are mostly shot noise. Each observable's slope k is shrunk toward
+    the slope of all observables together by its own sampling variance (empirical Bayes,
+    James-Stein): it is well determined where the sets differ much, and borrowed where they
+    differ little. The idea is Clifford data regression's (Czarnik et al., Quantum 5, 592
+    (2021)), with the batch's own ZNE estimates as the training data. With P <= 2 it is
+    ``extrapolate``.
 
     Args:
         scales: (S,) realized noise scales.
         values: (P, ..., S) values of P parameter sets at each scale.
         method: One of ``EXTRAPOLATORS``, the per-set extrapolation.
+        noise_var: (..., S) shot-noise variance of one set's value at each scale (the mean
+            over sets), or None: no correction. The exponential fit is not linear in the
+            values, so it takes none.
 
     Returns:
         (P, ...) zero-noise estimates.
@@ -137,21 +148,40 @@ def pooled_extrapolate(
     t = extrapolate(scales, y_all, method)  # (P, ...)
     if len(t) <= 2:  # two points: the fitted line passes through both
         return t
-    y = y_all[..., int(np.argmin(np.asarray(scales, dtype=float)))]  # (P, ...)
+    lowest = int(np.argmin(np.asarray(scales, dtype=float)))
+    y = y_all[..., lowest]  # (P, ...)
+    shared = np.zeros(y.shape[1:])  # cov of t's and y's shot noise, per observable
+    weights = linear_weights(scales, method)
+    if noise_var is not None and weights is not None:
+        s2 = np.broadcast_to(np.asarray(noise_var, dtype=float), y_all.shape[1:])
+        shared = weights[lowest] * s2[..., lowest]
     dy, dt = y - y.mean(axis=0), t - t.mean(axis=0)
-    return t.mean(axis=0) + _shrunk_slopes(dy, dt) * dy
+    return t.mean(axis=0) + _shrunk_slopes(dy, dt, shared) * dy
 
 
-def _shrunk_slopes(dy: np.ndarray, dt: np.ndarray) -> np.ndarray:
-    """(...) least-squares slopes of dt on dy over axis 0, each shrunk toward the slope of all
-    observables together by w = tau^2 / (tau^2 + var(k)), tau^2 the slopes' true spread."""
+def linear_weights(scales: Sequence[float] | np.ndarray, method: str) -> np.ndarray | None:
+    """(S,) weights w with extrapolate(scales, y, method) = y @ w, or None (exponential)."""
+    c = np.asarray(scales, dtype=float)
+    if method == "richardson":
+        return richardson_weights(c)
+    degree = {"linear": 1, "quadratic": 2}.get(method)
+    if degree is None:
+        return None
+    return np.linalg.pinv(np.vander(c, degree + 1, increasing=True))[0]
+
+
+def _shrunk_slopes(dy: np.ndarray, dt: np.ndarray, shared: np.ndarray | float = 0.0) -> np.ndarray:
+    """(...) least-squares slopes of dt on dy over axis 0, less the noise covariance ``shared``
+    the two have in common, each shrunk toward the slope of all observables together by
+    w = tau^2 / (tau^2 + var(k)), tau^2 the slopes' true spread."""
     n = len(dy)
     var = (dy**2).mean(axis=0)
     spread = var > 1e-24  # an observable equal in every set has no slope to fit
     safe = np.where(spread, var, 1.0)
-    k = np.where(spread, (dy * dt).mean(axis=0) / safe, 0.0)
+    cov = (dy * dt).mean(axis=0) - shared
+    k = np.where(spread, cov / safe, 0.0)
     k_var = np.where(spread, ((dt - k * dy) ** 2).mean(axis=0) / (n * safe), 0.0)
-    pooled = (dy * dt).sum() / max(float((dy**2).sum()), 1e-24)
+    pooled = float(np.where(spread, cov, 0.0).sum()) / max(float(var.sum()), 1e-24)
     if not spread.any():
         return k
     tau2 = max(float(k[spread].var() - k_var[spread].mean()), 0.0)

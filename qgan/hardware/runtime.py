@@ -10,7 +10,8 @@ fetched later with ``QiskitRuntimeService.job(job_id)``.
 Raw values: Runtime returns mitigated values only. With neither readout nor ZNE they are raw;
 with ZNE alone the noise-factor-1 values are raw; with readout on every value it returns is
 TREX-corrected, so the raw <Z> are not available (NaN). With ZNE pooled (the default), the
-zero-noise values are extrapolated here from the per-factor values Runtime returns.
+zero-noise values are extrapolated here from the per-factor values Runtime returns, with the
+shot-noise variance of its ``ensemble_stds_noise_factors`` taken out of the regression's slope.
 """
 
 from __future__ import annotations
@@ -118,8 +119,8 @@ def pub_values(result, cfg: MitigationConfig) -> tuple[np.ndarray, np.ndarray]:
     """(raw (P, O), mitigated (P, O)) of a Runtime estimator result, pubs side by side.
 
     With ``zne`` and ``pooled``, the mitigated values are ours: the pooled extrapolation of the
-    per-noise-factor values Runtime returns (``transpile.zne.pooled_extrapolate``), not
-    Runtime's own per-set extrapolation.
+    per-noise-factor values Runtime returns (``transpile.zne.pooled_extrapolate``, given the
+    shot-noise variance of its standard errors), not Runtime's own per-set extrapolation.
     """
     raws, mits = [], []
     for pub in result:
@@ -127,11 +128,25 @@ def pub_values(result, cfg: MitigationConfig) -> tuple[np.ndarray, np.ndarray]:
         factors = getattr(pub.data, "evs_noise_factors", None)
         if cfg.zne and cfg.pooled and factors is not None:
             evs = pooled_extrapolate(
-                cfg.scale_factors, np.asarray(factors, dtype=float), cfg.extrapolator
+                cfg.scale_factors,
+                np.asarray(factors, dtype=float),
+                cfg.extrapolator,
+                noise_var=_shot_variance(pub.data),
             )
         mits.append(evs)
         raws.append(_raw(pub.data, evs, cfg))
     return np.concatenate(raws, axis=1), np.concatenate(mits, axis=1)
+
+
+def _shot_variance(data) -> np.ndarray | None:
+    """(O, S) a set's shot-noise variance per noise factor, the mean over the pub's sets:
+    Runtime's ``ensemble_stds_noise_factors`` (shot noise alone), else its
+    ``stds_noise_factors``; None where it returned neither."""
+    for name in ("ensemble_stds_noise_factors", "stds_noise_factors"):
+        stds = getattr(data, name, None)
+        if stds is not None:
+            return (np.asarray(stds, dtype=float) ** 2).mean(axis=0)
+    return None
 
 
 def _raw(data, evs: np.ndarray, cfg: MitigationConfig) -> np.ndarray:

@@ -261,6 +261,23 @@ def test_pub_values_take_the_unscaled_values_as_raw_under_zne():
     assert raw.shape == (2, 4) and np.isnan(raw).all()  # TREX-corrected: no raw values
 
 
+def test_pooled_pub_values_take_runtimes_shot_noise_out_of_the_slope():
+    rng = np.random.default_rng(0)
+    factors = rng.uniform(-0.5, 0.5, (6, 2, 3))  # (P, O, S): six sets, scales 1, 3, 5
+    stds = rng.uniform(0.01, 0.05, factors.shape)
+    cfg = MitigationConfig(readout=False, zne=True, pooled=True)
+    evs = factors[..., 0]
+    shot = _Pub(evs=evs, evs_noise_factors=factors, ensemble_stds_noise_factors=stds)
+    drift = _Pub(evs=evs, evs_noise_factors=factors, stds_noise_factors=2 * stds)
+    _, mitigated = pub_values([shot], cfg)
+    want = pooled_extrapolate((1, 3, 5), factors, noise_var=(stds**2).mean(axis=0))
+    np.testing.assert_allclose(mitigated, want)
+    assert not np.allclose(mitigated, pooled_extrapolate((1, 3, 5), factors))
+    _, mitigated = pub_values([drift], cfg)  # without the ensemble stds, Runtime's own stds
+    want = pooled_extrapolate((1, 3, 5), factors, noise_var=(4 * stds**2).mean(axis=0))
+    np.testing.assert_allclose(mitigated, want)
+
+
 @pytest.mark.hardware
 def test_a_real_ibm_device(tmp_path):
     """Submits one small job (2 images, 2 x 3 qubits, 1024 shots) to $QGAN_IBM_BACKEND."""

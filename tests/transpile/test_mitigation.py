@@ -168,3 +168,25 @@ def test_bad_input_fails_with_one_line(manila):
         with pytest.raises(ValueError, match=match) as err:
             mitigated_expectations(circuit, ops, vals, manila)
         assert "\n" not in str(err.value)
+
+
+def test_noise_variance_matches_the_spread_over_repeated_shots(manila):
+    # the same sets measured under 24 shot seeds: the variance of each estimate over the
+    # seeds is the shot-noise variance that noise_variance() predicts from one run
+    isa, observables, values, _ = _problem(manila, n_layers=2, high=1.5, n_sets=6)
+    runs = [
+        run_mitigation(
+            isa, observables, values, manila, MitigationConfig(zne=True, shots=2048, seed=s)
+        )
+        for s in range(24)
+    ]
+    for readout in (False, True):
+        data = np.stack([r.readout if readout else r.raw for r in runs])  # (R, S, P, O)
+        seen = data.var(axis=0, ddof=1).mean(axis=1).T  # (O, S)
+        predicted = np.mean([r.noise_variance(readout=readout) for r in runs], axis=0)
+        # 24 seeds x 6 sets: the seen variance is known to ~12% per entry
+        np.testing.assert_allclose(seen.mean(), predicted.mean(), rtol=0.12)
+        np.testing.assert_allclose(seen, predicted, rtol=0.45)
+    raw, mit = runs[0].noise_variance(readout=False), runs[0].noise_variance(readout=True)
+    assert np.all(mit > raw)  # readout inversion amplifies shot noise
+    assert raw.shape == (3, 3) and np.all(raw[:, 1:] > raw[:, :1])  # fewer shots at 3 and 5

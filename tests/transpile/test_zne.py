@@ -13,6 +13,7 @@ from transpile.zne import (
     count_two_qubit_gates,
     extrapolate,
     fold_two_qubit_gates,
+    linear_weights,
     pooled_extrapolate,
     richardson_weights,
 )
@@ -156,3 +157,43 @@ def test_pooled_extrapolation_shares_the_extrapolations_noise():
     assert pooled < 0.5 * per_set  # Richardson's 2.3x amplification shared among 64 sets
     exact = extrapolate(scales, clean, "richardson")
     assert np.abs(pooled_extrapolate(scales, clean) - exact).max() < 1e-12
+
+
+def test_pooled_extrapolation_takes_the_shared_shot_noise_out_of_the_slope():
+    # sets that differ little against their shot noise: the plain slope credits y's own
+    # noise (in t with Richardson's weight 1.875) to the signal and passes it on; with the
+    # noise variance it is taken out, leaving the best linear predictor from y
+    rng = np.random.default_rng(2)
+    scales = np.array([1.0, 3.0, 5.0])
+    truth = rng.normal(0.1, 0.02, (64, 200))  # (P, O): a spread like the shot noise's
+    decay = np.exp(-0.15 * scales)
+    sd = np.array([0.015, 0.03, 0.03])  # shots 5:1:1
+    noisy = truth[..., None] * decay + rng.normal(0, sd, (64, 200, 3))
+    noise_var = np.broadcast_to(sd**2, (200, 3))
+    plain = np.abs(pooled_extrapolate(scales, noisy) - truth).mean()
+    corrected = np.abs(pooled_extrapolate(scales, noisy, noise_var=noise_var) - truth).mean()
+    # the oracle: the least-squares line from y to the truth, fitted on the truth itself
+    y = noisy[..., 0] - noisy[..., 0].mean(0)
+    k = (y * (truth - truth.mean(0))).mean(0) / (y**2).mean(0)
+    oracle = np.abs(truth.mean(0) + k * y - truth).mean()
+    assert corrected < 0.75 * plain
+    assert corrected < 1.2 * oracle  # the oracle fits each slope on the truth itself
+    np.testing.assert_array_equal(
+        pooled_extrapolate(scales, noisy, noise_var=np.zeros((200, 3))),
+        pooled_extrapolate(scales, noisy),
+    )
+    # the exponential fit is not linear in the values: no correction to make
+    np.testing.assert_array_equal(
+        pooled_extrapolate(scales, noisy, "exponential", noise_var=noise_var),
+        pooled_extrapolate(scales, noisy, "exponential"),
+    )
+
+
+def test_linear_weights_reproduce_the_linear_extrapolators():
+    scales = np.array([1.0, 2.0, 3.5, 5.0])
+    y = np.random.default_rng(3).normal(size=(5, 4))
+    for method in ("linear", "quadratic", "richardson"):
+        np.testing.assert_allclose(
+            y @ linear_weights(scales, method), extrapolate(scales, y, method)
+        )
+    assert linear_weights(scales, "exponential") is None
