@@ -56,7 +56,7 @@ def test_every_game_trains_d_and_passes_gradient_to_images(name: str) -> None:
     g.backward()
     assert fake.grad.abs().sum() > 0
     # the MosaiQ noise rule needs non-negative losses
-    assert min(game.noise_losses(float(d["loss"]), float(g))) >= 0
+    assert min(game.noise_losses(float(d["loss"].detach()), float(g.detach()))) >= 0
 
 
 def test_learning_rates_per_model_and_objective() -> None:
