@@ -120,7 +120,8 @@ class MitigationResult:
     def noise_variance(self, *, readout: bool) -> np.ndarray:
         """(O, S) shot-noise variance of one parameter set's estimate at each scale (the mean
         over sets): (b^2 - y^2) / shots of the raw value y, exact for an observable that is
-        one Pauli term of coefficient b (each of the generator's <Z_i>), times the square of
+        one Pauli term of coefficient b (each of the generator's <Z_i>) and an approximation
+        for a sum of terms, times the square of
         readout mitigation's gain d(mitigated) / d(raw), the least-squares slope across the
         sets (exact for tensored mitigation of a term inside one group: it is linear there).
         """
