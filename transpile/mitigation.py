@@ -118,13 +118,12 @@ class MitigationResult:
         return np.clip(values, -self.bounds, self.bounds) if readout or zne else values
 
     def noise_variance(self, *, readout: bool) -> np.ndarray:
-        """(O, S) shot-noise variance of one parameter set's estimate at each scale (the mean
-        over sets): (b^2 - y^2) / shots of the raw value y, exact for an observable that is
-        one Pauli term of coefficient b (each of the generator's <Z_i>) and an approximation
-        for a sum of terms, times the square of
-        readout mitigation's gain d(mitigated) / d(raw), the least-squares slope across the
-        sets (exact for tensored mitigation of a term inside one group: it is linear there).
-        """
+        """(O, S) shot-noise variance of one parameter set's estimate at each scale, the mean
+        over sets: (b^2 - y^2) / shots of the raw value y (exact for an observable that is one
+        Pauli term of coefficient b, as each of the generator's <Z_i>; an approximation for a
+        sum of terms), times, with ``readout``, the square of readout mitigation's gain
+        d(mitigated) / d(raw): the least-squares slope across the sets, exact for tensored
+        mitigation of a term inside one group, where it is linear."""
         b2 = self.bounds**2
         var = np.clip(b2 - self.raw**2, 0.0, None) / self.shots[:, None, None]  # (S, P, O)
         if readout:

@@ -22,6 +22,7 @@ from transpile.mitigation_config import EXTRAPOLATORS, FOLD_SELECTIONS
 # our fold selection -> Runtime's gate-folding amplifier (which gates fold first)
 AMPLIFIERS = {"random": "gate_folding", "front": "gate_folding_front", "back": "gate_folding_back"}
 MAX_POLYNOMIAL_DEGREE = 7  # Runtime's polynomial extrapolators go up to degree 7
+POLYNOMIAL_DEGREES = {"linear": 1, "quadratic": 2}  # the least-squares extrapolators
 
 
 def fold_two_qubit_gates(
@@ -95,12 +96,9 @@ def extrapolate(
     c = np.asarray(scales, dtype=float)
     y = np.asarray(values, dtype=float)
     _check_scales(c, y)
-    if method == "linear":
-        return _polyfit_at_zero(c, y, 1)
-    if method == "quadratic":
-        return _polyfit_at_zero(c, y, 2)
-    if method == "richardson":
-        return y @ richardson_weights(c)
+    weights = linear_weights(c, method)
+    if weights is not None:
+        return y @ weights
     if method == "exponential":
         return _exponential_at_zero(c, y)
     raise ValueError(f"extrapolator must be one of {EXTRAPOLATORS}, got {method!r}")
@@ -160,14 +158,13 @@ def pooled_extrapolate(
 
 
 def linear_weights(scales: Sequence[float] | np.ndarray, method: str) -> np.ndarray | None:
-    """(S,) weights w with extrapolate(scales, y, method) = y @ w, or None (exponential)."""
+    """(S,) weights w with extrapolate(scales, y, method) = y @ w; None for a method that is
+    not linear in the values (exponential) or unknown."""
     c = np.asarray(scales, dtype=float)
     if method == "richardson":
         return richardson_weights(c)
-    degree = {"linear": 1, "quadratic": 2}.get(method)
-    if degree is None:
-        return None
-    return np.linalg.pinv(np.vander(c, degree + 1, increasing=True))[0]
+    degree = POLYNOMIAL_DEGREES.get(method)
+    return None if degree is None else _polynomial_weights(c, degree)
 
 
 def _shrunk_slopes(dy: np.ndarray, dt: np.ndarray, shared: np.ndarray | float = 0.0) -> np.ndarray:
@@ -203,14 +200,17 @@ def richardson_weights(scales: Sequence[float] | np.ndarray) -> np.ndarray:
     )
 
 
-def _polyfit_at_zero(c: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
-    """Least-squares polynomial fit of degree ``degree`` over the last axis, evaluated at 0."""
+def _polynomial_weights(c: np.ndarray, degree: int) -> np.ndarray:
+    """(S,) weights of the least-squares polynomial of degree ``degree``'s value at 0: row 0
+    of the Vandermonde matrix's pseudo-inverse (its column 0 is the constant term)."""
     if len(c) <= degree:
         raise ValueError(f"a degree-{degree} fit needs more than {degree} noise scales")
-    vander = np.vander(c, degree + 1, increasing=True)  # (S, degree + 1), column 0 is 1
-    flat = y.reshape(-1, len(c)).T  # (S, M)
-    coef = np.linalg.lstsq(vander, flat, rcond=None)[0]  # (degree + 1, M)
-    return coef[0].reshape(y.shape[:-1])
+    return np.linalg.pinv(np.vander(c, degree + 1, increasing=True))[0]
+
+
+def _polyfit_at_zero(c: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
+    """Least-squares polynomial fit of degree ``degree`` over the last axis, evaluated at 0."""
+    return y @ _polynomial_weights(c, degree)
 
 
 def _exponential_at_zero(c: np.ndarray, y: np.ndarray) -> np.ndarray:
