@@ -9,6 +9,7 @@ and trained epochs, and the real-vs-real floor as the last row; SSIM diversity h
 from __future__ import annotations
 
 import csv
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -354,7 +355,7 @@ def plot_samples(tiles: dict[tuple[str, str], np.ndarray], out: Path) -> Path | 
                 continue
             gray = mosaic.shape[-1] == 1
             ax.imshow(mosaic.squeeze(-1) if gray else mosaic, cmap="gray" if gray else None)
-            ax.set_title(f"{col}, {cls}", fontsize=9)
+            ax.set_title(textwrap.fill(f"{col}, {cls}", 26), fontsize=9)  # no overlap
     fig.tight_layout()
     fig.savefig(out / "samples.png", dpi=100)
     plt.close(fig)
