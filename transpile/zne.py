@@ -208,18 +208,13 @@ def _polynomial_weights(c: np.ndarray, degree: int) -> np.ndarray:
     return np.linalg.pinv(np.vander(c, degree + 1, increasing=True))[0]
 
 
-def _polyfit_at_zero(c: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
-    """Least-squares polynomial fit of degree ``degree`` over the last axis, evaluated at 0."""
-    return y @ _polynomial_weights(c, degree)
-
-
 def _exponential_at_zero(c: np.ndarray, y: np.ndarray) -> np.ndarray:
     """A of y = A exp(-b c) per entry, linear fallback where the signs are not all equal."""
     sign = np.sign(y[..., :1])
     fits = np.all(np.sign(y) == sign, axis=-1) & (sign[..., 0] != 0)  # (...)
     log_abs = np.log(np.where(fits[..., None], np.abs(y), 1.0))  # guard: log(0) where unfit
-    out = sign[..., 0] * np.exp(_polyfit_at_zero(c, log_abs, 1))
-    return np.where(fits, out, _polyfit_at_zero(c, y, 1))
+    line = _polynomial_weights(c, 1)  # the straight line's value at 0, for both fits
+    return np.where(fits, sign[..., 0] * np.exp(log_abs @ line), y @ line)
 
 
 def _check_scales(c: np.ndarray, y: np.ndarray) -> None:
