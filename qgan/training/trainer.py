@@ -24,6 +24,7 @@ from tqdm import tqdm
 from qgan.artifacts import append_metrics, read_metrics, save_grid, save_loss_curve
 from qgan.checkpoint import config_to_dict, restore_rng_states, rng_states, save_checkpoint
 from qgan.models.gan import build_gan
+from qgan.registry import model_entry, objective_entry
 from qgan.training.config import TrainConfig
 
 FIXED_NOISE_SEED = 12345  # the grid's noise: the same images epoch after epoch
@@ -181,7 +182,7 @@ class Trainer:
     def end_of_epoch(self) -> None:
         self._pictures(f"samples_epoch{self.pos.epoch:03d}.png")
         metrics = read_metrics(self.run_dir / "metrics.jsonl")
-        warning = dead_game_warning(metrics, self.pos.epoch - 1)
+        warning = dead_game_warning(metrics, self.pos.epoch - 1, dead_game_hint(self.cfg))
         if warning:
             tqdm.write(warning)
         state = self.state_dict()  # once for both files
@@ -226,22 +227,51 @@ class Trainer:
         return path
 
 
-def dead_game_warning(metrics: list[dict], epoch: int) -> str:
+def dead_game_warning(metrics: list[dict], epoch: int, hint: str = "") -> str:
     """One line when D separated every real batch from every generated one through ``epoch``.
 
     That is a discriminator that has won outright: its gradient to the generator saturates
-    (BCE) or stops informing it, and the generator learns nothing more from the game. ``""``
-    when the epoch has no health entries (runs from before they were logged) or D did not win.
+    (BCE) or stops informing it, and the generator learns nothing more from the game. Only the
+    first epoch of a streak is reported (a run of 2-step epochs on a few images would print one
+    line per epoch); ``metrics.jsonl`` keeps ``d_separated`` per step. ``""`` when the epoch
+    has no health entries (runs from before they were logged), D did not win, or the epoch
+    before was already reported. ``hint`` (``dead_game_hint``) ends the line.
     """
-    lines = [m for m in metrics if m.get("epoch") == epoch and "d_separated" in m]
-    if not lines or not all(m["d_separated"] for m in lines):
+    if not _d_won(metrics, epoch) or _d_won(metrics, epoch - 1):
         return ""
+    lines = _health_lines(metrics, epoch)
     loss = sum(m["d_loss"] for m in lines) / len(lines)
     return (
         f"warning: the discriminator separated real from generated images in all {len(lines)} "
         f"steps of epoch {epoch + 1} (mean D loss {loss:.3g}): the generator learns little "
-        "from it (HybridQ: --decoder conv draws well enough to keep the game going)"
+        f"from it{f' ({hint})' if hint else ''}; the epochs that follow in a row are not "
+        "reported again (d_separated in metrics.jsonl)"
     )
+
+
+def dead_game_hint(cfg: TrainConfig) -> str:
+    """What to try when D wins outright, for this run's model, decoder and objective."""
+    if cfg.model == "hybridq" and cfg.decoder == "paper":
+        return "HybridQ: --decoder conv draws well enough to keep the game going"
+    objective = objective_entry(cfg.objective)
+    if objective.ada_target > 0:
+        return (
+            "ADA raises its augmentation probability p while D keeps winning; on a few "
+            "training images that can take some epochs"
+        )
+    if "ada" in model_entry(cfg.model).objectives:
+        return "--objective ada augments what D sees as it starts to memorize the training images"
+    return ""
+
+
+def _health_lines(metrics: list[dict], epoch: int) -> list[dict]:
+    return [m for m in metrics if m.get("epoch") == epoch and "d_separated" in m]
+
+
+def _d_won(metrics: list[dict], epoch: int) -> bool:
+    """D separated real from generated images in every logged step of ``epoch``."""
+    lines = _health_lines(metrics, epoch)
+    return bool(lines) and all(m["d_separated"] for m in lines)
 
 
 def _d_record(d: dict) -> dict[str, float]:

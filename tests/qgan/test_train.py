@@ -21,7 +21,7 @@ from qgan.checkpoint import load_checkpoint
 from qgan.train import QUICK, main, parse
 from qgan.training.config import TrainConfig
 from qgan.training.run import _new_run_dir, training_side
-from qgan.training.trainer import Trainer
+from qgan.training.trainer import Trainer, dead_game_hint, dead_game_warning
 
 BASE = {
     "dataset": "synthetic",
@@ -405,3 +405,36 @@ def test_train_per_class_draws_that_many_and_records_exactly_them(tmp_path):
     main([*flags.split(), "--max-steps", "1", "--out", str(tmp_path)])
     written = json.loads((tmp_path / "hybridq-synthetic-MEL" / "split.json").read_text())
     assert written["train"] == list(split.train_ids)
+
+
+def _health(epochs: list[list[bool]]) -> list[dict]:
+    """metrics.jsonl lines: per epoch, one line per step, D separated or not."""
+    return [
+        {"epoch": e, "d_loss": 0.01 if won else 1.0, "d_separated": float(won)}
+        for e, steps in enumerate(epochs)
+        for won in steps
+    ]
+
+
+def test_dead_game_warning_reports_the_first_epoch_of_each_streak_only():
+    metrics = _health([[True, False], [True, True], [True, True], [False, True], [True, True]])
+    lines = [dead_game_warning(metrics, e, "a hint") for e in range(5)]
+    assert lines[0] == "" and lines[2] == "" and lines[3] == ""  # one step not won; a streak
+    for epoch in (1, 4):  # 0-based epochs that start a streak
+        assert f"all 2 steps of epoch {epoch + 1} (mean D loss 0.01)" in lines[epoch]
+        assert "(a hint)" in lines[epoch] and lines[epoch].count("\n") == 0
+    assert dead_game_warning([{"epoch": 0, "d_loss": 0.0}], 0) == ""  # runs without health
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        ({"decoder": "paper", "objective": "paper"}, "--decoder conv"),
+        ({"objective": "paper"}, "--objective ada"),
+        ({"objective": "ada"}, "ADA raises its augmentation probability"),
+        ({"model": "mosaiq", "objective": "paper"}, ""),  # MosaiQ plays only its paper's game
+    ],
+)
+def test_dead_game_hint_names_what_this_run_can_change(overrides, expected):
+    hint = dead_game_hint(dataclasses.replace(TrainConfig(), **overrides))
+    assert (expected in hint) if expected else hint == ""
