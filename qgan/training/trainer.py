@@ -253,7 +253,7 @@ def dead_game_hint(cfg: TrainConfig) -> str:
     """What to try when D wins outright, for this run's model, decoder and objective."""
     if cfg.model == "hybridq" and cfg.decoder == "paper":
         return "HybridQ: --decoder conv draws well enough to keep the game going"
-    objective = objective_entry(cfg.objective)
+    objective = objective_entry(cfg.objective or model_entry(cfg.model).objective)
     if objective.ada_target > 0:
         return (
             "ADA raises its augmentation probability p while D keeps winning; on a few "

@@ -432,6 +432,8 @@ def test_dead_game_warning_reports_the_first_epoch_of_each_streak_only():
         ({"decoder": "paper", "objective": "paper"}, "--decoder conv"),
         ({"objective": "paper"}, "--objective ada"),
         ({"objective": "ada"}, "ADA raises its augmentation probability"),
+        ({"objective": ""}, "ADA raises its augmentation probability"),  # HybridQ's own: ada
+        ({"model": "dcgan", "objective": ""}, "--objective ada"),  # DCGAN's own: paper
         ({"model": "mosaiq", "objective": "paper"}, ""),  # MosaiQ plays only its paper's game
     ],
 )
