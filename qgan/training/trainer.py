@@ -237,9 +237,9 @@ def dead_game_warning(metrics: list[dict], epoch: int, hint: str = "") -> str:
     has no health entries (runs from before they were logged), D did not win, or the epoch
     before was already reported. ``hint`` (``dead_game_hint``) ends the line.
     """
-    if not _d_won(metrics, epoch) or _d_won(metrics, epoch - 1):
-        return ""
     lines = _health_lines(metrics, epoch)
+    if not _d_won(lines) or _d_won(_health_lines(metrics, epoch - 1)):
+        return ""
     loss = sum(m["d_loss"] for m in lines) / len(lines)
     return (
         f"warning: the discriminator separated real from generated images in all {len(lines)} "
@@ -253,7 +253,7 @@ def dead_game_hint(cfg: TrainConfig) -> str:
     """What to try when D wins outright, for this run's model, decoder and objective."""
     if cfg.model == "hybridq" and cfg.decoder == "paper":
         return "HybridQ: --decoder conv draws well enough to keep the game going"
-    objective = objective_entry(cfg.objective or model_entry(cfg.model).objective)
+    objective = objective_entry(cfg.with_model_defaults().objective)
     if objective.ada_target > 0:
         return (
             "ADA raises its augmentation probability p while D keeps winning; on a few "
@@ -265,12 +265,12 @@ def dead_game_hint(cfg: TrainConfig) -> str:
 
 
 def _health_lines(metrics: list[dict], epoch: int) -> list[dict]:
+    """The metrics lines of ``epoch`` that record the game's health."""
     return [m for m in metrics if m.get("epoch") == epoch and "d_separated" in m]
 
 
-def _d_won(metrics: list[dict], epoch: int) -> bool:
-    """D separated real from generated images in every logged step of ``epoch``."""
-    lines = _health_lines(metrics, epoch)
+def _d_won(lines: list[dict]) -> bool:
+    """D separated real from generated images in every one of an epoch's health ``lines``."""
     return bool(lines) and all(m["d_separated"] for m in lines)
 
 
