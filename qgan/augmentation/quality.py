@@ -6,11 +6,15 @@ scores a run (``qgan.evaluation.scoring``): Inception FID/KID, derm-FID/KID and 
 The real-vs-real floor row scores as many real training-side images of the class the same way.
 Records are kept in ``<out>/quality.json`` by (model, class): a resumed run gathers only the
 pools of models with cells left, and its tables must still show every model (as
-``pool_notes.json`` keeps their notes).
+``pool_notes.json`` keeps their notes). Each record carries a ``pool_key``, a digest of the
+scored images, the networks' weights, the seed and the test set's size: a pool whose key is
+already there is not scored again (Inception on a pool takes minutes on a CPU, and every run
+with cells left would otherwise repeat it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +89,9 @@ def pool_quality(
             data_root=cfg.data_root,
             quiet=True,
         )
-        found = _score(pools, train, test, nets.for_key(cfg.dataset, cfg.image_size), cfg)
+        found = _score(
+            pools, train, test, nets.for_key(cfg.dataset, cfg.image_size), cfg, known["records"]
+        )
         known["records"] |= found
         known["notes"] = nets.notes() + [
             f"image quality: up to {cfg.n} generated images per model and class against the "
@@ -95,38 +101,50 @@ def pool_quality(
     return list(known["records"].values()), known["notes"]
 
 
-def _score(pools, train: LesionData, test: LesionData, nets, cfg: QualityConfig) -> dict:
+def _score(
+    pools, train: LesionData, test: LesionData, nets, cfg: QualityConfig, known: dict
+) -> dict:
+    """Records of the pools (and of the floor, per class) whose ``pool_key`` is not in ``known``
+    already; those that are come back as they were."""
     stats_dir = stats_folder()
     settings = ScoreSettings(seed=cfg.seed)
     records, largest = {}, {}
+    reals: dict = {}  # class -> (network, real test statistics): only for what is scored
+
+    def score(name: str, images: np.ndarray, cls: str, record: dict) -> None:
+        key = _pool_key(images, nets, cfg.seed, len(test))
+        if known.get(name, {}).get("pool_key") == key:
+            records[name] = known[name]
+            return
+        if cls not in reals:
+            real = class_subset(test, cls)
+            reals[cls] = [(n, real_statistics(real, cls, "test", n, stats_dir)) for n in nets]
+        metrics = image_metrics(images, reals[cls], settings)
+        records[name] = record | {"n_fake": len(images), "pool_key": key} | metrics
+
     # FID, KID and SSIM need two images a side: smaller pools or test classes are left out
-    classes = [
-        cls
-        for cls in dict.fromkeys(c for per_class in pools.values() for c in per_class)
-        if len(class_subset(test, cls)) >= 2
-    ]
-    reals = {
-        cls: [
-            (net, real_statistics(class_subset(test, cls), cls, "test", net, stats_dir))
-            for net in nets
-        ]
-        for cls in classes
-    }
+    testable = {cls for cls in test.class_names if len(class_subset(test, cls)) >= 2}
     for model, per_class in pools.items():
         for cls, pool in per_class.items():
             images = _draw(pool.images, cfg.n, cfg.seed)
-            if cls not in reals or len(images) < 2:
+            if cls not in testable or len(images) < 2:
                 continue
             largest[cls] = max(largest.get(cls, 0), len(images))
-            record = {"label": model, "model": model, "cls": cls, "n_fake": len(images)}
-            records[f"{model}/{cls}"] = record | image_metrics(images, reals[cls], settings)
+            score(f"{model}/{cls}", images, cls, {"label": model, "model": model, "cls": cls})
     for cls in largest:
         images = sample_of(class_subset(train, cls), largest[cls], cfg.seed)
         if len(images) < 2:
             continue
-        record = {"label": FLOOR, "model": "real", "cls": cls, "n_fake": len(images)}
-        records[f"real/{cls}"] = record | image_metrics(images, reals[cls], settings)
+        score(f"real/{cls}", images, cls, {"label": FLOOR, "model": "real", "cls": cls})
     return records
+
+
+def _pool_key(images: np.ndarray, nets, seed: int, n_test: int) -> str:
+    """What a record's numbers depend on besides the experiment's pinned settings: the images
+    themselves, the networks' weights, the scoring seed and the test set."""
+    digest = hashlib.sha256(np.ascontiguousarray(images).tobytes())
+    digest.update(repr((images.shape, [net.fingerprint for net in nets], seed, n_test)).encode())
+    return digest.hexdigest()[:20]
 
 
 def _draw(images: np.ndarray, n: int, seed: int) -> np.ndarray:

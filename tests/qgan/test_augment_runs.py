@@ -18,6 +18,7 @@ from torch import nn
 
 import qgan.augmentation.digits as digits_mod
 import qgan.augmentation.lesions as lesions_mod
+import qgan.augmentation.quality as quality_mod
 import qgan.evaluation.networks as networks
 from qgan.augment import main
 from qgan.augmentation.config import AugmentError, DigitConfig, LesionConfig
@@ -165,6 +166,35 @@ def test_lesions_resume_runs_only_new_cells_and_refuses_other_settings(tmp_path,
     assert "## Generated images" not in run_lesions(quiet, progress=False).read_text()
     with pytest.raises(AugmentError, match=r"epochs=1 \(now 2\)"):
         run_lesions(dataclasses.replace(cfg, epochs=2), progress=False)
+
+
+def test_lesions_score_a_pool_once_until_its_images_change(tmp_path, monkeypatch):
+    _pools(tmp_path / "gen", "fakegan", "synthetic", CLASSES, 40, (8, 8, 3))
+    cfg = _lesion_cfg(tmp_path, image_size=8, limit=15)
+    run_lesions(cfg, progress=False)
+    first = json.loads((tmp_path / "out" / "quality.json").read_text())["records"]
+    scored = []
+    real_metrics = quality_mod.image_metrics
+
+    def spy(images, reals, settings):
+        scored.append(len(images))
+        return real_metrics(images, reals, settings)
+
+    monkeypatch.setattr(quality_mod, "image_metrics", spy)
+    run_lesions(dataclasses.replace(cfg, seeds="0,1"), progress=False)  # new cells, same pools
+    assert scored == []
+    assert json.loads((tmp_path / "out" / "quality.json").read_text())["records"] == first
+    npz = tmp_path / "gen" / "fakegan-synthetic-NV" / "samples.npz"
+    images = np.load(npz)["images"]
+    np.savez(npz, images=255 - images)  # another generator's NV images, the same count
+    run_lesions(dataclasses.replace(cfg, seeds="0,1,2"), progress=False)
+    assert scored == [40]  # fakegan/NV only: the other pools and the floor are unchanged
+    records = json.loads((tmp_path / "out" / "quality.json").read_text())["records"]
+    assert records["fakegan/NV"]["pool_key"] != first["fakegan/NV"]["pool_key"]
+    assert records["fakegan/NV"]["fid"] != first["fakegan/NV"]["fid"]
+    assert {k: v for k, v in records.items() if k != "fakegan/NV"} == {
+        k: v for k, v in first.items() if k != "fakegan/NV"
+    }
 
 
 def test_lesions_refine_the_best_alphas_with_resnet18_on_the_same_seeds(tmp_path):
