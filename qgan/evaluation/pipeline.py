@@ -7,11 +7,16 @@ to ``n`` of the class's real training images the same way, as the floor a perfec
 reach with these sample sizes. Outputs: table1.md, table1.csv and fid_vs_epoch.png
 (``qgan.evaluation.report``), one JSON line per scored checkpoint in the run's eval.jsonl (reused
 when nothing changed, so a second call only scores new snapshots) and in ``<out>/eval.jsonl``.
+The real-vs-real row's scores are cached beside the real statistics, keyed like a checkpoint's,
+so a second call does not score the real training images again either.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -42,6 +47,8 @@ __all__ = ["DermEntry", "EvalConfig", "Networks", "Scorer", "evaluate", "network
 EVAL_VERSION = 3  # bump when a metric's computation changes: cached eval.jsonl lines retire
 # 2: FID from the features (nuclear norm, not sqrtm), Inception KID and weights in every record
 REFERENCE = FLOOR  # the table row of real training images
+
+log = logging.getLogger(__name__)
 
 
 def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
@@ -177,7 +184,14 @@ class Scorer:
             "label": REFERENCE,
             "model": "real",
         }
-        return record | self.metrics(images, run)
+        digest = hashlib.sha256(images.tobytes())
+        digest.update(self._key(run, None, len(images)).encode())
+        path = self.stats_dir / f"reference_{run.dataset}_{run.cls}_{digest.hexdigest()[:16]}.json"
+        metrics = _read_json(path)
+        if metrics is None:
+            metrics = self.metrics(images, run)
+            _write_json(path, metrics)
+        return record | metrics
 
     def _describe(self, run: Run, kind: str, n_fake: int) -> dict:
         record = {
@@ -199,13 +213,13 @@ class Scorer:
             record["derm_train_overlap"] = len(entry.train_ids.intersection(test_ids))
         return record
 
-    def _key(self, run: Run, path: Path, n: int) -> str:
-        """Everything a checkpoint's scores depend on; equal keys mean equal scores."""
-        stat = path.stat()
+    def _key(self, run: Run, path: Path | None, n: int) -> str:
+        """Everything a checkpoint's scores depend on (``path`` None: the real-vs-real row,
+        whose images the caller hashes); equal keys mean equal scores."""
         stats = sorted(self.real(run, net).path.name for net in self.nets.for_run(run))
         cfg = self.cfg
         kid = (cfg.kid_subsets, cfg.kid_subset_size)
-        file = (path.name, stat.st_size, stat.st_mtime_ns)
+        file = () if path is None else (path.name, path.stat().st_size, path.stat().st_mtime_ns)
         return json.dumps([EVAL_VERSION, *file, n, cfg.seed, stats, *kid, cfg.ssim_pairs])
 
     def notes(self, records: list[dict]) -> list[str]:
@@ -225,3 +239,26 @@ class Scorer:
             f"{self.cfg.ssim_pairs} pairs"
         )
         return lines
+
+
+def _read_json(path: Path) -> dict | None:
+    """A cached record, or None when there is none (or it cannot be read: it is scored again)."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        log.warning("ignoring unreadable cached scores %s (%s); scoring again", path, err)
+        return None
+
+
+def _write_json(path: Path, record: dict) -> None:
+    """Write atomically; a cache that cannot be written is only a warning."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(record) + "\n")
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        log.warning("could not cache scores %s (%s); pass --cache-dir", path, err)

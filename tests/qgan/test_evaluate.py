@@ -202,20 +202,38 @@ def test_a_second_evaluation_reuses_scores_and_statistics(setup, tmp_path, monke
     shutil.copytree(root / "results", results)
     evaluate([str(results)], _config(setup, tmp_path))
     stats = sorted((tmp_path / "cache" / "stats").iterdir())
-    assert len(stats) == 2  # derm statistics of MEL and NV test images
+    # derm statistics of MEL and NV test images, and the real-vs-real row's scores of each
+    assert sorted(p.suffix for p in stats) == [".json", ".json", ".npz", ".npz"]
+    assert sum(p.name.startswith("reference_synthetic_") for p in stats) == 2
 
     def refuse(*args, **kwargs):
-        raise AssertionError("a checkpoint was scored again")
+        raise AssertionError("a checkpoint or the real images were scored again")
 
+    scored_by = pipeline.generate_images, pipeline.image_metrics
     monkeypatch.setattr(pipeline, "generate_images", refuse)
+    monkeypatch.setattr(pipeline, "image_metrics", refuse)
     # samples.png draws 16 fresh images per run by design: off, so any generation is a rescore
     evaluate([str(results)], _config(setup, tmp_path, out=str(tmp_path / "again"), samples=0))
     assert sorted((tmp_path / "cache" / "stats").iterdir()) == stats
+    first, again = (
+        [json.loads(x) for x in (tmp_path / d / "eval.jsonl").read_text().splitlines()]
+        for d in ("out", "again")
+    )
+    reference = [r for r in first if r["kind"] == "reference"]
+    assert len(reference) == 2 and reference == [r for r in again if r["kind"] == "reference"]
     assert (tmp_path / "again" / "table1.md").read_text().count(f"| {HQ} |") == 2  # 2 tables
     # A reused score takes the run's label of today: a changed default renames its row
     monkeypatch.setattr(pipeline.Run, "label", property(lambda run: f"{run.model} renamed"))
     evaluate([str(results)], _config(setup, tmp_path, out=str(tmp_path / "third"), samples=0))
     assert (tmp_path / "third" / "table1.md").read_text().count("| hybridq renamed |") == 2
+    # another draw of real images (noise seed) is scored anew, not served from the cache
+    monkeypatch.setattr(pipeline, "generate_images", scored_by[0])
+    monkeypatch.setattr(pipeline, "image_metrics", scored_by[1])
+    evaluate(
+        [str(results)],
+        _config(setup, tmp_path, out=str(tmp_path / "seed1"), seed=1, samples=0, curve_n=0),
+    )
+    assert len(list((tmp_path / "cache" / "stats").glob("reference_*.json"))) == 4
 
 
 def test_a_derm_network_of_other_data_is_skipped_with_its_reason(setup, tmp_path, capsys):
