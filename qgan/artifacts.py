@@ -1,13 +1,32 @@
-"""What a run writes besides checkpoints: metrics lines, sample grids, the loss curve."""
+"""What a run writes besides checkpoints: metrics lines, sample grids, the loss curve; and the
+one way every cache and checkpoint file is written whole (``atomic_path``)."""
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path`` (its folder created) for the block to write to, renamed
+    onto ``path`` when the block ends without error and removed when it raises: a reader never
+    sees half a file, and two processes writing the same path each write their own."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def append_metrics(path: Path, record: dict) -> None:

@@ -15,7 +15,6 @@ converts them (``python -m qgan.convert``, the only code in qgan that unpickles)
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 import re
 import types
@@ -25,6 +24,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from qgan.artifacts import atomic_path
 
 FORMAT = 2  # 2: plain data only (configs as dicts, RNG states as tensors); 1: pickled objects
 CONVERT = "python -m qgan.convert"  # the one command that unpickles: old files, knowingly
@@ -155,10 +156,8 @@ def save_checkpoint(payload: dict, path: Path) -> Path:
             the file); a bug, caught before anything is written.
     """
     check_plain(payload)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(payload | {"format": FORMAT}, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(payload | {"format": FORMAT}, tmp)
     return path
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
 
+from qgan.artifacts import atomic_path
 from qgan.data.core import LesionData
 
 log = logging.getLogger(__name__)
@@ -58,10 +58,8 @@ def load_cached(path: Path) -> LesionData | None:
 
 def save_cached(path: Path, data: LesionData) -> None:
     """Write ``data`` to ``path`` atomically; a cache that cannot be written is only a warning."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
             np.savez(
                 f,
                 images=data.images,
@@ -72,7 +70,5 @@ def save_cached(path: Path, data: LesionData) -> None:
                 dataset=np.asarray(data.dataset),
                 n_corrupt=np.asarray(data.n_corrupt),
             )
-        os.replace(tmp, path)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         log.warning("could not write the image cache %s (%s); set cache_dir", path, err)

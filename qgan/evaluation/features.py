@@ -26,6 +26,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from qgan.artifacts import atomic_path
 from qgan.checkpoint import DERM_KIND, load_plain
 from qgan.data.core import to_tensor
 
@@ -192,9 +193,8 @@ def save_derm_network(net: DermNet, path: str | os.PathLike, record: dict) -> Pa
         "state_dict": net.state_dict(),
         "fingerprint": weights_fingerprint(net),
     }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
     return path
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from qgan.artifacts import append_metrics, read_metrics
+from qgan.artifacts import append_metrics, atomic_path, read_metrics
 from qgan.checkpoint import load_checkpoint
 from qgan.evaluation.config import EvalConfig
 from qgan.evaluation.features import FeatureNet
@@ -254,11 +253,8 @@ def _read_json(path: Path) -> dict | None:
 
 def _write_json(path: Path, record: dict) -> None:
     """Write atomically; a cache that cannot be written is only a warning."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(record) + "\n")
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(record) + "\n")
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         log.warning("could not cache scores %s (%s); pass --cache-dir", path, err)

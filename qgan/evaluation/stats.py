@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from qgan.artifacts import atomic_path
 from qgan.data import LesionData
 from qgan.data.roots import cache_folder
 from qgan.evaluation.features import FeatureNet
@@ -99,12 +99,8 @@ def _load(path: Path) -> RealStats | None:
 
 def _save(path: Path, mu: np.ndarray, sigma: np.ndarray, features: np.ndarray) -> None:
     """Write atomically; a cache that cannot be written is only a warning."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
             np.savez(f, mu=mu, sigma=sigma, features=features)
-        os.replace(tmp, path)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         log.warning("could not write statistics %s (%s); pass --cache-dir", path, err)

@@ -26,6 +26,7 @@ from typing import Protocol
 import numpy as np
 from tqdm import tqdm
 
+from qgan.artifacts import atomic_path
 from qgan.hardware.errors import JobFailed
 
 LEDGER = "jobs.jsonl"
@@ -97,9 +98,7 @@ class Ledger:
     def save(self, chunk: Chunk, raw: np.ndarray, mitigated: np.ndarray, **fields) -> None:
         """Write the chunk's (P, O) raw and mitigated <Z>, then its ``done`` line."""
         path = self.result_path(chunk)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
             np.savez(
                 f,
                 raw=raw,
@@ -107,7 +106,6 @@ class Ledger:
                 plan=self.plan,
                 rows=np.array([chunk.start, chunk.stop]),
             )
-        os.replace(tmp, path)
         self.record("done", chunk, file=str(path.relative_to(self.out)), **fields)
 
     def load(self, chunk: Chunk) -> tuple[np.ndarray, np.ndarray] | None:

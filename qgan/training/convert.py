@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
 import pickle
 import types
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from qgan.artifacts import atomic_path
 from qgan.checkpoint import DERM_KIND, FORMAT, load_plain, plain_rng_states
 from qgan.models.gan import checkpoint_model_config
 from qgan.training.config import TrainConfig
@@ -108,20 +108,17 @@ def _plain(value: Any) -> Any:
 
 def _write_checked(new: dict, out: Path, kind: str) -> None:
     """Save ``new`` next to ``out``, read it back safely (configs rebuilt), then replace."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.convert")
-    torch.save(new, tmp)
-    try:
-        back = load_plain(tmp, kind)
-        if kind == "checkpoint":
-            TrainConfig.from_dict(back["config"])
-            checkpoint_model_config(back)
-    except ValueError as exc:
-        tmp.unlink()
-        raise ValueError(
-            f"the converted {kind} does not load back ({exc}); nothing written"
-        ) from None
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:  # a file that does not load back is never renamed onto out
+        torch.save(new, tmp)
+        try:
+            back = load_plain(tmp, kind)
+            if kind == "checkpoint":
+                TrainConfig.from_dict(back["config"])
+                checkpoint_model_config(back)
+        except ValueError as exc:
+            raise ValueError(
+                f"the converted {kind} does not load back ({exc}); nothing written"
+            ) from None
 
 
 def files(paths: list[str]) -> list[Path]:

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import torch
 
+from qgan.artifacts import atomic_path
 from qgan.augment import main as augment_main
 from qgan.checkpoint import (
     CONVERT,
@@ -200,6 +201,19 @@ def test_saving_something_that_is_not_plain_data_is_a_bug_caught_before_writing(
     with pytest.raises(TypeError, match=r"checkpoint\['model_config'\] is a ModelConfig"):
         save_checkpoint({"config": {}, "model_config": TINY}, tmp_path / "x.pt")
     assert not list(tmp_path.iterdir())
+
+
+def test_a_write_that_fails_midway_leaves_the_old_file_whole_and_no_temporary(tmp_path):
+    path = tmp_path / "sub" / "cache.json"  # the folder is created
+    with atomic_path(path) as tmp:
+        assert tmp.parent == path.parent and tmp != path
+        tmp.write_text("old")
+    assert path.read_text() == "old"
+    with pytest.raises(RuntimeError, match="killed"), atomic_path(path) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed midway")
+    assert path.read_text() == "old"
+    assert [p.name for p in path.parent.iterdir()] == ["cache.json"]
 
 
 # ----------------------------------------------------------------------------- old format
