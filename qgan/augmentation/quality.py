@@ -126,7 +126,7 @@ def _score(
     testable = {cls for cls in test.class_names if len(class_subset(test, cls)) >= 2}
     for model, per_class in pools.items():
         for cls, pool in per_class.items():
-            images = _draw(pool.images, cfg.n, cfg.seed)
+            images = sample_of(pool.images, cfg.n, cfg.seed)
             if cls not in testable or len(images) < 2:
                 continue
             largest[cls] = max(largest.get(cls, 0), len(images))
@@ -145,10 +145,3 @@ def _pool_key(images: np.ndarray, nets, seed: int, n_test: int) -> str:
     digest = hashlib.sha256(np.ascontiguousarray(images).tobytes())
     digest.update(repr((images.shape, [net.fingerprint for net in nets], seed, n_test)).encode())
     return digest.hexdigest()[:20]
-
-
-def _draw(images: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """At most ``n`` of the images, a seeded choice without replacement, in index order."""
-    if len(images) <= n:
-        return images
-    return images[np.sort(np.random.default_rng(seed).choice(len(images), n, replace=False))]

@@ -200,9 +200,11 @@ def real_images(run: Run, side: str = "test", data_root: str | None = None) -> L
     return class_subset(select(_dataset(data_config(run, data_root)), ids), run.cls)
 
 
-def sample_of(data: LesionData, n: int, seed: int) -> np.ndarray:
-    """At most ``n`` of the images, a seeded choice without replacement, in index order."""
-    if len(data) <= n:
-        return data.images
-    keep = np.sort(np.random.default_rng(seed).choice(len(data), n, replace=False))
-    return data.images[keep]
+def sample_of(data: LesionData | np.ndarray, n: int, seed: int) -> np.ndarray:
+    """At most ``n`` of the images (of a data set or an image array), a seeded choice without
+    replacement, in index order."""
+    images = data if isinstance(data, np.ndarray) else data.images
+    if len(images) <= n:
+        return images
+    keep = np.sort(np.random.default_rng(seed).choice(len(images), n, replace=False))
+    return images[keep]
