@@ -118,7 +118,7 @@ def _score(
             return
         if cls not in reals:
             real = class_subset(test, cls)
-            reals[cls] = [(n, real_statistics(real, cls, "test", n, stats_dir)) for n in nets]
+            reals[cls] = [(net, real_statistics(real, cls, "test", net, stats_dir)) for net in nets]
         metrics = image_metrics(images, reals[cls], settings)
         records[name] = record | {"n_fake": len(images), "pool_key": key} | metrics
 

@@ -218,7 +218,8 @@ class Scorer:
         stats = sorted(self.real(run, net).path.name for net in self.nets.for_run(run))
         cfg = self.cfg
         kid = (cfg.kid_subsets, cfg.kid_subset_size)
-        file = () if path is None else (path.name, path.stat().st_size, path.stat().st_mtime_ns)
+        stat = path.stat() if path is not None else None
+        file = () if stat is None else (path.name, stat.st_size, stat.st_mtime_ns)
         return json.dumps([EVAL_VERSION, *file, n, cfg.seed, stats, *kid, cfg.ssim_pairs])
 
     def notes(self, records: list[dict]) -> list[str]:
