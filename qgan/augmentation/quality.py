@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qgan.artifacts import atomic_path
 from qgan.augmentation.sources import Pool
 from qgan.data import LesionData, class_subset
 from qgan.evaluation.networks import load_networks
@@ -97,7 +98,8 @@ def pool_quality(
             f"image quality: up to {cfg.n} generated images per model and class against the "
             f"{len(test)} real test images; {FLOOR}: as many real training images of the class"
         ]
-        path.write_text(json.dumps(known, indent=1) + "\n")
+        with atomic_path(path) as tmp:  # runs on one folder side by side read it as it is written
+            tmp.write_text(json.dumps(known, indent=1) + "\n")
     return list(known["records"].values()), known["notes"]
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qgan.artifacts import atomic_path
 from qgan.augmentation.config import AugmentError
 from qgan.data.arrays import resize_square
 from qgan.data.split import load_split
@@ -227,7 +228,8 @@ def pool_notes(pools: dict[str, dict[str, Pool]], out: Path | None = None) -> li
     path = Path(out) / "pool_notes.json"
     known = json.loads(path.read_text()) if path.is_file() else {}
     known |= notes
-    path.write_text(json.dumps(known, indent=1) + "\n")
+    with atomic_path(path) as tmp:  # runs on one folder side by side read it as it is written
+        tmp.write_text(json.dumps(known, indent=1) + "\n")
     return list(known.values())
 
 
