@@ -2,7 +2,9 @@
 
 An interrupted sweep loses at most the cell it was in: a rerun reads ``cells.jsonl``, skips every
 cell already there and runs the rest (StyleGAN2-ADA's JSON-lines habit). A half-written last line
-(the process killed mid-write) is ignored, so that cell simply runs again.
+(the process killed mid-write) is ignored, so that cell simply runs again. Several runs may
+share one folder (one model each, say); a cell two of them finished is counted once, its first
+record, so no seed weighs twice in a table.
 """
 
 from __future__ import annotations
@@ -41,13 +43,14 @@ class CellStore:
     def records(self) -> list[dict]:
         if not self.path.exists():
             return []
-        out = []
+        out: dict[str, dict] = {}
         for line in self.path.read_text().splitlines():
             try:
-                out.append(json.loads(line))
+                record = json.loads(line)
             except ValueError:
                 continue  # a line cut short by a kill: that cell runs again
-        return out
+            out.setdefault(record.get("key", f"#{len(out)}"), record)  # first record of a key
+        return list(out.values())
 
     def done(self) -> set[str]:
         return {r["key"] for r in self.records() if "key" in r}

@@ -138,3 +138,15 @@ def test_run_cells_resumes_after_an_interruption(tmp_path):
     calls.clear()
     run_cells(cells, work, store)
     assert calls == []
+
+
+def test_a_cell_two_runs_finished_counts_once(tmp_path):
+    # two qgan.augment runs on one folder both ran the shared reference cell before either saw
+    # the other's record; a table must not weigh that seed twice
+    store = CellStore(tmp_path / "cells.jsonl")
+    store.append({"key": "none|0.000000|0", "row": "none", "accuracy": 0.5})
+    store.append({"key": "m|0.500000|0", "row": "m", "accuracy": 0.7})
+    store.append({"key": "none|0.000000|0", "row": "none", "accuracy": 0.6})
+    records = store.records()
+    assert [r["key"] for r in records] == ["none|0.000000|0", "m|0.500000|0"]
+    assert records[0]["accuracy"] == 0.5
