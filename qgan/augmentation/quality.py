@@ -6,15 +6,14 @@ scores a run (``qgan.evaluation.scoring``): Inception FID/KID, derm-FID/KID and 
 The real-vs-real floor row scores as many real training-side images of the class the same way.
 Records are kept in ``<out>/quality.json`` by (model, class): a resumed run gathers only the
 pools of models with cells left, and its tables must still show every model (as
-``pool_notes.json`` keeps their notes). Each record carries a ``pool_key``, a digest of the
-scored images, the networks' weights, the seed and the test set's size: a pool whose key is
-already there is not scored again (Inception on a pool takes minutes on a CPU, and every run
-with cells left would otherwise repeat it).
+``pool_notes.json`` keeps their notes). The scores themselves come from
+``qgan.evaluation.scoring.cached_image_metrics``: a pool scored before against the same test
+statistics is not scored again (Inception on a pool takes minutes on a CPU, and every run with
+cells left would otherwise repeat it); each record carries that ``scores_key``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from qgan.augmentation.sources import Pool
 from qgan.data import LesionData, class_subset
 from qgan.evaluation.networks import load_networks
 from qgan.evaluation.runs import sample_of
-from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
+from qgan.evaluation.scoring import FLOOR, ScoreSettings, cached_image_metrics
 from qgan.evaluation.stats import real_statistics, stats_folder
 
 
@@ -90,9 +89,7 @@ def pool_quality(
             data_root=cfg.data_root,
             quiet=True,
         )
-        found = _score(
-            pools, train, test, nets.for_key(cfg.dataset, cfg.image_size), cfg, known["records"]
-        )
+        found = _score(pools, train, test, nets.for_key(cfg.dataset, cfg.image_size), cfg)
         known["records"] |= found
         known["notes"] = nets.notes() + [
             f"image quality: up to {cfg.n} generated images per model and class against the "
@@ -103,26 +100,19 @@ def pool_quality(
     return list(known["records"].values()), known["notes"]
 
 
-def _score(
-    pools, train: LesionData, test: LesionData, nets, cfg: QualityConfig, known: dict
-) -> dict:
-    """Records of the pools (and of the floor, per class) whose ``pool_key`` is not in ``known``
-    already; those that are come back as they were."""
+def _score(pools, train: LesionData, test: LesionData, nets, cfg: QualityConfig) -> dict:
+    """Records of the pools and of the floor, per class (scores cached: module doc)."""
     stats_dir = stats_folder()
     settings = ScoreSettings(seed=cfg.seed)
     records, largest = {}, {}
-    reals: dict = {}  # class -> (network, real test statistics): only for what is scored
+    reals: dict = {}  # class -> (network, real test statistics)
 
     def score(name: str, images: np.ndarray, cls: str, record: dict) -> None:
-        key = _pool_key(images, nets, cfg.seed, len(test))
-        if known.get(name, {}).get("pool_key") == key:
-            records[name] = known[name]
-            return
         if cls not in reals:
             real = class_subset(test, cls)
             reals[cls] = [(net, real_statistics(real, cls, "test", net, stats_dir)) for net in nets]
-        metrics = image_metrics(images, reals[cls], settings)
-        records[name] = record | {"n_fake": len(images), "pool_key": key} | metrics
+        metrics = cached_image_metrics(images, reals[cls], settings, stats_dir)
+        records[name] = record | {"n_fake": len(images)} | metrics
 
     # FID, KID and SSIM need two images a side: smaller pools or test classes are left out
     testable = {cls for cls in test.class_names if len(class_subset(test, cls)) >= 2}
@@ -139,11 +129,3 @@ def _score(
             continue
         score(f"real/{cls}", images, cls, {"label": FLOOR, "model": "real", "cls": cls})
     return records
-
-
-def _pool_key(images: np.ndarray, nets, seed: int, n_test: int) -> str:
-    """What a record's numbers depend on besides the experiment's pinned settings: the images
-    themselves, the networks' weights, the scoring seed and the test set."""
-    digest = hashlib.sha256(np.ascontiguousarray(images).tobytes())
-    digest.update(repr((images.shape, [net.fingerprint for net in nets], seed, n_test)).encode())
-    return digest.hexdigest()[:20]

@@ -5,7 +5,8 @@ makes (same data set, classes, size and ``--seed``), scored against the test sid
 class exactly as a generator's ``n`` images are (``qgan.evaluation.scoring``): FID and KID in
 Inception and derm features, SSIM diversity. With evaluate's ``--n`` this is the "real vs real"
 row of its Table 1, so the two agree; the floor says how low a perfect generator could score at
-these sample sizes. Writes floor.md, floor.csv and floor.jsonl to ``--out``.
+these sample sizes. Writes floor.md, floor.csv and floor.jsonl to ``--out``; the scores are
+cached beside the real statistics (``cached_image_metrics``), shared with evaluate's row.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from qgan.evaluation.config import FloorConfig
 from qgan.evaluation.networks import networks_of
 from qgan.evaluation.report import write_table1
 from qgan.evaluation.runs import sample_of
-from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
+from qgan.evaluation.scoring import FLOOR, ScoreSettings, cached_image_metrics
 from qgan.evaluation.stats import real_statistics, stats_folder
 
 
@@ -51,7 +52,7 @@ def real_floor(cfg: FloorConfig) -> Path:
             "seed": cfg.seed,
             "split_seed": cfg.split_seed,
         }
-        records.append(record | image_metrics(images, reals, settings))
+        records.append(record | cached_image_metrics(images, reals, settings, stats_dir))
         append_metrics(out / "floor.jsonl", records[-1])
     notes = [
         *nets.notes(),

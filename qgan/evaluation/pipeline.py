@@ -7,15 +7,14 @@ to ``n`` of the class's real training images the same way, as the floor a perfec
 reach with these sample sizes. Outputs: table1.md, table1.csv and fid_vs_epoch.png
 (``qgan.evaluation.report``), one JSON line per scored checkpoint in the run's eval.jsonl (reused
 when nothing changed, so a second call only scores new snapshots) and in ``<out>/eval.jsonl``.
-The real-vs-real row's scores are cached beside the real statistics, keyed like a checkpoint's,
-so a second call does not score the real training images again either.
+The real-vs-real row's scores are cached beside the real statistics
+(``qgan.evaluation.scoring.cached_image_metrics``), so a second call does not score the real
+training images again either.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from qgan.artifacts import append_metrics, atomic_path, read_metrics
+from qgan.artifacts import append_metrics, read_metrics
 from qgan.checkpoint import load_checkpoint
 from qgan.evaluation.config import EvalConfig
 from qgan.evaluation.features import FeatureNet
@@ -38,16 +37,18 @@ from qgan.evaluation.report import (
 )
 from qgan.evaluation.runs import Run, find_runs, real_images, sample_of
 from qgan.evaluation.samplers import generate_images
-from qgan.evaluation.scoring import FLOOR, ScoreSettings, image_metrics
+from qgan.evaluation.scoring import (
+    FLOOR,
+    METRICS_VERSION,
+    ScoreSettings,
+    cached_image_metrics,
+    image_metrics,
+)
 from qgan.evaluation.stats import RealStats, real_statistics, stats_folder
 
 __all__ = ["DermEntry", "EvalConfig", "Networks", "Scorer", "evaluate", "networks_for"]
 
-EVAL_VERSION = 3  # bump when a metric's computation changes: cached eval.jsonl lines retire
-# 2: FID from the features (nuclear norm, not sqrtm), Inception KID and weights in every record
 REFERENCE = FLOOR  # the table row of real training images
-
-log = logging.getLogger(__name__)
 
 
 def evaluate(paths: list[str], cfg: EvalConfig) -> Path:
@@ -147,10 +148,13 @@ class Scorer:
             )
         return self._real[key]
 
+    def reals(self, run: Run) -> list[tuple[FeatureNet, RealStats]]:
+        """(network, the run's real test statistics in its space) for each network of the run."""
+        return [(net, self.real(run, net)) for net in self.nets.for_run(run)]
+
     def metrics(self, images: np.ndarray, run: Run) -> dict:
         """FID / KID per feature network (keys ``fid``, ``derm_fid``, ...) and SSIM diversity."""
-        reals = [(net, self.real(run, net)) for net in self.nets.for_run(run)]
-        return image_metrics(images, reals, self.settings)
+        return image_metrics(images, self.reals(run), self.settings)
 
     def checkpoint(self, run: Run, path: Path, n: int, kind: str) -> dict:
         """The record of one checkpoint: reused from the run's eval.jsonl if its key matches."""
@@ -183,13 +187,7 @@ class Scorer:
             "label": REFERENCE,
             "model": "real",
         }
-        digest = hashlib.sha256(images.tobytes())
-        digest.update(self._key(run, None, len(images)).encode())
-        path = self.stats_dir / f"reference_{run.dataset}_{run.cls}_{digest.hexdigest()[:16]}.json"
-        metrics = _read_json(path)
-        if metrics is None:
-            metrics = self.metrics(images, run)
-            _write_json(path, metrics)
+        metrics = cached_image_metrics(images, self.reals(run), self.settings, self.stats_dir)
         return record | metrics
 
     def _describe(self, run: Run, kind: str, n_fake: int) -> dict:
@@ -212,15 +210,14 @@ class Scorer:
             record["derm_train_overlap"] = len(entry.train_ids.intersection(test_ids))
         return record
 
-    def _key(self, run: Run, path: Path | None, n: int) -> str:
-        """Everything a checkpoint's scores depend on (``path`` None: the real-vs-real row,
-        whose images the caller hashes); equal keys mean equal scores."""
+    def _key(self, run: Run, path: Path, n: int) -> str:
+        """Everything a checkpoint's scores depend on; equal keys mean equal scores."""
         stats = sorted(self.real(run, net).path.name for net in self.nets.for_run(run))
         cfg = self.cfg
         kid = (cfg.kid_subsets, cfg.kid_subset_size)
-        stat = path.stat() if path is not None else None
-        file = () if stat is None else (path.name, stat.st_size, stat.st_mtime_ns)
-        return json.dumps([EVAL_VERSION, *file, n, cfg.seed, stats, *kid, cfg.ssim_pairs])
+        stat = path.stat()
+        file = (path.name, stat.st_size, stat.st_mtime_ns)
+        return json.dumps([METRICS_VERSION, *file, n, cfg.seed, stats, *kid, cfg.ssim_pairs])
 
     def notes(self, records: list[dict]) -> list[str]:
         """What the report says about its feature networks and sample sizes."""
@@ -239,23 +236,3 @@ class Scorer:
             f"{self.cfg.ssim_pairs} pairs"
         )
         return lines
-
-
-def _read_json(path: Path) -> dict | None:
-    """A cached record, or None when there is none (or it cannot be read: it is scored again)."""
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as err:
-        log.warning("ignoring unreadable cached scores %s (%s); scoring again", path, err)
-        return None
-
-
-def _write_json(path: Path, record: dict) -> None:
-    """Write atomically; a cache that cannot be written is only a warning."""
-    try:
-        with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps(record) + "\n")
-    except OSError as err:
-        log.warning("could not cache scores %s (%s); pass --cache-dir", path, err)

@@ -18,8 +18,8 @@ from torch import nn
 
 import qgan.augmentation.digits as digits_mod
 import qgan.augmentation.lesions as lesions_mod
-import qgan.augmentation.quality as quality_mod
 import qgan.evaluation.networks as networks
+import qgan.evaluation.scoring as scoring
 from qgan.augment import main
 from qgan.augmentation.config import AugmentError, DigitConfig, LesionConfig
 from qgan.augmentation.digits import run_digits
@@ -174,13 +174,13 @@ def test_lesions_score_a_pool_once_until_its_images_change(tmp_path, monkeypatch
     run_lesions(cfg, progress=False)
     first = json.loads((tmp_path / "out" / "quality.json").read_text())["records"]
     scored = []
-    real_metrics = quality_mod.image_metrics
+    real_metrics = scoring.image_metrics
 
     def spy(images, reals, settings):
         scored.append(len(images))
         return real_metrics(images, reals, settings)
 
-    monkeypatch.setattr(quality_mod, "image_metrics", spy)
+    monkeypatch.setattr(scoring, "image_metrics", spy)
     run_lesions(dataclasses.replace(cfg, seeds="0,1"), progress=False)  # new cells, same pools
     assert scored == []
     assert json.loads((tmp_path / "out" / "quality.json").read_text())["records"] == first
@@ -190,7 +190,7 @@ def test_lesions_score_a_pool_once_until_its_images_change(tmp_path, monkeypatch
     run_lesions(dataclasses.replace(cfg, seeds="0,1,2"), progress=False)
     assert scored == [40]  # fakegan/NV only: the other pools and the floor are unchanged
     records = json.loads((tmp_path / "out" / "quality.json").read_text())["records"]
-    assert records["fakegan/NV"]["pool_key"] != first["fakegan/NV"]["pool_key"]
+    assert records["fakegan/NV"]["scores_key"] != first["fakegan/NV"]["scores_key"]
     assert records["fakegan/NV"]["fid"] != first["fakegan/NV"]["fid"]
     assert {k: v for k, v in records.items() if k != "fakegan/NV"} == {
         k: v for k, v in first.items() if k != "fakegan/NV"

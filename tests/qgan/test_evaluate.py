@@ -10,6 +10,7 @@ weights) runs in one test, on a few images; the others turn it off, as ``--no-in
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 import torch
 
 import qgan.evaluation.pipeline as pipeline
+import qgan.evaluation.scoring as scoring
 from qgan.artifacts import to_uint8_images
 from qgan.checkpoint import load_checkpoint
 from qgan.data import DataConfig, class_subset, load_dataset
@@ -204,14 +206,15 @@ def test_a_second_evaluation_reuses_scores_and_statistics(setup, tmp_path, monke
     stats = sorted((tmp_path / "cache" / "stats").iterdir())
     # derm statistics of MEL and NV test images, and the real-vs-real row's scores of each
     assert sorted(p.suffix for p in stats) == [".json", ".json", ".npz", ".npz"]
-    assert sum(p.name.startswith("reference_synthetic_") for p in stats) == 2
+    assert sum(p.name.startswith("scores_") for p in stats) == 2
 
     def refuse(*args, **kwargs):
         raise AssertionError("a checkpoint or the real images were scored again")
 
-    scored_by = pipeline.generate_images, pipeline.image_metrics
+    scored_by = pipeline.generate_images, scoring.image_metrics
     monkeypatch.setattr(pipeline, "generate_images", refuse)
-    monkeypatch.setattr(pipeline, "image_metrics", refuse)
+    monkeypatch.setattr(pipeline, "image_metrics", refuse)  # checkpoints
+    monkeypatch.setattr(scoring, "image_metrics", refuse)  # the real-vs-real row, cached there
     # samples.png draws 16 fresh images per run by design: off, so any generation is a rescore
     evaluate([str(results)], _config(setup, tmp_path, out=str(tmp_path / "again"), samples=0))
     assert sorted((tmp_path / "cache" / "stats").iterdir()) == stats
@@ -229,11 +232,12 @@ def test_a_second_evaluation_reuses_scores_and_statistics(setup, tmp_path, monke
     # another draw of real images (noise seed) is scored anew, not served from the cache
     monkeypatch.setattr(pipeline, "generate_images", scored_by[0])
     monkeypatch.setattr(pipeline, "image_metrics", scored_by[1])
+    monkeypatch.setattr(scoring, "image_metrics", scored_by[1])
     evaluate(
         [str(results)],
         _config(setup, tmp_path, out=str(tmp_path / "seed1"), seed=1, samples=0, curve_n=0),
     )
-    assert len(list((tmp_path / "cache" / "stats").glob("reference_*.json"))) == 4
+    assert len(list((tmp_path / "cache" / "stats").glob("scores_*.json"))) == 4
 
 
 def test_a_derm_network_of_other_data_is_skipped_with_its_reason(setup, tmp_path, capsys):
@@ -383,6 +387,39 @@ def test_sample_tiles_put_real_test_images_first_then_models_in_the_papers_order
     ).all()
 
 
+def test_cached_scores_are_keyed_by_images_and_settings_and_survive_a_torn_file(tmp_path, caplog):
+    from qgan.evaluation.metrics import feature_statistics
+    from qgan.evaluation.stats import RealStats
+
+    pool = torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(2), torch.nn.Flatten()).eval()
+    net = FeatureNet("inception", "avgpool2", pool, unit_range=True, dim=12)
+    rng = np.random.default_rng(0)
+    real_images, images = rng.integers(0, 256, (2, 12, 8, 8, 3), dtype=np.uint8)
+    features = net.features(real_images)
+    real = RealStats(*feature_statistics(features), features, tmp_path / "real.npz", cached=False)
+    settings = scoring.ScoreSettings(kid_subsets=2, kid_subset_size=6, ssim_pairs=10)
+    first = scoring.cached_image_metrics(images, [(net, real)], settings, tmp_path)
+    assert first == scoring.image_metrics(images, [(net, real)], settings) | {
+        "scores_key": first["scores_key"]
+    }
+    (cached,) = tmp_path.glob("scores_*.json")
+    cached.write_text('{"fid": 1')  # cut short by a kill
+    with caplog.at_level("WARNING"):
+        assert scoring.cached_image_metrics(images, [(net, real)], settings, tmp_path) == first
+    assert "scoring again" in caplog.text and json.loads(cached.read_text()) == first
+    reseeded = dataclasses.replace(settings, seed=1)
+    batched = dataclasses.replace(settings, batch_size=3)  # the same numbers: the same key
+    assert scoring.scores_key(images, [(net, real)], batched) == first["scores_key"]
+    for other in (
+        scoring.scores_key(images, [(net, real)], reseeded),
+        scoring.scores_key(255 - images, [(net, real)], settings),
+        scoring.scores_key(
+            images, [(net, dataclasses.replace(real, path=tmp_path / "b.npz"))], settings
+        ),
+    ):
+        assert other != first["scores_key"]
+
+
 def test_cli_floor_scores_training_side_against_test_side_without_runs(setup, tmp_path, capsys):
     _, _, derm = setup
     out = tmp_path / "floor"
@@ -411,6 +448,23 @@ def test_cli_floor_scores_training_side_against_test_side_without_runs(setup, tm
     assert "| real vs real (train vs test) |" in md and "derm-FID BCC" in md
     with pytest.raises(SystemExit, match="^error: --n must be at least 2$"):
         main(["floor", "--n", "1"])
+    # a second floor reads its scores from the cache; other images (a smaller draw) do not
+    real_metrics = scoring.image_metrics
+    scored = []
+
+    def spy(images, reals, settings):
+        scored.append(len(images))
+        return real_metrics(images, reals, settings)
+
+    capsys.readouterr()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scoring, "image_metrics", spy)
+        main(["floor", *flags, *paths[:-1], str(tmp_path / "again")])
+        assert scored == []
+        lines = (tmp_path / "again" / "floor.jsonl").read_text().splitlines()
+        assert [json.loads(line) for line in lines] == records
+        main(["floor", *flags, "--n", "4", *paths[:-1], str(tmp_path / "n4")])  # last --n wins
+        assert scored == [4, 4, 4]
 
 
 def test_rows_name_their_variant_and_merge_training_seeds() -> None:
