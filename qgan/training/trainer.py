@@ -180,8 +180,8 @@ class Trainer:
 
     @torch.no_grad()
     def end_of_epoch(self) -> None:
-        self._pictures(f"samples_epoch{self.pos.epoch:03d}.png")
-        metrics = read_metrics(self.run_dir / "metrics.jsonl")
+        metrics = read_metrics(self.run_dir / "metrics.jsonl")  # once for the curve and the warning
+        self._pictures(f"samples_epoch{self.pos.epoch:03d}.png", metrics)
         warning = dead_game_warning(metrics, self.pos.epoch - 1, dead_game_hint(self.cfg))
         if warning:
             tqdm.write(warning)
@@ -204,12 +204,14 @@ class Trainer:
         generator = self.gan.generator
         kept = {k: v.clone() for k, v in generator.state_dict().items()}
         try:
-            return self._pictures(f"samples_step{self.pos.step:06d}.png")
+            metrics = read_metrics(self.run_dir / "metrics.jsonl")
+            return self._pictures(f"samples_step{self.pos.step:06d}.png", metrics)
         finally:
             generator.load_state_dict(kept)
 
-    def _pictures(self, name: str) -> Path:
-        """The grid of the fixed noise as ``name`` and the loss curve, for the current state."""
+    def _pictures(self, name: str, metrics: list[dict]) -> Path:
+        """The grid of the fixed noise as ``name`` and the loss curve of ``metrics`` (the run's
+        metrics.jsonl), for the current state."""
         # inference statistics from noise of its own stream, seeded by (seed, epoch): the
         # training stream is untouched, so a resumed run stays exact
         seed = self.cfg.seed * 100003 + self.pos.epoch + CALIBRATION_STREAM
@@ -222,7 +224,6 @@ class Trainer:
         images = generator(fixed)
         generator.train(was)
         path = save_grid(images, self.run_dir / name)
-        metrics = read_metrics(self.run_dir / "metrics.jsonl")
         save_loss_curve(metrics, self.run_dir / "loss_curve.png")
         return path
 
