@@ -83,7 +83,8 @@ class LesionConfig(ExperimentSection):
     refine_classifier: str = opt(
         "",
         "after the sweep, retrain no augmentation and each model's --refine-top best alphas "
-        f"with this classifier on the same seeds ('' for none; {' | '.join(CLASSIFIERS)})",
+        "(over every seed in --out) with this classifier on the same seeds ('' for none; "
+        f"{' | '.join(CLASSIFIERS)})",
     )
     refine_top: int = opt(3, "how many of each model's best alphas --refine-classifier retrains")
     out: str = opt("results/augment/lesions", "output folder: cells.jsonl, table2.md/.csv, plot")

@@ -12,7 +12,8 @@ as they finish, so a rerun resumes.
 main classifier, no augmentation and each model's ``refine_top`` best alphas (by mean
 ``select_by``, on the test set like the paper's optimal ratio) are trained again with that
 classifier on the same seeds, as rows ``none@resnet18``, ``hybridq@resnet18`` ... in the same
-``cells.jsonl``.
+``cells.jsonl``. The best alphas are those of the sweep over every seed in the folder, not only
+this run's ``seeds``: runs split by seed (one core each) refine the same alphas.
 """
 
 from __future__ import annotations
@@ -69,11 +70,13 @@ def plan(cfg: LesionConfig) -> list[Cell]:
 
 
 def refine_plan(cfg: LesionConfig, records: list[dict]) -> list[Cell]:
-    """The refine cells (module doc): ``none@C`` and ``model@C`` at each model's best alphas."""
+    """The refine cells (module doc): ``none@C`` and ``model@C`` at each model's best alphas
+    among ``cfg``'s, over every seed of the sweep in ``records`` (the folder's cells)."""
     if not cfg.refine_classifier:
         return []
     tag = f"@{cfg.refine_classifier}"
-    mine = [r for r in records if "@" not in r["row"]]
+    alphas = {round(a, 6) for a in cfg.alpha_values}  # to the cell keys' precision
+    mine = [r for r in records if "@" not in r["row"] and round(r["alpha"], 6) in alphas]
     summaries = summarize(mine, [cfg.select_by])
     cells = []
     for seed in cfg.seed_values:
@@ -103,7 +106,7 @@ def _run_lesions(cfg: LesionConfig, progress: bool) -> Path:
     pools = _pending_pools(cfg, cells, store, train, test, {})
     run = LesionRun(cfg, train, test, test.tensor(), pools, progress)
     records = run_cells(cells, lambda cell: lesion_cell(cell, run), store, desc="lesion cells")
-    refine = refine_plan(cfg, records)
+    refine = refine_plan(cfg, store.records())
     if refine:
         pools.update(_pending_pools(cfg, refine, store, train, test, pools))
         desc = f"{cfg.refine_classifier} cells"

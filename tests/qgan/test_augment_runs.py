@@ -200,7 +200,9 @@ def test_lesions_score_a_pool_once_until_its_images_change(tmp_path, monkeypatch
 def test_lesions_refine_the_best_alphas_with_resnet18_on_the_same_seeds(tmp_path):
     _pools(tmp_path / "gen", "fakegan", "synthetic", CLASSES, 40, (16, 16, 3))
     cfg = _lesion_cfg(tmp_path, alphas="0,0.3,0.5", seeds="0,1", quality_n=0)
+    run_lesions(cfg, progress=False)  # the sweep, then its refinement split by seed
     cfg = dataclasses.replace(cfg, refine_classifier="resnet18", refine_top=1)
+    run_lesions(dataclasses.replace(cfg, seeds="1"), progress=False)
     table = run_lesions(cfg, progress=False)
     records = [json.loads(x) for x in (tmp_path / "out" / "cells.jsonl").read_text().splitlines()]
     sweep = [r for r in records if r["row"] == "fakegan"]
@@ -223,6 +225,21 @@ def test_lesions_refine_the_best_alphas_with_resnet18_on_the_same_seeds(tmp_path
     n = len(records)
     run_lesions(cfg, progress=False)  # resumes: nothing new
     assert len((tmp_path / "out" / "cells.jsonl").read_text().splitlines()) == n
+
+
+def test_a_refine_run_of_some_seeds_picks_the_alphas_of_every_seed_in_the_folder(tmp_path):
+    # seed 1 alone prefers 0.5; seeds 0 and 1 together prefer 0.3 (and 0.7 is not swept now)
+    recall = {(0.3, 0): 0.9, (0.3, 1): 0.5, (0.5, 0): 0.4, (0.5, 1): 0.6, (0.7, 0): 1.0}
+    records = [
+        {"row": "m", "alpha": a, "seed": seed, "macro_recall": r} for (a, seed), r in recall.items()
+    ]
+    records.append({"row": "m@resnet18", "alpha": 0.5, "seed": 0, "macro_recall": 1.0})
+    cfg = _lesion_cfg(tmp_path, models="m", alphas="0,0.3,0.5", seeds="1")
+    cfg = dataclasses.replace(cfg, refine_classifier="resnet18", refine_top=1)
+    assert [(c.row, c.alpha, c.seed) for c in lesions_mod.refine_plan(cfg, records)] == [
+        ("none@resnet18", 0.0, 1),
+        ("m@resnet18", 0.3, 1),
+    ]
 
 
 def test_lesions_refuse_a_missing_class_and_a_pool_too_small(tmp_path):
