@@ -212,7 +212,7 @@ class Scorer:
 
     def _key(self, run: Run, path: Path, n: int) -> str:
         """Everything a checkpoint's scores depend on; equal keys mean equal scores."""
-        stats = sorted(self.real(run, net).path.name for net in self.nets.for_run(run))
+        stats = sorted(real.path.name for _, real in self.reals(run))
         cfg = self.cfg
         kid = (cfg.kid_subsets, cfg.kid_subset_size)
         stat = path.stat()
